@@ -1,0 +1,52 @@
+# pgwal — make targets. `make test` is what CI runs.
+GO          ?= go
+FUZZTIME    ?= 10m
+SMOKETIME   ?= 3s
+BENCHTIME   ?= 1s
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZ_TARGETS := FuzzDecode FuzzRoundTrip FuzzStream FuzzServerCopyData FuzzClientCopyData FuzzLSN
+
+.PHONY: test unit fuzz-smoke lint fmt-check vet staticcheck bench fuzz postgres
+
+## test: lint, every unit test (real PostgreSQL servers where cached), each fuzz target briefly, the bench module's tests
+test: lint unit fuzz-smoke
+	cd bench && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+unit:
+	$(GO) test -count=1 ./...
+
+## fuzz-smoke: every fuzz target for SMOKETIME, so a broken target fails CI
+fuzz-smoke:
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t for $(SMOKETIME)"; \
+		$(GO) test ./fuzz -run '^$$' -fuzz "^$$t\$$" -fuzztime $(SMOKETIME) -parallel 1 >/tmp/pgwal-fuzz.log 2>&1 \
+			|| { cat /tmp/pgwal-fuzz.log; exit 1; }; \
+	done
+
+## fuzz: every fuzz target for FUZZTIME (default 10m each)
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		$(GO) test ./fuzz -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
+
+lint: fmt-check vet staticcheck
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+	cd bench && $(GO) run $(STATICCHECK) ./...
+
+## bench: the benchmarks, side by side with pglogrepl, in one run (see bench/README.md)
+bench:
+	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count 1 ./...
+
+## postgres: fetch PostgreSQL 14–18 server binaries into the cache the tests use
+postgres:
+	scripts/fetch-postgres.sh

@@ -1,0 +1,234 @@
+package codec
+
+// Streaming is the value of pgoutput's streaming option the session asked
+// for. It decides whether a Stream Abort carries the parallel-apply fields.
+type Streaming uint8
+
+const (
+	// StreamingAuto accepts stream messages and tells the two Stream Abort
+	// forms apart by their length (9 or 25 bytes). Use it for captures of
+	// unknown origin; it is the zero value.
+	StreamingAuto Streaming = iota
+	// StreamingOff: the session did not ask for streaming; stream messages
+	// are errors.
+	StreamingOff
+	// StreamingOn: streaming 'on' (protocol 2+); Stream Abort has the short
+	// form.
+	StreamingOn
+	// StreamingParallel: streaming 'parallel' (protocol 4); Stream Abort
+	// carries the abort LSN and time.
+	StreamingParallel
+)
+
+// Options describe what the replication session negotiated. The zero value
+// accepts every message of protocol versions 1 to 4.
+type Options struct {
+	// ProtoVersion is pgoutput's proto_version (1 to 4); messages a lower
+	// version cannot contain are errors. 0 accepts every version.
+	ProtoVersion int
+	// Streaming is the streaming option.
+	Streaming Streaming
+}
+
+// A Decoder decodes pgoutput messages, one per call, keeping the state the
+// bytes alone do not carry: whether a Stream Start … Stream Stop block is
+// open (then row-level messages carry an xid prefix) and the negotiated
+// protocol options. The zero Decoder is ready to use with zero Options.
+//
+// Decoding allocates nothing once the decoder's buffers have grown to the
+// largest message seen (tuple columns, relation columns, truncated relation
+// IDs).
+//
+// What Decode returns is the decoder's own memory and views into the input:
+// it is valid until the next call to Decode or Reset on the same Decoder and
+// only while the input bytes are unchanged. Use Clone to keep a message
+// longer. A Decoder is not safe for concurrent use.
+type Decoder struct {
+	opts     Options
+	inStream bool
+
+	// One reusable value per message type ("flyweights").
+	begin            Begin
+	logicalMessage   LogicalMessage
+	commit           Commit
+	origin           Origin
+	relation         Relation
+	typ              Type
+	insert           Insert
+	update           Update
+	delete           Delete
+	truncate         Truncate
+	streamStart      StreamStart
+	streamStop       StreamStop
+	streamCommit     StreamCommit
+	streamAbort      StreamAbort
+	beginPrepare     BeginPrepare
+	prepare          Prepare
+	commitPrepared   CommitPrepared
+	rollbackPrepared RollbackPrepared
+	streamPrepare    StreamPrepare
+
+	newColumns      []Column
+	oldColumns      []Column
+	relationColumns []RelationColumn
+	relationIDs     []uint32
+
+	// CopyData flyweights.
+	xlogData             XLogData
+	primaryKeepalive     PrimaryKeepalive
+	primaryStatusUpdate  PrimaryStatusUpdate
+	standbyStatusUpdate  StandbyStatusUpdate
+	hotStandbyFeedback   HotStandbyFeedback
+	primaryStatusRequest PrimaryStatusRequest
+}
+
+// NewDecoder returns a Decoder for a session that negotiated opts.
+func NewDecoder(opts Options) *Decoder {
+	return &Decoder{opts: opts}
+}
+
+// Options returns the options the decoder was created with.
+func (d *Decoder) Options() Options { return d.opts }
+
+// InStream reports whether a Stream Start … Stream Stop block is open.
+func (d *Decoder) InStream() bool { return d.inStream }
+
+// Reset forgets the stream state, as at the start of a new replication
+// session; it keeps the options and the buffers. Call it after reconnecting.
+func (d *Decoder) Reset() { d.inStream = false }
+
+// SetInStream sets whether a stream block is open, for decoding a capture
+// that starts inside one.
+func (d *Decoder) SetInStream(open bool) { d.inStream = open }
+
+// Decode decodes one pgoutput message: the payload of one XLogData of a
+// logical replication session, or one row of pg_logical_slot_get_binary_changes
+// with the pgoutput plugin. It returns ErrEmpty for an empty payload and a
+// *DecodeError for anything malformed. See Decoder for how long the result
+// stays valid.
+func (d *Decoder) Decode(b []byte) (Message, error) {
+	if len(b) == 0 {
+		return nil, ErrEmpty
+	}
+	r := reader{b: b, off: 1, layer: layerPgoutput}
+	t := MessageType(b[0])
+	if d.opts.ProtoVersion != 0 && t.minVersion() > d.opts.ProtoVersion {
+		return nil, d.unexpected(&r)
+	}
+	var m Message
+	var err error
+	switch t {
+	case TypeInsert:
+		m, err = d.decodeInsert(&r)
+	case TypeUpdate:
+		m, err = d.decodeUpdate(&r)
+	case TypeDelete:
+		m, err = d.decodeDelete(&r)
+	case TypeBegin:
+		m, err = d.decodeBegin(&r)
+	case TypeCommit:
+		m, err = d.decodeCommit(&r)
+	case TypeRelation:
+		m, err = d.decodeRelation(&r)
+	case TypeType:
+		m, err = d.decodeType(&r)
+	case TypeOrigin:
+		m, err = d.decodeOrigin(&r)
+	case TypeTruncate:
+		m, err = d.decodeTruncate(&r)
+	case TypeLogicalMessage:
+		m, err = d.decodeLogicalMessage(&r)
+	case TypeStreamStart, TypeStreamStop, TypeStreamCommit, TypeStreamAbort, TypeStreamPrepare:
+		if d.opts.Streaming == StreamingOff {
+			return nil, d.unexpected(&r)
+		}
+		switch t {
+		case TypeStreamStart:
+			m, err = d.decodeStreamStart(&r)
+		case TypeStreamStop:
+			m, err = d.decodeStreamStop(&r)
+		case TypeStreamCommit:
+			m, err = d.decodeStreamCommit(&r)
+		case TypeStreamAbort:
+			m, err = d.decodeStreamAbort(&r)
+		default:
+			m, err = d.decodeStreamPrepare(&r)
+		}
+	case TypeBeginPrepare:
+		m, err = d.decodeBeginPrepare(&r)
+	case TypePrepare:
+		m, err = d.decodePrepare(&r)
+	case TypeCommitPrepared:
+		m, err = d.decodeCommitPrepared(&r)
+	case TypeRollbackPrepared:
+		m, err = d.decodeRollbackPrepared(&r)
+	default:
+		r.off = 0
+		r.fail("type", ErrUnknownType)
+		return nil, r.err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (d *Decoder) unexpected(r *reader) error {
+	r.off = 0
+	r.fail("type", ErrUnexpected)
+	return r.err
+}
+
+// streamXid reads the xid prefix row-level messages carry inside a stream
+// block.
+func (d *Decoder) streamXid(r *reader) (bool, uint32) {
+	if !d.inStream {
+		return false, 0
+	}
+	return true, r.u32("xid")
+}
+
+// AppendMessage appends the encoding of any pgoutput message to dst.
+func AppendMessage(dst []byte, m Message) []byte {
+	switch m := m.(type) {
+	case *Begin:
+		return AppendBegin(dst, m)
+	case *LogicalMessage:
+		return AppendLogicalMessage(dst, m)
+	case *Commit:
+		return AppendCommit(dst, m)
+	case *Origin:
+		return AppendOrigin(dst, m)
+	case *Relation:
+		return AppendRelation(dst, m)
+	case *Type:
+		return AppendType(dst, m)
+	case *Insert:
+		return AppendInsert(dst, m)
+	case *Update:
+		return AppendUpdate(dst, m)
+	case *Delete:
+		return AppendDelete(dst, m)
+	case *Truncate:
+		return AppendTruncate(dst, m)
+	case *StreamStart:
+		return AppendStreamStart(dst, m)
+	case *StreamStop:
+		return AppendStreamStop(dst, m)
+	case *StreamCommit:
+		return AppendStreamCommit(dst, m)
+	case *StreamAbort:
+		return AppendStreamAbort(dst, m)
+	case *BeginPrepare:
+		return AppendBeginPrepare(dst, m)
+	case *Prepare:
+		return AppendPrepare(dst, m)
+	case *CommitPrepared:
+		return AppendCommitPrepared(dst, m)
+	case *RollbackPrepared:
+		return AppendRollbackPrepared(dst, m)
+	case *StreamPrepare:
+		return AppendStreamPrepare(dst, m)
+	}
+	panic("codec: AppendMessage: unknown message type") // unreachable: Message is sealed
+}

@@ -1,0 +1,118 @@
+package codec
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+func TestDecodeErrors(t *testing.T) {
+	cases := []struct {
+		name       string
+		inStream   bool
+		in         []byte
+		wantErr    error
+		wantMsg    string
+		wantField  string
+		wantOffset int
+	}{
+		{"unknown type", false, b1('Z'), ErrUnknownType, "pgoutput message", "type", 0},
+		{"Begin truncated in xid", false, cat(b1('B'), b8(1), b8(2), []byte{0, 0}), ErrTruncated, "Begin", "xid", 17},
+		{"Begin trailing byte", false, cat(b1('B'), b8(1), b8(2), b4(3), b1(0)), ErrTrailingBytes, "Begin", "", 21},
+		{"Commit empty body", false, b1('C'), ErrTruncated, "Commit", "flags", 1},
+		{"Origin unterminated name", false, cat(b1('O'), b8(1), []byte("abc")), ErrUnterminatedString, "Origin", "name", 9},
+		{"Relation column count overflow", false, cat(b1('R'), b4(1), str(""), str("t"), b1('d'), b2(1000), b1(0)), ErrCountTooLarge, "Relation", "column count", 9},
+		{"Relation column name unterminated", false, cat(b1('R'), b4(1), str(""), str("t"), b1('d'), b2(2), b1(0), str("a"), b4(23), b4(0), b1(0), []byte("bbbbbbbbbbbbbbb")), ErrUnterminatedString, "Relation", "column 1 name", 23},
+		{"Insert bad marker", false, cat(b1('I'), b4(1), b1('X'), b2(0)), ErrInvalidValue, "Insert", "tuple marker", 5},
+		{"Insert column count overflow", false, cat(b1('I'), b4(1), b1('N'), b2(5), b1('n')), ErrCountTooLarge, "Insert", "new tuple column count", 6},
+		{"Insert bad column kind", false, cat(b1('I'), b4(1), b1('N'), b2(2), b1('n'), b1('x')), ErrColumnKind, "Insert", "new tuple column 1 kind", 9},
+		{"Insert negative length", false, cat(b1('I'), b4(1), b1('N'), b2(1), b1('t'), b4(0xFFFFFFFF)), ErrNegativeLength, "Insert", "new tuple column 0 length", 9},
+		{"Insert length beyond input", false, cat(b1('I'), b4(1), b1('N'), b2(1), b1('t'), b4(10), []byte("abc")), ErrTruncated, "Insert", "new tuple column 0 length", 9},
+		{"Insert huge length", false, cat(b1('I'), b4(1), b1('N'), b2(1), b1('b'), b4(0x7FFFFFFF)), ErrTruncated, "Insert", "new tuple column 0 length", 9},
+		{"Insert truncated length", false, cat(b1('I'), b4(1), b1('N'), b2(1), b1('t'), []byte{0, 0}), ErrTruncated, "Insert", "new tuple column 0 length", 9},
+		{"Insert no column count", false, cat(b1('I'), b4(1), b1('N')), ErrTruncated, "Insert", "new tuple column count", 6},
+		{"Insert trailing bytes", false, cat(b1('I'), b4(1), b1('N'), b2(1), b1('n'), b1('n')), ErrTrailingBytes, "Insert", "", 9},
+		{"Update old tuple without new", false, cat(b1('U'), b4(1), b1('K'), b2(1), b1('n')), ErrTruncated, "Update", "new tuple marker", 9},
+		{"Update wrong second marker", false, cat(b1('U'), b4(1), b1('K'), b2(1), b1('n'), b1('K'), b2(0)), ErrInvalidValue, "Update", "new tuple marker", 9},
+		{"Update old tuple bad kind", false, cat(b1('U'), b4(1), b1('O'), b2(1), b1('?'), b1('N'), b2(0)), ErrColumnKind, "Update", "old tuple column 0 kind", 8},
+		{"Delete without old tuple", false, cat(b1('D'), b4(1), b1('N'), b2(0)), ErrInvalidValue, "Delete", "tuple marker", 5},
+		{"Truncate count overflow", false, cat(b1('T'), b4(0xFFFFFFFF), b1(0), b4(1)), ErrCountTooLarge, "Truncate", "relation count", 1},
+		{"Truncate count overflow in stream", true, cat(b1('T'), b4(xid), b4(3), b1(0), b4(1), b4(2)), ErrCountTooLarge, "Truncate", "relation count", 5},
+		{"Message negative content length", false, cat(b1('M'), b1(0), b8(1), str("p"), b4(0x80000000)), ErrNegativeLength, "Message", "content length", 12},
+		{"Message content beyond input", false, cat(b1('M'), b1(0), b8(1), str("p"), b4(4), []byte("ab")), ErrTruncated, "Message", "content length", 12},
+		{"Stream Start bad boolean", false, cat(b1('S'), b4(1), b1(2)), ErrInvalidValue, "Stream Start", "first segment", 5},
+		{"Stream Stop with body", true, cat(b1('E'), b1(0)), ErrTrailingBytes, "Stream Stop", "", 1},
+		{"Insert in stream truncated xid", true, cat(b1('I'), []byte{0, 0}), ErrTruncated, "Insert", "xid", 1},
+		{"Rollback Prepared truncated GID", false, cat(b1('r'), b1(0), b8(1), b8(2), b8(3), b8(4), b4(5), []byte("g")), ErrUnterminatedString, "Rollback Prepared", "GID", 38},
+		{"Stream Abort odd length", false, cat(b1('A'), b4(1), b4(2), b4(3)), ErrTrailingBytes, "Stream Abort", "", 9},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var d Decoder
+			d.SetInStream(tc.inStream)
+			m, err := d.Decode(tc.in)
+			if err == nil {
+				t.Fatalf("Decode = %#v, want error", m)
+			}
+			if m != nil {
+				t.Errorf("Decode returned a message with the error: %#v", m)
+			}
+			if !errors.Is(err, tc.wantErr) {
+				t.Errorf("error %v does not match %v", err, tc.wantErr)
+			}
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("error %T is not a *DecodeError", err)
+			}
+			if de.Message != tc.wantMsg || de.Field != tc.wantField || de.Offset != tc.wantOffset || de.Type != tc.in[0] {
+				t.Errorf("got message %q field %q offset %d type %q; want %q %q %d %q",
+					de.Message, de.Field, de.Offset, de.Type, tc.wantMsg, tc.wantField, tc.wantOffset, tc.in[0])
+			}
+			s := err.Error()
+			for _, part := range []string{tc.wantMsg, tc.wantField, tc.wantErr.Error()} {
+				if !strings.Contains(s, part) {
+					t.Errorf("Error() = %q, missing %q", s, part)
+				}
+			}
+		})
+	}
+}
+
+func TestDecodeEmpty(t *testing.T) {
+	var d Decoder
+	for _, in := range [][]byte{nil, {}} {
+		if _, err := d.Decode(in); !errors.Is(err, ErrEmpty) {
+			t.Errorf("Decode(%v) error = %v, want ErrEmpty", in, err)
+		}
+		if _, err := d.DecodeServerCopyData(in); !errors.Is(err, ErrEmpty) {
+			t.Errorf("DecodeServerCopyData(%v) error = %v, want ErrEmpty", in, err)
+		}
+		if _, err := d.DecodeClientCopyData(in); !errors.Is(err, ErrEmpty) {
+			t.Errorf("DecodeClientCopyData(%v) error = %v, want ErrEmpty", in, err)
+		}
+	}
+}
+
+// Every strict prefix of a valid message fails with a DecodeError and never
+// panics; the decoder stays usable afterwards.
+func TestDecodeEveryPrefixFails(t *testing.T) {
+	for _, tc := range decodeCases() {
+		for n := 1; n < len(tc.in); n++ {
+			d := NewDecoder(tc.opts)
+			d.SetInStream(tc.inStream)
+			if m, err := d.Decode(tc.in[:n]); err == nil {
+				// A shorter Stream Abort is the other valid form.
+				if tc.in[0] == 'A' && n == streamAbortSize {
+					continue
+				}
+				t.Fatalf("%s: prefix of %d bytes decoded as %#v", tc.name, n, m)
+			}
+			d.SetInStream(tc.inStream)
+			if _, err := d.Decode(tc.in); err != nil {
+				t.Fatalf("%s: after a failed prefix the full message fails: %v", tc.name, err)
+			}
+		}
+	}
+}

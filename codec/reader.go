@@ -1,0 +1,184 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/binary"
+	"strconv"
+)
+
+// layer says which protocol layer a reader decodes; the same type byte means
+// different messages in different layers.
+type layer uint8
+
+const (
+	layerPgoutput   layer = iota // pgoutput messages (XLogData payloads)
+	layerServerCopy              // CopyData payloads sent by the server
+	layerClientCopy              // CopyData payloads sent by the client
+)
+
+// reader walks one message. Every read checks bounds; the first failure is
+// recorded with its field and offset, and later reads keep failing so a
+// decoder can run to its end and check r.err once. The failure path is the
+// only one that allocates.
+type reader struct {
+	b     []byte
+	off   int
+	layer layer
+	err   *DecodeError
+}
+
+func (r *reader) fail(field string, err error) {
+	if r.err == nil {
+		r.err = &DecodeError{
+			Message: messageName(r.layer, r.b[0]),
+			Type:    r.b[0],
+			Field:   field,
+			Offset:  r.off,
+			Err:     err,
+		}
+	}
+	r.off = len(r.b)
+}
+
+// failIndexed is fail for a field inside a repeated group, e.g.
+// ("new tuple", "column", 3, "length") → "new tuple column 3 length"; a
+// negative i leaves the index out.
+func (r *reader) failIndexed(group, item string, i int, what string, err error) {
+	if r.err != nil {
+		return
+	}
+	f := make([]byte, 0, len(group)+len(item)+len(what)+8)
+	if group != "" {
+		f = append(f, group...)
+		f = append(f, ' ')
+	}
+	f = append(f, item...)
+	if i >= 0 {
+		f = append(f, ' ')
+		f = strconv.AppendInt(f, int64(i), 10)
+	}
+	if what != "" {
+		f = append(f, ' ')
+		f = append(f, what...)
+	}
+	r.fail(string(f), err)
+}
+
+func (r *reader) remaining() int { return len(r.b) - r.off }
+
+func (r *reader) u8(field string) uint8 {
+	if r.off < len(r.b) {
+		v := r.b[r.off]
+		r.off++
+		return v
+	}
+	r.fail(field, ErrTruncated)
+	return 0
+}
+
+// boolean reads a byte that must be 0 or 1.
+func (r *reader) boolean(field string) bool {
+	if r.off < len(r.b) {
+		v := r.b[r.off]
+		if v <= 1 {
+			r.off++
+			return v == 1
+		}
+		r.fail(field, ErrInvalidValue)
+		return false
+	}
+	r.fail(field, ErrTruncated)
+	return false
+}
+
+func (r *reader) u16(field string) uint16 {
+	if len(r.b)-r.off >= 2 {
+		v := binary.BigEndian.Uint16(r.b[r.off:])
+		r.off += 2
+		return v
+	}
+	r.fail(field, ErrTruncated)
+	return 0
+}
+
+func (r *reader) u32(field string) uint32 {
+	if len(r.b)-r.off >= 4 {
+		v := binary.BigEndian.Uint32(r.b[r.off:])
+		r.off += 4
+		return v
+	}
+	r.fail(field, ErrTruncated)
+	return 0
+}
+
+func (r *reader) u64(field string) uint64 {
+	if len(r.b)-r.off >= 8 {
+		v := binary.BigEndian.Uint64(r.b[r.off:])
+		r.off += 8
+		return v
+	}
+	r.fail(field, ErrTruncated)
+	return 0
+}
+
+// cstring reads a NUL-terminated String and returns it without the NUL,
+// aliasing the input (capacity clipped so appends cannot clobber the input).
+func (r *reader) cstring(field string) []byte {
+	rest := r.b[r.off:]
+	i := bytes.IndexByte(rest, 0)
+	if i < 0 {
+		r.fail(field, ErrUnterminatedString)
+		return nil
+	}
+	r.off += i + 1
+	return rest[:i:i]
+}
+
+// lengthPrefixed reads an Int32 length and that many bytes; errors point at
+// the length field.
+func (r *reader) lengthPrefixed(field string) []byte {
+	at := r.off
+	n := int32(r.u32(field))
+	if r.err != nil {
+		return nil
+	}
+	if n < 0 || int64(n) > int64(len(r.b)-r.off) {
+		r.off = at
+		err := ErrTruncated
+		if n < 0 {
+			err = ErrNegativeLength
+		}
+		r.fail(field, err)
+		return nil
+	}
+	s := r.b[r.off : r.off+int(n) : r.off+int(n)]
+	r.off += int(n)
+	return s
+}
+
+// count checks that n items of at least minSize bytes each could fit in the
+// remaining input; at is the offset of the count field, for the error. It
+// must be called before anything is sized by n.
+func (r *reader) count(field string, at, n, minSize int) bool {
+	if r.err != nil {
+		return false
+	}
+	if n*minSize > len(r.b)-r.off {
+		r.off = at
+		r.fail(field, ErrCountTooLarge)
+		return false
+	}
+	return true
+}
+
+// done finishes a message: it reports trailing bytes and returns the first
+// failure, or nil.
+func (r *reader) done() error {
+	if r.err == nil && r.off != len(r.b) {
+		r.fail("", ErrTrailingBytes)
+	}
+	if r.err != nil {
+		return r.err
+	}
+	return nil
+}

@@ -1,0 +1,124 @@
+package codec
+
+import (
+	"encoding/binary"
+	"strconv"
+)
+
+// Replica identity settings (pg_class.relreplident) as sent in Relation.
+const (
+	ReplicaIdentityDefault byte = 'd' // primary key, if any
+	ReplicaIdentityNothing byte = 'n'
+	ReplicaIdentityFull    byte = 'f' // the whole old row
+	ReplicaIdentityIndex   byte = 'i' // a chosen unique index
+)
+
+// Relation ('R', protocol 1+) describes a published table: its columns in
+// attribute order, the ones a row change will carry.
+type Relation struct {
+	InStream        bool   // sent inside a stream block; Xid is set
+	Xid             uint32 // transaction id prefix (only when InStream)
+	RelationID      uint32 // table OID
+	Namespace       []byte // schema name; empty means pg_catalog
+	Name            []byte // table name
+	ReplicaIdentity byte   // one of the ReplicaIdentity constants
+	Columns         []RelationColumn
+}
+
+// RelationColumn is one column of a Relation.
+type RelationColumn struct {
+	Flags   uint8  // bit 0: part of the replica identity key
+	Name    []byte // column name
+	TypeOID uint32 // data type OID
+	TypeMod int32  // atttypmod, -1 when none
+}
+
+// Key reports whether the column is part of the replica identity.
+func (c *RelationColumn) Key() bool { return c.Flags&1 != 0 }
+
+// Type ('Y', protocol 1+) names a data type that is not built in, before a
+// Relation that uses it. For a domain, TypeOID is the domain's but Namespace
+// and Name are those of its base type.
+type Type struct {
+	InStream  bool   // sent inside a stream block; Xid is set
+	Xid       uint32 // transaction id prefix (only when InStream)
+	TypeOID   uint32
+	Namespace []byte // empty means pg_catalog
+	Name      []byte
+}
+
+// relationColumnMinSize is the fewest bytes one column can take on the wire:
+// flags, an empty name's NUL, type OID and type modifier.
+const relationColumnMinSize = 1 + 1 + 4 + 4
+
+func (d *Decoder) decodeRelation(r *reader) (Message, error) {
+	m := &d.relation
+	m.InStream, m.Xid = d.streamXid(r)
+	m.RelationID = r.u32("relation OID")
+	m.Namespace = r.cstring("namespace")
+	m.Name = r.cstring("name")
+	m.ReplicaIdentity = r.u8("replica identity")
+	at := r.off
+	n := int(r.u16("column count"))
+	m.Columns = m.Columns[:0]
+	if !r.count("column count", at, n, relationColumnMinSize) {
+		return m, r.done()
+	}
+	if cap(d.relationColumns) < n {
+		d.relationColumns = make([]RelationColumn, n)
+	}
+	cols := d.relationColumns[:n]
+	for i := range cols {
+		c := &cols[i]
+		c.Flags = r.u8("flags")
+		c.Name = r.cstring("name")
+		c.TypeOID = r.u32("type OID")
+		c.TypeMod = int32(r.u32("type modifier"))
+		if r.err != nil {
+			// Say which column: the slow path may allocate.
+			r.err.Field = "column " + strconv.Itoa(i) + " " + r.err.Field
+			break
+		}
+	}
+	m.Columns = cols
+	return m, r.done()
+}
+
+func (d *Decoder) decodeType(r *reader) (Message, error) {
+	m := &d.typ
+	m.InStream, m.Xid = d.streamXid(r)
+	m.TypeOID = r.u32("type OID")
+	m.Namespace = r.cstring("namespace")
+	m.Name = r.cstring("name")
+	return m, r.done()
+}
+
+// AppendRelation appends the encoding of m to dst, with the xid prefix when
+// m.InStream. Names must not contain NUL; at most 65535 columns.
+func AppendRelation(dst []byte, m *Relation) []byte {
+	dst = append(dst, byte(TypeRelation))
+	dst = appendStreamXid(dst, m.InStream, m.Xid)
+	dst = binary.BigEndian.AppendUint32(dst, m.RelationID)
+	dst = appendCString(dst, m.Namespace)
+	dst = appendCString(dst, m.Name)
+	dst = append(dst, m.ReplicaIdentity)
+	dst = binary.BigEndian.AppendUint16(dst, uint16(len(m.Columns)))
+	for i := range m.Columns {
+		c := &m.Columns[i]
+		dst = append(dst, c.Flags)
+		dst = appendCString(dst, c.Name)
+		dst = binary.BigEndian.AppendUint32(dst, c.TypeOID)
+		dst = binary.BigEndian.AppendUint32(dst, uint32(c.TypeMod))
+	}
+	return dst
+}
+
+// AppendType appends the encoding of m to dst, with the xid prefix when
+// m.InStream. Names must not contain NUL.
+func AppendType(dst []byte, m *Type) []byte {
+	dst = append(dst, byte(TypeType))
+	dst = appendStreamXid(dst, m.InStream, m.Xid)
+	dst = binary.BigEndian.AppendUint32(dst, m.TypeOID)
+	dst = appendCString(dst, m.Namespace)
+	return appendCString(dst, m.Name)
+}

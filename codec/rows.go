@@ -1,0 +1,281 @@
+package codec
+
+import (
+	"encoding/binary"
+)
+
+// ColumnKind says how a tuple column's value is sent.
+type ColumnKind byte
+
+// Tuple column kinds.
+const (
+	ColumnNull      ColumnKind = 'n' // NULL; in an old key tuple also a non-key column's placeholder
+	ColumnUnchanged ColumnKind = 'u' // unchanged TOASTed value, not sent
+	ColumnText      ColumnKind = 't' // text output of the type
+	ColumnBinary    ColumnKind = 'b' // binary send format (binary option, PostgreSQL 14+)
+)
+
+// Column is one value of a tuple. Data is nil for ColumnNull and
+// ColumnUnchanged; for ColumnText and ColumnBinary it holds the value bytes
+// (possibly empty).
+type Column struct {
+	Kind ColumnKind
+	Data []byte
+}
+
+// Tuple is a row's columns in attribute order, as many as the latest
+// Relation message for the table has.
+type Tuple []Column
+
+// OldTupleKind says which old row, if any, an Update or Delete carries.
+type OldTupleKind byte
+
+// Old tuple kinds.
+const (
+	OldNone OldTupleKind = 0   // no old tuple (Update only)
+	OldKey  OldTupleKind = 'K' // replica identity key columns; other columns are ColumnNull placeholders
+	OldFull OldTupleKind = 'O' // the whole old row (REPLICA IDENTITY FULL)
+)
+
+const newTupleMarker = 'N'
+
+// Insert ('I', protocol 1+) is a new row.
+type Insert struct {
+	InStream   bool   // sent inside a stream block; Xid is set
+	Xid        uint32 // transaction id prefix (only when InStream)
+	RelationID uint32
+	New        Tuple
+}
+
+// Update ('U', protocol 1+) is a changed row. Old is set when OldKind is
+// OldKey (a key column changed or is stored out of line) or OldFull.
+type Update struct {
+	InStream   bool   // sent inside a stream block; Xid is set
+	Xid        uint32 // transaction id prefix (only when InStream)
+	RelationID uint32
+	OldKind    OldTupleKind
+	Old        Tuple // nil when OldKind is OldNone
+	New        Tuple // may hold ColumnUnchanged values
+}
+
+// Delete ('D', protocol 1+) is a removed row, identified by its key
+// (OldKey) or its whole old value (OldFull).
+type Delete struct {
+	InStream   bool   // sent inside a stream block; Xid is set
+	Xid        uint32 // transaction id prefix (only when InStream)
+	RelationID uint32
+	OldKind    OldTupleKind // OldKey or OldFull
+	Old        Tuple
+}
+
+// Truncate option bits.
+const (
+	TruncateCascade         uint8 = 1
+	TruncateRestartIdentity uint8 = 2
+)
+
+// Truncate ('T', protocol 1, PostgreSQL 11+) empties one or more tables.
+type Truncate struct {
+	InStream    bool   // sent inside a stream block; Xid is set
+	Xid         uint32 // transaction id prefix (only when InStream)
+	Options     uint8  // TruncateCascade | TruncateRestartIdentity
+	RelationIDs []uint32
+}
+
+func (d *Decoder) decodeInsert(r *reader) (Message, error) {
+	m := &d.insert
+	m.InStream, m.Xid = d.streamXid(r)
+	m.RelationID = r.u32("relation OID")
+	if r.u8("tuple marker") != newTupleMarker {
+		r.invalidMarker("tuple marker")
+	}
+	m.New = r.tuple(&d.newColumns, "new tuple")
+	return m, r.done()
+}
+
+func (d *Decoder) decodeUpdate(r *reader) (Message, error) {
+	m := &d.update
+	m.InStream, m.Xid = d.streamXid(r)
+	m.RelationID = r.u32("relation OID")
+	m.OldKind, m.Old = OldNone, nil
+	marker := r.u8("tuple marker")
+	if marker == byte(OldKey) || marker == byte(OldFull) {
+		m.OldKind = OldTupleKind(marker)
+		m.Old = r.tuple(&d.oldColumns, "old tuple")
+		marker = r.u8("new tuple marker")
+	}
+	if marker != newTupleMarker {
+		r.invalidMarker("new tuple marker")
+	}
+	m.New = r.tuple(&d.newColumns, "new tuple")
+	return m, r.done()
+}
+
+func (d *Decoder) decodeDelete(r *reader) (Message, error) {
+	m := &d.delete
+	m.InStream, m.Xid = d.streamXid(r)
+	m.RelationID = r.u32("relation OID")
+	marker := r.u8("tuple marker")
+	if marker != byte(OldKey) && marker != byte(OldFull) {
+		r.invalidMarker("tuple marker")
+	}
+	m.OldKind = OldTupleKind(marker)
+	m.Old = r.tuple(&d.oldColumns, "old tuple")
+	return m, r.done()
+}
+
+func (d *Decoder) decodeTruncate(r *reader) (Message, error) {
+	m := &d.truncate
+	m.InStream, m.Xid = d.streamXid(r)
+	at := r.off
+	n := r.u32("relation count")
+	m.Options = r.u8("options")
+	m.RelationIDs = m.RelationIDs[:0]
+	if !r.count("relation count", at, int(min(n, 1<<31)), 4) {
+		return m, r.done()
+	}
+	if uint32(cap(d.relationIDs)) < n {
+		d.relationIDs = make([]uint32, n)
+	}
+	ids := d.relationIDs[:n]
+	for i := range ids {
+		ids[i] = r.u32("relation OID")
+	}
+	m.RelationIDs = ids
+	return m, r.done()
+}
+
+// invalidMarker reports the byte just read as an invalid marker.
+func (r *reader) invalidMarker(field string) {
+	if r.err == nil {
+		r.off--
+		r.fail(field, ErrInvalidValue)
+	}
+}
+
+// tuple reads a TupleData into *buf (grown when needed) and returns it. The
+// column count is checked against the remaining bytes (every column takes at
+// least its kind byte) before *buf can grow, so the memory it takes is
+// bounded by the input's length.
+func (r *reader) tuple(buf *[]Column, group string) Tuple {
+	if r.err != nil {
+		return nil
+	}
+	b, off := r.b, r.off
+	if len(b)-off < 2 {
+		r.failIndexed(group, "column count", -1, "", ErrTruncated)
+		return nil
+	}
+	n := int(binary.BigEndian.Uint16(b[off:]))
+	if n > len(b)-off-2 {
+		r.failIndexed(group, "column count", -1, "", ErrCountTooLarge)
+		return nil
+	}
+	off += 2
+	if cap(*buf) < n {
+		*buf = make([]Column, n)
+	}
+	cols := (*buf)[:n]
+	for i := range cols {
+		if off >= len(b) {
+			r.off = off
+			r.failIndexed(group, "column", i, "kind", ErrTruncated)
+			return nil
+		}
+		switch k := b[off]; k {
+		case 't', 'b':
+			if len(b)-off < 5 {
+				r.off = off + 1
+				r.failIndexed(group, "column", i, "length", ErrTruncated)
+				return nil
+			}
+			l := int32(binary.BigEndian.Uint32(b[off+1:]))
+			start := off + 5
+			if l < 0 || int64(l) > int64(len(b)-start) {
+				r.off = off + 1
+				err := ErrTruncated
+				if l < 0 {
+					err = ErrNegativeLength
+				}
+				r.failIndexed(group, "column", i, "length", err)
+				return nil
+			}
+			end := start + int(l)
+			cols[i] = Column{Kind: ColumnKind(k), Data: b[start:end:end]}
+			off = end
+		case 'n', 'u':
+			cols[i] = Column{Kind: ColumnKind(k)}
+			off++
+		default:
+			r.off = off
+			r.failIndexed(group, "column", i, "kind", ErrColumnKind)
+			return nil
+		}
+	}
+	r.off = off
+	return cols
+}
+
+// AppendTuple appends a TupleData to dst. A column of kind ColumnNull or
+// ColumnUnchanged is written as its kind byte alone; any other kind as the
+// kind byte, an Int32 length and Data. At most 65535 columns.
+func AppendTuple(dst []byte, t Tuple) []byte {
+	dst = binary.BigEndian.AppendUint16(dst, uint16(len(t)))
+	for i := range t {
+		c := &t[i]
+		dst = append(dst, byte(c.Kind))
+		if c.Kind == ColumnNull || c.Kind == ColumnUnchanged {
+			continue
+		}
+		dst = binary.BigEndian.AppendUint32(dst, uint32(len(c.Data)))
+		dst = append(dst, c.Data...)
+	}
+	return dst
+}
+
+// AppendInsert appends the encoding of m to dst, with the xid prefix when
+// m.InStream.
+func AppendInsert(dst []byte, m *Insert) []byte {
+	dst = append(dst, byte(TypeInsert))
+	dst = appendStreamXid(dst, m.InStream, m.Xid)
+	dst = binary.BigEndian.AppendUint32(dst, m.RelationID)
+	dst = append(dst, newTupleMarker)
+	return AppendTuple(dst, m.New)
+}
+
+// AppendUpdate appends the encoding of m to dst, with the xid prefix when
+// m.InStream. The old tuple is written when m.OldKind is not OldNone.
+func AppendUpdate(dst []byte, m *Update) []byte {
+	dst = append(dst, byte(TypeUpdate))
+	dst = appendStreamXid(dst, m.InStream, m.Xid)
+	dst = binary.BigEndian.AppendUint32(dst, m.RelationID)
+	if m.OldKind != OldNone {
+		dst = append(dst, byte(m.OldKind))
+		dst = AppendTuple(dst, m.Old)
+	}
+	dst = append(dst, newTupleMarker)
+	return AppendTuple(dst, m.New)
+}
+
+// AppendDelete appends the encoding of m to dst, with the xid prefix when
+// m.InStream. m.OldKind should be OldKey or OldFull.
+func AppendDelete(dst []byte, m *Delete) []byte {
+	dst = append(dst, byte(TypeDelete))
+	dst = appendStreamXid(dst, m.InStream, m.Xid)
+	dst = binary.BigEndian.AppendUint32(dst, m.RelationID)
+	dst = append(dst, byte(m.OldKind))
+	return AppendTuple(dst, m.Old)
+}
+
+// AppendTruncate appends the encoding of m to dst, with the xid prefix when
+// m.InStream.
+func AppendTruncate(dst []byte, m *Truncate) []byte {
+	dst = append(dst, byte(TypeTruncate))
+	dst = appendStreamXid(dst, m.InStream, m.Xid)
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(m.RelationIDs)))
+	dst = append(dst, m.Options)
+	for _, id := range m.RelationIDs {
+		dst = binary.BigEndian.AppendUint32(dst, id)
+	}
+	return dst
+}

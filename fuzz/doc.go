@@ -1,0 +1,9 @@
+// Package fuzz holds the native Go fuzz targets for every decoder of the
+// module. It has no API; run the targets with `make fuzz` (each for
+// FUZZTIME) or one at a time:
+//
+//	go test ./fuzz -run '^$' -fuzz '^FuzzDecode$' -fuzztime 10m
+//
+// Seeds are built from the codec's encoders and from the captures in
+// testdata/.
+package fuzz
