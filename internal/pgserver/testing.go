@@ -1,0 +1,39 @@
+package pgserver
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+)
+
+// StartT starts a server for a test and stops it in tb.Cleanup. When no
+// server of the wanted version can be had it skips the test with a hint how
+// to get one, except under CI=true, where it fails the test.
+func StartT(tb testing.TB, cfg Config) *Server {
+	tb.Helper()
+	if _, err := findInstall(cfg.Version); err != nil {
+		v := "[VERSIONS]"
+		if cfg.Version != 0 {
+			v = fmt.Sprint(cfg.Version)
+		}
+		msg := fmt.Sprintf("%v\nget one with `make postgres` or `scripts/fetch-postgres.sh %s`", err, v)
+		if os.Getenv("CI") == "true" {
+			tb.Fatal(msg)
+		}
+		tb.Skip(msg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := Start(ctx, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			tb.Errorf("stopping PostgreSQL %d: %v", s.Major(), err)
+		}
+	})
+	return s
+}
