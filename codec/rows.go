@@ -171,49 +171,74 @@ func (r *reader) tuple(buf *[]Column, group string) Tuple {
 		r.failIndexed(group, "column count", -1, "", ErrCountTooLarge)
 		return nil
 	}
-	off += 2
 	if cap(*buf) < n {
 		*buf = make([]Column, n)
 	}
 	cols := (*buf)[:n]
+	end, i, fault := walkColumns(b, off+2, cols)
+	if fault != columnsOK {
+		r.off = end
+		switch fault {
+		case columnKindMissing:
+			r.failIndexed(group, "column", i, "kind", ErrTruncated)
+		case columnKindUnknown:
+			r.failIndexed(group, "column", i, "kind", ErrColumnKind)
+		case columnLengthNegative:
+			r.failIndexed(group, "column", i, "length", ErrNegativeLength)
+		default:
+			r.failIndexed(group, "column", i, "length", ErrTruncated)
+		}
+		return nil
+	}
+	r.off = end
+	return cols
+}
+
+// Why walkColumns stopped.
+const (
+	columnsOK = iota
+	columnKindMissing
+	columnKindUnknown
+	columnLengthShort // the length field or the value runs past the input
+	columnLengthNegative
+)
+
+// walkColumns fills cols from b starting at off: the hot loop of decoding.
+// It makes no calls, so nothing spills; on a fault it returns the offset of
+// the bad field, the column index and the fault, for the caller to report.
+func walkColumns(b []byte, off int, cols []Column) (end, index, fault int) {
 	for i := range cols {
 		if off >= len(b) {
-			r.off = off
-			r.failIndexed(group, "column", i, "kind", ErrTruncated)
-			return nil
+			return off, i, columnKindMissing
 		}
-		switch k := b[off]; k {
-		case 't', 'b':
-			if len(b)-off < 5 {
-				r.off = off + 1
-				r.failIndexed(group, "column", i, "length", ErrTruncated)
-				return nil
-			}
-			l := int32(binary.BigEndian.Uint32(b[off+1:]))
+		k := b[off]
+		c := &cols[i]
+		if k == 't' || k == 'b' {
 			start := off + 5
-			if l < 0 || int64(l) > int64(len(b)-start) {
-				r.off = off + 1
-				err := ErrTruncated
-				if l < 0 {
-					err = ErrNegativeLength
-				}
-				r.failIndexed(group, "column", i, "length", err)
-				return nil
+			if start > len(b) {
+				return off + 1, i, columnLengthShort
 			}
-			end := start + int(l)
-			cols[i] = Column{Kind: ColumnKind(k), Data: b[start:end:end]}
-			off = end
-		case 'n', 'u':
-			cols[i] = Column{Kind: ColumnKind(k)}
-			off++
-		default:
-			r.off = off
-			r.failIndexed(group, "column", i, "kind", ErrColumnKind)
-			return nil
+			l := int(int32(binary.BigEndian.Uint32(b[off+1 : start])))
+			// One unsigned comparison rejects negative and overlong lengths.
+			if uint(l) > uint(len(b)-start) {
+				if l < 0 {
+					return off + 1, i, columnLengthNegative
+				}
+				return off + 1, i, columnLengthShort
+			}
+			off = start + l
+			c.Kind = ColumnKind(k)
+			c.Data = b[start:off:off]
+			continue
 		}
+		if k != 'n' && k != 'u' {
+			return off, i, columnKindUnknown
+		}
+		c.Kind = ColumnKind(k)
+		c.Data = nil
+		off++
 	}
-	r.off = off
-	return cols
+	return off, 0, columnsOK
 }
 
 // AppendTuple appends a TupleData to dst. A column of kind ColumnNull or
