@@ -1,0 +1,308 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/pgwal/pgwal/codec"
+	"github.com/pgwal/pgwal/internal/capfile"
+	"github.com/pgwal/pgwal/internal/msgjson"
+)
+
+const decodeHelp = `Usage: pgwal decode [flags] [file ...]
+
+Decodes captured logical replication bytes and prints one JSON object per
+message: its type, positions, xids, and for row changes the relation and
+column names (resolved from the Relation messages seen earlier) with each
+value and its kind (text, binary, null, unchanged). Reads standard input
+when no file is given.
+
+Input formats (-format, detected by default):
+  capture  the testdata format: "# pgwal capture v1", "# key: value" header
+           lines (proto_version, streaming), then "<lsn> <xid> <hex>" lines
+  hex      one pgoutput message per line in hex ('#' starts a comment)
+  wire     a raw replication stream as the server sent it: backend messages
+           (type byte, Int32 length, body); CopyData payloads are decoded as
+           XLogData / keepalives, XLogData payloads as pgoutput
+
+Examples:
+  pgwal decode testdata/pgoutput/pg17/v4-all.txt
+  pgwal decode testdata/pgoutput/pg16/v4-parallel.txt | jq 'select(.type=="Stream Abort")'
+  echo 49000040064e0001740000000131 | pgwal decode -format hex
+  pgwal decode -format wire -proto 4 -streaming parallel session.bin
+
+Flags:
+`
+
+type decodeOptions struct {
+	format    string
+	proto     int
+	streaming string
+}
+
+func decodeCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("decode", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o decodeOptions
+	fs.StringVar(&o.format, "format", "auto", "input format: auto, capture, hex or wire")
+	fs.IntVar(&o.proto, "proto", 0, "pgoutput proto_version the session negotiated (0: from the capture header, else any)")
+	fs.StringVar(&o.streaming, "streaming", "", "streaming option of the session: off, on or parallel (default: from the header, else by length)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, decodeHelp)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	out := bufio.NewWriter(stdout)
+	defer out.Flush()
+	names := fs.Args()
+	if len(names) == 0 {
+		names = []string{"-"}
+	}
+	for _, name := range names {
+		var data []byte
+		var err error
+		if name == "-" {
+			data, err = io.ReadAll(stdin)
+		} else {
+			data, err = os.ReadFile(name)
+		}
+		if err == nil {
+			err = decodeBytes(name, data, o, out)
+		}
+		if err != nil {
+			out.Flush()
+			fmt.Fprintf(stderr, "pgwal decode: %v\n", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+// detect guesses the input format from its first bytes.
+func detect(data []byte) string {
+	t := bytes.TrimLeft(data, " \t\r\n")
+	switch {
+	case bytes.HasPrefix(t, []byte(capfile.Magic)):
+		return "capture"
+	case len(t) > 0 && t[0] == '#':
+		return "hex"
+	}
+	// Hex when the first line is all hex digits and spaces: a wire stream
+	// can start with 'd', itself a hex digit, but its length bytes are not.
+	line, _, _ := bytes.Cut(t, []byte("\n"))
+	if len(line) == 0 {
+		return "wire"
+	}
+	for _, c := range bytes.TrimRight(line, "\r") {
+		if !isHex(c) && c != ' ' && c != '\t' {
+			return "wire"
+		}
+	}
+	return "hex"
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func decoderOptions(o decodeOptions, header codec.Options) (codec.Options, error) {
+	opts := header
+	if o.proto != 0 {
+		if o.proto < 1 || o.proto > 4 {
+			return opts, fmt.Errorf("-proto %d: want 1 to 4", o.proto)
+		}
+		opts.ProtoVersion = o.proto
+	}
+	switch o.streaming {
+	case "":
+	case "off":
+		opts.Streaming = codec.StreamingOff
+	case "on":
+		opts.Streaming = codec.StreamingOn
+	case "parallel":
+		opts.Streaming = codec.StreamingParallel
+	case "auto":
+		opts.Streaming = codec.StreamingAuto
+	default:
+		return opts, fmt.Errorf("-streaming %q: want off, on, parallel or auto", o.streaming)
+	}
+	return opts, nil
+}
+
+type emitter struct {
+	enc  *json.Encoder
+	d    *codec.Decoder
+	rels codec.RelationCache
+}
+
+func (e *emitter) pgoutput(payload []byte, at string) error {
+	m, err := e.d.Decode(payload)
+	if err != nil {
+		return err
+	}
+	e.rels.Apply(m)
+	r := msgjson.Message(m, &e.rels)
+	r.LSN = at
+	return e.enc.Encode(r)
+}
+
+func decodeBytes(name string, data []byte, o decodeOptions, w io.Writer) error {
+	format := o.format
+	if format == "auto" {
+		format = detect(data)
+	}
+	e := &emitter{enc: json.NewEncoder(w)}
+	e.enc.SetEscapeHTML(false)
+	switch format {
+	case "capture":
+		f, err := capfile.Read(bytes.NewReader(data))
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		header, err := f.DecoderOptions()
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		opts, err := decoderOptions(o, header)
+		if err != nil {
+			return err
+		}
+		e.d = codec.NewDecoder(opts)
+		for _, m := range f.Messages {
+			if err := e.pgoutput(m.Data, m.LSN.String()); err != nil {
+				return fmt.Errorf("%s:%d: %w", name, m.Line, err)
+			}
+		}
+		return nil
+	case "hex":
+		opts, err := decoderOptions(o, codec.Options{})
+		if err != nil {
+			return err
+		}
+		e.d = codec.NewDecoder(opts)
+		for i, line := range strings.Split(string(data), "\n") {
+			if j := strings.IndexByte(line, '#'); j >= 0 {
+				line = line[:j]
+			}
+			line = strings.Join(strings.Fields(line), "")
+			if line == "" {
+				continue
+			}
+			payload, err := hex.DecodeString(line)
+			if err != nil {
+				return fmt.Errorf("%s:%d: not hex: %w", name, i+1, err)
+			}
+			if err := e.pgoutput(payload, ""); err != nil {
+				return fmt.Errorf("%s:%d: %w", name, i+1, err)
+			}
+		}
+		return nil
+	case "wire":
+		opts, err := decoderOptions(o, codec.Options{})
+		if err != nil {
+			return err
+		}
+		e.d = codec.NewDecoder(opts)
+		return e.wire(name, data)
+	}
+	return fmt.Errorf("-format %q: want auto, capture, hex or wire", format)
+}
+
+// wire walks backend messages: type byte, Int32 length (including itself),
+// body. The declared length is checked against the bytes present.
+func (e *emitter) wire(name string, data []byte) error {
+	for off, n := 0, 1; off < len(data); n++ {
+		if len(data)-off < 5 {
+			return fmt.Errorf("%s: byte offset %d (message %d): truncated backend message header", name, off, n)
+		}
+		typ := data[off]
+		length := int64(binary.BigEndian.Uint32(data[off+1:]))
+		if length < 4 || length > int64(len(data)-off-1) {
+			return fmt.Errorf("%s: byte offset %d (message %d, type %q): length %d does not fit the %d bytes left",
+				name, off, n, typ, length, len(data)-off-1)
+		}
+		body := data[off+5 : off+1+int(length)]
+		if err := e.backend(typ, body); err != nil {
+			return fmt.Errorf("%s: byte offset %d (message %d, type %q): %w", name, off, n, typ, err)
+		}
+		off += 1 + int(length)
+	}
+	return nil
+}
+
+func (e *emitter) backend(typ byte, body []byte) error {
+	switch typ {
+	case 'd':
+		m, err := e.d.DecodeServerCopyData(body)
+		if err != nil {
+			return err
+		}
+		if x, ok := m.(*codec.XLogData); ok {
+			at := ""
+			if x.WALStart != 0 {
+				at = x.WALStart.String()
+			}
+			if len(x.Data) == 0 { // PostgreSQL 10–14 can send an empty one
+				return e.enc.Encode(msgjson.CopyData(m))
+			}
+			return e.pgoutput(x.Data, at)
+		}
+		return e.enc.Encode(msgjson.CopyData(m))
+	case 'W':
+		return e.enc.Encode(msgjson.Record{Type: "CopyBothResponse"})
+	case 'c':
+		return e.enc.Encode(msgjson.Record{Type: "CopyDone"})
+	case 'C':
+		tag := string(bytes.TrimRight(body, "\x00"))
+		return e.enc.Encode(msgjson.Record{Type: "CommandComplete", Prefix: &tag})
+	case 'E', 'N':
+		text := backendNotice(body)
+		t := "ErrorResponse"
+		if typ == 'N' {
+			t = "NoticeResponse"
+		}
+		return e.enc.Encode(msgjson.Record{Type: t, Content: &text})
+	}
+	return e.enc.Encode(msgjson.Record{Type: fmt.Sprintf("backend message %q", typ)})
+}
+
+// backendNotice joins the severity, SQLSTATE and message fields.
+func backendNotice(body []byte) string {
+	var sev, code, msg string
+	for len(body) > 1 {
+		field := body[0]
+		end := bytes.IndexByte(body[1:], 0)
+		if end < 0 {
+			break
+		}
+		v := string(body[1 : 1+end])
+		switch field {
+		case 'V':
+			sev = v
+		case 'S':
+			if sev == "" {
+				sev = v
+			}
+		case 'C':
+			code = v
+		case 'M':
+			msg = v
+		}
+		body = body[2+end:]
+	}
+	return strings.TrimSpace(sev + " " + code + ": " + msg)
+}

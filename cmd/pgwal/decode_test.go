@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/pgwal/pgwal/codec"
+	"github.com/pgwal/pgwal/internal/msgjson"
+)
+
+func runDecode(t *testing.T, stdin []byte, args ...string) (records []msgjson.Record, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(append([]string{"decode"}, args...), bytes.NewReader(stdin), &out, &errb)
+	dec := json.NewDecoder(&out)
+	for dec.More() {
+		var r msgjson.Record
+		if err := dec.Decode(&r); err != nil {
+			t.Fatalf("output is not JSON lines: %v", err)
+		}
+		records = append(records, r)
+	}
+	return records, errb.String(), code
+}
+
+func backend(typ byte, body []byte) []byte {
+	b := []byte{typ}
+	b = binary.BigEndian.AppendUint32(b, uint32(4+len(body)))
+	return append(b, body...)
+}
+
+func copyData(m codec.Message, at uint64) []byte {
+	x := codec.AppendXLogDataHeader(nil, 0, 0, 1)
+	binary.BigEndian.PutUint64(x[1:], at)
+	binary.BigEndian.PutUint64(x[9:], at)
+	return backend('d', codec.AppendMessage(x, m))
+}
+
+var rel = &codec.Relation{RelationID: 16390, Namespace: []byte("app"), Name: []byte("people"), ReplicaIdentity: 'd',
+	Columns: []codec.RelationColumn{{Flags: 1, Name: []byte("id"), TypeOID: 23, TypeMod: -1}, {Name: []byte("名前"), TypeOID: 25, TypeMod: -1}}}
+
+func TestDecodeWire(t *testing.T) {
+	var in []byte
+	in = append(in, backend('W', []byte{0, 0, 0})...)
+	in = append(in, copyData(&codec.Begin{FinalLSN: 0x100, CommitTime: 5, Xid: 9}, 0x50)...)
+	in = append(in, copyData(rel, 0)...)
+	in = append(in, copyData(&codec.Insert{RelationID: 16390, New: codec.Tuple{
+		{Kind: codec.ColumnText, Data: []byte("1")}, {Kind: codec.ColumnBinary, Data: []byte{0xff}}}}, 0x60)...)
+	in = append(in, backend('d', codec.AppendPrimaryKeepalive(nil, &codec.PrimaryKeepalive{WALEnd: 0x200, ReplyRequested: true}))...)
+	in = append(in, backend('d', codec.AppendXLogDataHeader(nil, 0x70, 0x70, 1))...) // empty payload quirk
+	in = append(in, copyData(&codec.Commit{CommitLSN: 0x100, EndLSN: 0x130, CommitTime: 5}, 0x130)...)
+	in = append(in, backend('c', nil)...)
+	in = append(in, backend('C', []byte("COPY 0\x00"))...)
+
+	recs, stderr, code := runDecode(t, in)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var types []string
+	for _, r := range recs {
+		types = append(types, r.Type)
+	}
+	want := []string{"CopyBothResponse", "Begin", "Relation", "Insert", "Primary Keepalive", "XLogData", "Commit", "CopyDone", "CommandComplete"}
+	if diff := cmp.Diff(want, types); diff != "" {
+		t.Fatalf("types (-want +got):\n%s", diff)
+	}
+	ins := recs[3]
+	if ins.LSN != "0/60" || ins.Relation != "app.people" || len(ins.New) != 2 ||
+		ins.New[0].Name != "id" || *ins.New[0].Value != "1" || ins.New[1].Name != "名前" || *ins.New[1].ValueHex != "ff" || ins.New[1].Kind != "binary" {
+		t.Errorf("insert record = %+v", ins)
+	}
+	if recs[2].LSN != "" {
+		t.Errorf("Relation with header LSN 0 got lsn %q", recs[2].LSN)
+	}
+	if !recs[4].ReplyRequested || recs[4].WALEnd != "0/200" {
+		t.Errorf("keepalive record = %+v", recs[4])
+	}
+}
+
+func TestDecodeHexAndCapture(t *testing.T) {
+	hexIn := "# a comment\n" + hex.EncodeToString(codec.AppendMessage(nil, rel)) + "\n" +
+		"\n49 000040064e 0002 7400000001 31 6e\n"
+	recs, stderr, code := runDecode(t, []byte(hexIn))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if len(recs) != 2 || recs[1].Relation != "app.people" || recs[1].New[1].Kind != "null" || recs[1].New[1].Name != "名前" {
+		t.Fatalf("records = %+v", recs)
+	}
+
+	capture := "# pgwal capture v1\n# proto_version: 2\n# streaming: on\n" +
+		"0/1000 741 53000002e501\n" +
+		"0/1008 742 49000002e6000040064e00017400000001 31\n"
+	capture = strings.Replace(capture, " 31\n", "31\n", 1)
+	recs, stderr, code = runDecode(t, []byte(capture))
+	if code != 0 {
+		t.Fatalf("capture: exit %d: %s", code, stderr)
+	}
+	if len(recs) != 2 || recs[0].Type != "Stream Start" || !recs[1].InStream || recs[1].Xid != 742 || recs[1].LSN != "0/1008" {
+		t.Fatalf("capture records = %+v", recs)
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		in   []byte
+		args []string
+		want string
+	}{
+		{"bad hex", []byte("4g\n"), []string{"-format", "hex"}, "-:1: not hex"},
+		{"codec error names line, field and offset", []byte("49000040064e0002\n"), nil, "-:1: codec: Insert ('I'): new tuple column count at offset 6"},
+		{"wire header cut", []byte{'d', 0, 0}, []string{"-format", "wire"}, "byte offset 0 (message 1): truncated"},
+		{"wire hostile length", backend('d', nil)[:1:1], []string{"-format", "wire"}, "byte offset 0"},
+		{"wire length beyond input", []byte{'d', 0x7f, 0xff, 0xff, 0xff, 'w'}, []string{"-format", "wire"}, "length 2147483647 does not fit"},
+		{"wire bad CopyData", backend('d', []byte{'w', 1, 2}), nil, "XLogData ('w'): WAL start at offset 1"},
+		{"capture bad header", []byte("# pgwal capture v1\n# proto_version: 9\n"), nil, "proto_version \"9\""},
+		{"capture bad line", []byte("# pgwal capture v1\n0/0 1\n"), nil, "-: line 2: want"},
+		{"bad streaming flag", []byte("45\n"), []string{"-streaming", "sometimes"}, "-streaming \"sometimes\""},
+		{"bad format flag", []byte("45\n"), []string{"-format", "xml"}, "-format \"xml\""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, stderr, code := runDecode(t, tc.in, tc.args...)
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr %q does not contain %q", stderr, tc.want)
+			}
+		})
+	}
+}
+
+// Garbage in the wire format gives an error, never a panic.
+func TestDecodeWireGarbage(t *testing.T) {
+	var in []byte
+	in = append(in, copyData(rel, 0)...)
+	in = append(in, copyData(&codec.Insert{RelationID: 16390, New: codec.Tuple{{Kind: codec.ColumnText, Data: []byte("1")}, {Kind: codec.ColumnNull}}}, 1)...)
+	for n := 0; n < len(in); n++ {
+		cut := append([]byte(nil), in[:n]...)
+		for i := range cut {
+			flipped := append([]byte(nil), cut...)
+			flipped[i] ^= 0x5a
+			var out, errb bytes.Buffer
+			run([]string{"decode", "-format", "wire"}, bytes.NewReader(flipped), &out, &errb)
+		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"decode", "-h"}, nil, &out, &errb); code != 0 {
+		t.Fatalf("decode -h: exit %d", code)
+	}
+	if !strings.Contains(errb.String(), "Examples:") || !strings.Contains(errb.String(), "-format") {
+		t.Errorf("decode -h shows no examples or flags:\n%s", errb.String())
+	}
+	out.Reset()
+	if code := run([]string{"help"}, nil, &out, &errb); code != 0 || !strings.Contains(out.String(), "pgwal decode") {
+		t.Errorf("help: exit %d, %q", code, out.String())
+	}
+	if code := run([]string{"frobnicate"}, nil, &out, &errb); code != 2 {
+		t.Errorf("unknown command: exit %d, want 2", code)
+	}
+}
