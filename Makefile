@@ -6,7 +6,7 @@ BENCHTIME   ?= 1s
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZ_TARGETS := FuzzDecode FuzzRoundTrip FuzzStream FuzzServerCopyData FuzzClientCopyData FuzzLSN
 
-.PHONY: test unit fuzz-smoke lint fmt-check vet staticcheck bench fuzz postgres
+.PHONY: test unit fuzz-smoke lint fmt-check vet staticcheck bench fuzz postgres testdata
 
 ## test: lint, every unit test (real PostgreSQL servers where cached), each fuzz target briefly, the bench module's tests
 test: lint unit fuzz-smoke
@@ -50,3 +50,8 @@ bench:
 ## postgres: fetch PostgreSQL 14–18 server binaries into the cache the tests use
 postgres:
 	scripts/fetch-postgres.sh
+
+## testdata: regenerate the captured pgoutput corpus and its golden JSON (needs PostgreSQL 14–18: make postgres)
+testdata:
+	$(GO) run ./internal/capture -out testdata/pgoutput
+	$(GO) test ./codec -run '^TestCorpus$$' -count 1 -update
