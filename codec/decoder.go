@@ -110,7 +110,8 @@ func (d *Decoder) Decode(b []byte) (Message, error) {
 	if len(b) == 0 {
 		return nil, ErrEmpty
 	}
-	r := reader{b: b, off: 1, layer: layerPgoutput}
+	var r reader
+	r.start(b, layerPgoutput)
 	t := MessageType(b[0])
 	if d.opts.ProtoVersion != 0 && t.minVersion() > d.opts.ProtoVersion {
 		return nil, d.unexpected(&r)

@@ -95,7 +95,8 @@ func (d *Decoder) DecodeServerCopyData(b []byte) (ReplicationMessage, error) {
 	if len(b) == 0 {
 		return nil, ErrEmpty
 	}
-	r := reader{b: b, off: 1, layer: layerServerCopy}
+	var r reader
+	r.start(b, layerServerCopy)
 	switch b[0] {
 	case TagXLogData:
 		m := &d.xlogData
@@ -128,7 +129,8 @@ func (d *Decoder) DecodeClientCopyData(b []byte) (ReplicationMessage, error) {
 	if len(b) == 0 {
 		return nil, ErrEmpty
 	}
-	r := reader{b: b, off: 1, layer: layerClientCopy}
+	var r reader
+	r.start(b, layerClientCopy)
 	switch b[0] {
 	case TagStandbyStatusUpdate:
 		m := &d.standbyStatusUpdate
@@ -217,7 +219,8 @@ func tagged(b []byte, l layer, tag byte) (reader, error) {
 	if len(b) == 0 {
 		return reader{}, ErrEmpty
 	}
-	r := reader{b: b, off: 1, layer: l}
+	var r reader
+	r.start(b, l)
 	if b[0] != tag {
 		r.off = 0
 		r.fail("tag", ErrUnknownType)
@@ -230,7 +233,8 @@ func (r *reader) xlogData(m *XLogData) error {
 	m.WALStart = lsn.LSN(r.u64("WAL start"))
 	m.WALEnd = lsn.LSN(r.u64("WAL end"))
 	m.ServerTime = lsn.Timestamp(r.u64("server time"))
-	if r.err != nil {
+	if r.failed() {
+		r.settle()
 		return r.err
 	}
 	m.Data = r.b[r.off:len(r.b):len(r.b)]

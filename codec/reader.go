@@ -17,14 +17,26 @@ const (
 )
 
 // reader walks one message. Every read checks bounds; the first failure is
-// recorded with its field and offset, and later reads keep failing so a
-// decoder can run to its end and check r.err once. The failure path is the
-// only one that allocates.
+// recorded with its field and offset, and later reads keep failing, so a
+// decoder can read every field and check once, in done. The failure path is
+// the only one that allocates.
 type reader struct {
 	b     []byte
 	off   int
 	layer layer
 	err   *DecodeError
+	// cut and cutAt record the first field that ran past the end of the
+	// input, without a call, so the fixed-width reads stay small enough
+	// to inline; done turns them into the error.
+	cut   string
+	cutAt int
+}
+
+// start points r at a message whose type byte has been read. Assigning the
+// fields one by one keeps the compiler from building the struct in a
+// temporary and copying it, which stalls store forwarding.
+func (r *reader) start(b []byte, l layer) {
+	r.b, r.off, r.layer = b, 1, l
 }
 
 func (r *reader) fail(field string, err error) {
@@ -44,7 +56,7 @@ func (r *reader) fail(field string, err error) {
 // ("new tuple", "column", 3, "length") → "new tuple column 3 length"; a
 // negative i leaves the index out.
 func (r *reader) failIndexed(group, item string, i int, what string, err error) {
-	if r.err != nil {
+	if r.failed() {
 		return
 	}
 	f := make([]byte, 0, len(group)+len(item)+len(what)+8)
@@ -64,7 +76,28 @@ func (r *reader) failIndexed(group, item string, i int, what string, err error) 
 	r.fail(string(f), err)
 }
 
-func (r *reader) remaining() int { return len(r.b) - r.off }
+// truncated records the first field that ran out of input and moves past
+// the end, so every later read fails too.
+func (r *reader) truncated(field string) {
+	if r.cut == "" {
+		r.cut, r.cutAt = field, r.off
+	}
+	r.off = len(r.b)
+}
+
+// failed reports whether any read has failed.
+func (r *reader) failed() bool { return r.err != nil || r.cut != "" }
+
+// settle turns a recorded truncation into r.err when it came first.
+func (r *reader) settle() {
+	if r.cut != "" && (r.err == nil || r.err.Offset > r.cutAt) {
+		r.err = nil
+		r.off = r.cutAt
+		cut := r.cut
+		r.cut = ""
+		r.fail(cut, ErrTruncated)
+	}
+}
 
 func (r *reader) u8(field string) uint8 {
 	if r.off < len(r.b) {
@@ -72,23 +105,27 @@ func (r *reader) u8(field string) uint8 {
 		r.off++
 		return v
 	}
-	r.fail(field, ErrTruncated)
+	r.truncated(field)
 	return 0
 }
 
 // boolean reads a byte that must be 0 or 1.
 func (r *reader) boolean(field string) bool {
-	if r.off < len(r.b) {
-		v := r.b[r.off]
-		if v <= 1 {
-			r.off++
-			return v == 1
-		}
-		r.fail(field, ErrInvalidValue)
-		return false
+	if r.off < len(r.b) && r.b[r.off] <= 1 {
+		v := r.b[r.off] == 1
+		r.off++
+		return v
 	}
-	r.fail(field, ErrTruncated)
+	r.badBoolean(field)
 	return false
+}
+
+func (r *reader) badBoolean(field string) {
+	if r.off < len(r.b) {
+		r.fail(field, ErrInvalidValue)
+		return
+	}
+	r.truncated(field)
 }
 
 func (r *reader) u16(field string) uint16 {
@@ -97,7 +134,7 @@ func (r *reader) u16(field string) uint16 {
 		r.off += 2
 		return v
 	}
-	r.fail(field, ErrTruncated)
+	r.truncated(field)
 	return 0
 }
 
@@ -107,7 +144,7 @@ func (r *reader) u32(field string) uint32 {
 		r.off += 4
 		return v
 	}
-	r.fail(field, ErrTruncated)
+	r.truncated(field)
 	return 0
 }
 
@@ -117,7 +154,7 @@ func (r *reader) u64(field string) uint64 {
 		r.off += 8
 		return v
 	}
-	r.fail(field, ErrTruncated)
+	r.truncated(field)
 	return 0
 }
 
@@ -139,7 +176,7 @@ func (r *reader) cstring(field string) []byte {
 func (r *reader) lengthPrefixed(field string) []byte {
 	at := r.off
 	n := int32(r.u32(field))
-	if r.err != nil {
+	if r.failed() {
 		return nil
 	}
 	if n < 0 || int64(n) > int64(len(r.b)-r.off) {
@@ -160,7 +197,7 @@ func (r *reader) lengthPrefixed(field string) []byte {
 // remaining input; at is the offset of the count field, for the error. It
 // must be called before anything is sized by n.
 func (r *reader) count(field string, at, n, minSize int) bool {
-	if r.err != nil {
+	if r.failed() {
 		return false
 	}
 	if n*minSize > len(r.b)-r.off {
@@ -174,6 +211,14 @@ func (r *reader) count(field string, at, n, minSize int) bool {
 // done finishes a message: it reports trailing bytes and returns the first
 // failure, or nil.
 func (r *reader) done() error {
+	if r.err == nil && r.cut == "" && r.off == len(r.b) {
+		return nil
+	}
+	return r.finish()
+}
+
+func (r *reader) finish() error {
+	r.settle()
 	if r.err == nil && r.off != len(r.b) {
 		r.fail("", ErrTrailingBytes)
 	}

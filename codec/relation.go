@@ -74,8 +74,9 @@ func (d *Decoder) decodeRelation(r *reader) (Message, error) {
 		c.Name = r.cstring("name")
 		c.TypeOID = r.u32("type OID")
 		c.TypeMod = int32(r.u32("type modifier"))
-		if r.err != nil {
+		if r.failed() {
 			// Say which column: the slow path may allocate.
+			r.settle()
 			r.err.Field = "column " + strconv.Itoa(i) + " " + r.err.Field
 			break
 		}

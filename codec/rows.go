@@ -147,7 +147,7 @@ func (d *Decoder) decodeTruncate(r *reader) (Message, error) {
 
 // invalidMarker reports the byte just read as an invalid marker.
 func (r *reader) invalidMarker(field string) {
-	if r.err == nil {
+	if !r.failed() {
 		r.off--
 		r.fail(field, ErrInvalidValue)
 	}
@@ -158,7 +158,7 @@ func (r *reader) invalidMarker(field string) {
 // least its kind byte) before *buf can grow, so the memory it takes is
 // bounded by the input's length.
 func (r *reader) tuple(buf *[]Column, group string) Tuple {
-	if r.err != nil {
+	if r.failed() {
 		return nil
 	}
 	b, off := r.b, r.off
