@@ -92,13 +92,23 @@ const (
 // *PrimaryStatusUpdate. The result is valid like Decode's; XLogData.Data
 // aliases b. Pass XLogData.Data of a logical session to Decode.
 func (d *Decoder) DecodeServerCopyData(b []byte) (ReplicationMessage, error) {
+	// XLogData carries every message of a session: decode a complete
+	// header without the checked reader.
+	if len(b) >= XLogDataHeaderSize && b[0] == TagXLogData {
+		m := &d.xlogData
+		m.WALStart = lsn.LSN(binary.BigEndian.Uint64(b[1:]))
+		m.WALEnd = lsn.LSN(binary.BigEndian.Uint64(b[9:]))
+		m.ServerTime = lsn.Timestamp(binary.BigEndian.Uint64(b[17:]))
+		m.Data = b[XLogDataHeaderSize:len(b):len(b)]
+		return m, nil
+	}
 	if len(b) == 0 {
 		return nil, ErrEmpty
 	}
 	var r reader
 	r.start(b, layerServerCopy)
 	switch b[0] {
-	case TagXLogData:
+	case TagXLogData: // a short header: the checked reader names the field
 		m := &d.xlogData
 		if err := r.xlogData(m); err != nil {
 			return nil, err
