@@ -2,7 +2,8 @@
 GO          ?= go
 FUZZTIME    ?= 10m
 SMOKETIME   ?= 3s
-BENCHTIME   ?= 1s
+BENCHTIME   ?= 200ms
+BENCHCOUNT  ?= 3
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZ_TARGETS := FuzzDecode FuzzRoundTrip FuzzStream FuzzServerCopyData FuzzClientCopyData FuzzLSN
 
@@ -43,9 +44,9 @@ staticcheck:
 	$(GO) run $(STATICCHECK) ./...
 	cd bench && $(GO) run $(STATICCHECK) ./...
 
-## bench: the benchmarks, side by side with pglogrepl, in one run (see bench/README.md)
+## bench: the benchmarks, side by side with pglogrepl, in one run; writes the ratios to bench/README.md
 bench:
-	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count 1 ./...
+	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) . | tee bench.out && $(GO) run ./cmd/benchreport < bench.out
 
 ## postgres: fetch PostgreSQL 14–18 server binaries into the cache the tests use
 postgres:

@@ -1,0 +1,247 @@
+// Command benchreport reads `go test -bench` output of the bench module on
+// stdin and writes the results table into README.md between the markers
+// <!-- bench:start --> and <!-- bench:end -->. With -count > 1 it takes the
+// median of each benchmark's runs. It prints a one-line summary.
+//
+//	cd bench && go test -run '^$' -bench . -benchmem -count 3 . | tee bench.out
+//	go run ./cmd/benchreport < bench.out
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/pgwal/pgwal/bench"
+)
+
+const (
+	startMarker = "<!-- bench:start -->"
+	endMarker   = "<!-- bench:end -->"
+
+	wantSpeedup  = 15.0 // pglogrepl ns/op ÷ pgwal ns/op, at least
+	wantVsFloor  = 2.0  // pgwal ns/op ÷ floor ns/op, at most
+	decodePrefix = "BenchmarkDecode/"
+	encodePrefix = "BenchmarkEncode/"
+)
+
+func main() {
+	readme := flag.String("readme", "README.md", "markdown file to update between the bench markers")
+	dryRun := flag.Bool("n", false, "print the section to stdout instead of updating the file")
+	flag.Parse()
+	if err := run(os.Stdin, *readme, *dryRun); err != nil {
+		fmt.Fprintln(os.Stderr, "benchreport:", err)
+		os.Exit(1)
+	}
+}
+
+// results maps a benchmark name (without the -GOMAXPROCS suffix) to each
+// unit's values, one per run.
+type results struct {
+	vals   map[string]map[string][]float64
+	header []string // goos, goarch, cpu lines
+	failed []string // FAIL lines: the run failed
+	runs   int
+}
+
+var procSuffix = regexp.MustCompile(`-\d+$`)
+
+func parse(r io.Reader) (*results, error) {
+	res := &results{vals: map[string]map[string][]float64{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	seen := map[string]bool{}
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "FAIL") || strings.HasPrefix(strings.TrimSpace(line), "--- FAIL") {
+			res.failed = append(res.failed, strings.TrimSpace(line))
+		}
+		for _, h := range []string{"goos:", "goarch:", "cpu:"} {
+			if strings.HasPrefix(line, h) && !seen[h] {
+				seen[h] = true
+				res.header = append(res.header, strings.TrimSpace(line))
+			}
+		}
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		if _, err := strconv.Atoi(f[1]); err != nil {
+			continue
+		}
+		name := procSuffix.ReplaceAllString(f[0], "")
+		m := res.vals[name]
+		if m == nil {
+			m = map[string][]float64{}
+			res.vals[name] = m
+		}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				return nil, fmt.Errorf("%s: bad value %q", name, f[i])
+			}
+			m[f[i+1]] = append(m[f[i+1]], v)
+		}
+		if n := len(m["ns/op"]); n > res.runs {
+			res.runs = n
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(res.failed) > 0 {
+		return nil, fmt.Errorf("the benchmark run failed: %s", strings.Join(res.failed, "; "))
+	}
+	if len(res.vals) == 0 {
+		return nil, fmt.Errorf("no benchmark results on stdin")
+	}
+	return res, nil
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// get is the median of a benchmark's unit, NaN when absent.
+func (r *results) get(name, unit string) float64 {
+	return median(r.vals[name][unit])
+}
+
+func num(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "—"
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
+func ratio(v float64, ok bool) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	s := num(v) + "×"
+	if !ok {
+		s = "**" + s + "** ✗"
+	}
+	return s
+}
+
+func run(stdin io.Reader, readme string, dryRun bool) error {
+	res, err := parse(stdin)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Measured with `%s` (median of %d run(s) per benchmark). Bars: pglogrepl/pgwal ≥ %.0f×, pgwal/floor ≤ %.0f×; misses in **bold** ✗.\n\n",
+		strings.Join(res.header, ", "), res.runs, wantSpeedup, wantVsFloor)
+	b.WriteString("| input | bytes | msgs | pgwal ns/op | pgwal MB/s | pgwal allocs/op | pglogrepl ns/op | pglogrepl allocs/op | floor ns/op | pglogrepl/pgwal | pgwal/floor | ns/msg pgwal · pglogrepl · floor | encode ns/op |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+
+	var logSum float64
+	var nSpeedup int
+	var logSumPayload float64
+	var nPayload int
+	worst, worstName := 0.0, ""
+	var skipped []*bench.Input
+	var notes []*bench.Input
+	for _, in := range bench.Inputs() {
+		d := decodePrefix + in.Name + "/"
+		pw, pl, fl := d+"pgwal", d+"pglogrepl", d+"floor"
+		if _, ok := res.vals[pw]; !ok {
+			continue // not run (-bench filter)
+		}
+		pgwalNs, plNs, floorNs := res.get(pw, "ns/op"), res.get(pl, "ns/op"), res.get(fl, "ns/op")
+		speedup, vsFloor := plNs/pgwalNs, pgwalNs/floorNs
+		if !math.IsNaN(speedup) {
+			logSum += math.Log(speedup)
+			nSpeedup++
+			if !in.FramingOnly && in.Parts[0].Keepalive == nil {
+				logSumPayload += math.Log(speedup)
+				nPayload++
+			}
+		}
+		if vsFloor > worst {
+			worst, worstName = vsFloor, in.Name
+		}
+		plAllocs := num(res.get(pl, "allocs/op"))
+		if in.PglogreplSkip != "" {
+			skipped = append(skipped, in)
+			plAllocs = "can't decode"
+		}
+		if in.PglogreplNote != "" {
+			notes = append(notes, in)
+			plAllocs += " (partial)"
+		}
+		perMsg := "—"
+		if len(in.Msgs) > 1 {
+			perMsg = num(res.get(pw, "ns/msg")) + " · " + num(res.get(pl, "ns/msg")) + " · " + num(res.get(fl, "ns/msg"))
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			in.Name, len(in.Buf), len(in.Msgs),
+			num(pgwalNs), num(res.get(pw, "MB/s")), num(res.get(pw, "allocs/op")),
+			num(plNs), plAllocs, num(floorNs),
+			ratio(speedup, math.IsNaN(speedup) || speedup >= wantSpeedup),
+			ratio(vsFloor, math.IsNaN(vsFloor) || vsFloor <= wantVsFloor),
+			perMsg, num(res.get(encodePrefix+in.Name, "ns/op")))
+	}
+	summary := fmt.Sprintf("pglogrepl/pgwal geometric mean %s× over %d inputs both decode (%s× without the framing-only inputs); worst pgwal/floor %s× (%s)",
+		num(math.Exp(logSum/float64(nSpeedup))), nSpeedup, num(math.Exp(logSumPayload/float64(nPayload))), num(worst), worstName)
+	fmt.Fprintf(&b, "\n**Summary:** %s.\n", summary)
+	if len(skipped) > 0 || len(notes) > 0 {
+		b.WriteString("\npglogrepl at the pinned version:\n\n")
+		for _, in := range skipped {
+			fmt.Fprintf(&b, "- `%s`: can't decode — %s.\n", in.Name, in.PglogreplSkip)
+		}
+		for _, in := range notes {
+			fmt.Fprintf(&b, "- `%s`: %s.\n", in.Name, in.PglogreplNote)
+		}
+	}
+	fmt.Println(summary)
+	section := b.String()
+	if dryRun {
+		fmt.Print(section)
+		return nil
+	}
+	return updateReadme(readme, section)
+}
+
+func updateReadme(path, section string) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	text := string(old)
+	block := startMarker + "\n" + section + endMarker
+	i, j := strings.Index(text, startMarker), strings.Index(text, endMarker)
+	switch {
+	case i >= 0 && j > i:
+		text = text[:i] + block + text[j+len(endMarker):]
+	case i < 0 && j < 0:
+		if text != "" && !strings.HasSuffix(text, "\n") {
+			text += "\n"
+		}
+		text += "\n" + block + "\n"
+	default:
+		return fmt.Errorf("%s: unbalanced bench markers", path)
+	}
+	return os.WriteFile(path, []byte(text), 0o644)
+}
