@@ -1,0 +1,40 @@
+// Package wire drives a PostgreSQL replication session over a net.Conn:
+// start-up, TLS, authentication (trust, password, MD5, SCRAM-SHA-256 and
+// SCRAM-SHA-256-PLUS), replication commands, and a logical or physical
+// replication stream that answers keepalives and acknowledges positions by
+// rules that never lose a change.
+//
+//	cfg, _ := wire.ParseConfig("postgres://repl@db.example/app?replication=database&sslmode=verify-full")
+//	conn, err := wire.Connect(ctx, cfg)
+//	if err != nil {
+//		return err
+//	}
+//	defer conn.Close()
+//	stream, err := conn.StartReplication(ctx, "my_slot", 0, wire.LogicalOptions{
+//		Publications: []string{"my_pub"},
+//		Streaming:    "on",
+//	})
+//	if err != nil {
+//		return err
+//	}
+//	for {
+//		m, err := stream.Next(ctx) // a codec.Message, valid until the next call
+//		if err != nil {
+//			return err
+//		}
+//		apply(m)
+//		if pos, ok := wire.AckPosition(m, stream.WALStart()); ok {
+//			stream.Ack(pos) // after apply has made m durable
+//		}
+//	}
+//
+// The stream reads into one buffer that grows only as bytes arrive, up to
+// Config.MaxMessageSize, and decodes with a reused codec.Decoder, so the
+// receive path allocates nothing per message in the steady state. Status
+// updates are written by the stream's own timer (derived from the server's
+// wal_sender_timeout) and in answer to keepalives; reads and writes never
+// share a deadline.
+//
+// Errors from the server are *ServerError values carrying the SQLSTATE,
+// message, detail and hint.
+package wire
