@@ -232,7 +232,7 @@ func (c *Conn) tlsConfig(mode SSLMode) (*tls.Config, error) {
 	}
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	host, _, _ := net.SplitHostPort(c.conn.RemoteAddr().String())
-	if c.cfg.Host != "" && !strings.HasPrefix(c.cfg.Host, "/") {
+	if c.cfg.Host != "" && !strings.HasPrefix(c.cfg.Host, "/") && !strings.HasPrefix(c.cfg.Host, "@") {
 		host = c.cfg.Host
 	}
 	tc.ServerName = host
@@ -432,9 +432,10 @@ func (c *Conn) writeCtx(ctx context.Context, b []byte) error {
 	c.conn.SetWriteDeadline(dl)
 	_, err := c.conn.Write(b)
 	if err != nil {
-		if ctx.Err() != nil {
-			err = ctx.Err()
+		if ctxErr := contextCause(ctx, err, dl); ctxErr != nil {
+			err = ctxErr
 		}
+		// Part of a message may have gone out: the session is unusable.
 		c.fail(err)
 		return fmt.Errorf("wire: write: %w", err)
 	}
@@ -445,11 +446,8 @@ func (c *Conn) writeCtx(ctx context.Context, b []byte) error {
 // deadline only. A message already buffered costs no system call and no
 // allocation.
 func (c *Conn) readMsg(ctx context.Context) (byte, []byte, error) {
-	if c.rd.buffered() >= 5 {
-		n := int(binary.BigEndian.Uint32(c.rd.buf[c.rd.start+1:]))
-		if c.rd.buffered() >= 1+n && n >= 4 {
-			return c.rd.next()
-		}
+	if c.hasMessage() {
+		return c.rd.next()
 	}
 	dl, _ := ctx.Deadline()
 	c.conn.SetReadDeadline(dl)
@@ -467,13 +465,37 @@ func (c *Conn) readMsg(ctx context.Context) (byte, []byte, error) {
 		<-fired
 	}
 	if err != nil {
-		if ctx.Err() != nil {
+		if ctxErr := contextCause(ctx, err, dl); ctxErr != nil {
 			// The bytes read so far stay buffered: the next call resumes.
-			return 0, nil, ctx.Err()
+			return 0, nil, ctxErr
 		}
 		return 0, nil, c.readErr(err)
 	}
 	return typ, body, nil
+}
+
+// contextCause returns ctx's error when err came from ctx: cancellation, or
+// the socket deadline copied from ctx, which can fire a moment before ctx
+// itself reports it.
+func contextCause(ctx context.Context, err error, deadline time.Time) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if !deadline.IsZero() && errors.Is(err, os.ErrDeadlineExceeded) && !time.Now().Before(deadline) {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}
+
+// hasMessage reports whether a whole message is buffered, so reading it
+// needs no system call.
+func (c *Conn) hasMessage() bool {
+	if c.rd.buffered() < 5 {
+		return false
+	}
+	n := int(binary.BigEndian.Uint32(c.rd.buf[c.rd.start+1:]))
+	return n >= 4 && c.rd.buffered() >= 1+n
 }
 
 // readErr turns a transport error into what the caller should see, and

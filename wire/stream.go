@@ -173,14 +173,16 @@ func pgoutputOptions(v int, o LogicalOptions) (int, []string, error) {
 // Stream is a replication stream in progress. Pull messages with Next (or
 // NextRaw); acknowledge what your side has made durable with Ack.
 //
-// Status updates follow these rules: the flush position never exceeds what
+// Status updates go out when the server asks for one, when Next is about to
+// wait for the server and there is progress to report, and on a timer. They
+// follow these rules: the flush position never exceeds what
 // was acknowledged, so a crash loses nothing and a restart redelivers only
 // what was not acknowledged; when everything delivered is acknowledged and
 // no transaction is open, the server's keepalive position is reported as
 // is, so an idle slot advances and a server shutdown is not held up;
-// positions never go backwards. Updates go out when the server asks, and
-// on a timer derived from wal_sender_timeout even while the consumer is
-// busy elsewhere, so a slow consumer is not disconnected.
+// positions never go backwards. The timer, derived from wal_sender_timeout,
+// runs even while the consumer is busy elsewhere, so a slow consumer is not
+// disconnected.
 //
 // Next and NextRaw must be called from one goroutine; Ack and SendStatus
 // may be called from any.
@@ -192,6 +194,7 @@ type Stream struct {
 
 	// Current message, valid until the next call.
 	xlog codec.XLogData
+	last codec.Message
 
 	mu           sync.Mutex
 	received     lsn.LSN // highest WAL position received
@@ -275,6 +278,8 @@ func (s *Stream) start(ctx context.Context, q string) error {
 	for {
 		typ, body, err := s.c.readMsg(ctx)
 		if err != nil {
+			// START_REPLICATION may still be running on the server.
+			s.c.fail(err)
 			s.c.release()
 			return err
 		}
@@ -352,12 +357,30 @@ func (s *Stream) NextRaw(ctx context.Context) (*codec.XLogData, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.last = nil
 	if s.logical && len(x.Data) > 0 {
-		if m, err := s.dec.Decode(x.Data); err == nil {
-			s.track(m, x.WALStart)
+		m, err := s.dec.Decode(x.Data)
+		if err != nil {
+			return nil, fmt.Errorf("wire: message at %v: %w", x.WALStart, err)
 		}
+		s.track(m, x.WALStart)
+		s.last = m
 	}
 	return x, nil
+}
+
+// Message returns the message NextRaw decoded last for the
+// acknowledgement rules (nil for a physical stream or an empty payload);
+// valid like NextRaw's result.
+func (s *Stream) Message() codec.Message { return s.last }
+
+// DecoderOptions returns the protocol version and streaming mode the
+// stream negotiated, for decoding its payloads elsewhere.
+func (s *Stream) DecoderOptions() codec.Options {
+	if s.dec == nil {
+		return codec.Options{}
+	}
+	return s.dec.Options()
 }
 
 // WALStart is the WAL position of the message Next or NextRaw returned
@@ -371,7 +394,18 @@ func (s *Stream) next(ctx context.Context) (*codec.XLogData, error) {
 	if s.ended != nil {
 		return nil, s.ended
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	for {
+		if !s.c.hasMessage() {
+			// About to wait for the server: report progress first if there
+			// is any, as the built-in subscriber does. A busy stream always
+			// has a message buffered and pays nothing here.
+			if err := s.reportIfChanged(); err != nil {
+				return nil, s.end(err)
+			}
+		}
 		typ, body, err := s.c.readMsg(ctx)
 		if err != nil {
 			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
@@ -397,14 +431,16 @@ func (s *Stream) next(ctx context.Context) (*codec.XLogData, error) {
 			}
 			m, err := s.dec.DecodeServerCopyData(body)
 			if err != nil {
-				return nil, s.end(fmt.Errorf("%w: %v", ErrProtocol, err))
+				err = fmt.Errorf("%w: %v", ErrProtocol, err)
+				s.c.fail(err)
+				return nil, s.end(err)
 			}
 			if k, ok := m.(*codec.PrimaryKeepalive); ok {
 				s.mu.Lock()
 				s.keepaliveEnd = max(s.keepaliveEnd, k.WALEnd)
 				s.mu.Unlock()
 				if k.ReplyRequested {
-					if err := s.SendStatus(ctx, false); err != nil {
+					if err := s.SendStatus(context.Background(), false); err != nil {
 						return nil, s.end(err)
 					}
 				}
@@ -532,15 +568,31 @@ func (s *Stream) positions() [3]lsn.LSN {
 	return p
 }
 
+// reportIfChanged sends a status update when it would report something new.
+func (s *Stream) reportIfChanged() error {
+	s.mu.Lock()
+	changed := s.positions() != s.sent
+	s.mu.Unlock()
+	if !changed {
+		return nil
+	}
+	return s.SendStatus(context.Background(), false)
+}
+
 // SendStatus sends a standby status update now; with replyRequested the
-// server answers with a keepalive at once.
+// server answers with a keepalive at once. The write has its own deadline
+// (ctx's if it has one in the future, else a few seconds), so an expired
+// read context cannot break the session.
 func (s *Stream) SendStatus(ctx context.Context, replyRequested bool) error {
+	// Hold the write lock while choosing the positions, so updates reach
+	// the server in the order they were computed and never go backwards.
+	s.c.wmu.Lock()
+	defer s.c.wmu.Unlock()
 	s.mu.Lock()
 	p := s.positions()
 	s.sent = p
 	s.lastStatus = time.Now()
 	s.mu.Unlock()
-	s.c.wmu.Lock()
 	s.status = s.status[:0]
 	s.status = append(s.status, 'd', 0, 0, 0, 4+codec.StandbyStatusUpdateSize)
 	s.status = codec.AppendStandbyStatusUpdate(s.status, &codec.StandbyStatusUpdate{
@@ -549,12 +601,11 @@ func (s *Stream) SendStatus(ctx context.Context, replyRequested bool) error {
 		ReplyRequested: replyRequested,
 	})
 	dl, ok := ctx.Deadline()
-	if !ok {
+	if !ok || !time.Now().Before(dl) {
 		dl = time.Now().Add(max(s.interval, 5*time.Second))
 	}
 	s.c.conn.SetWriteDeadline(dl)
 	_, err := s.c.conn.Write(s.status)
-	s.c.wmu.Unlock()
 	if err != nil {
 		err = fmt.Errorf("wire: sending status update: %w", err)
 		s.c.fail(err)
@@ -677,7 +728,9 @@ func (s *Stream) drainToReady(ctx context.Context) (*EndOfTimeline, []string, er
 		case msgCopyData, msgCopyDone, msgParameterStatus:
 			// Late data after our CopyDone is dropped, as libpq does.
 		default:
-			return nil, nil, fmt.Errorf("%w: unexpected message %q after CopyDone", ErrProtocol, typ)
+			err := fmt.Errorf("%w: unexpected message %q after CopyDone", ErrProtocol, typ)
+			s.c.fail(err)
+			return nil, nil, err
 		}
 	}
 }

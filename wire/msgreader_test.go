@@ -1,0 +1,179 @@
+package wire
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"testing"
+	"testing/iotest"
+)
+
+// mrFrames builds n messages of increasing size and returns the stream and
+// the expected bodies.
+func mrFrames(n, step int) ([]byte, [][]byte) {
+	var stream []byte
+	var bodies [][]byte
+	for i := 0; i < n; i++ {
+		body := bytes.Repeat([]byte{byte('a' + i%26)}, i*step)
+		stream = append(stream, fsMsg(byte('A'+i%26), body)...)
+		bodies = append(bodies, body)
+	}
+	return stream, bodies
+}
+
+func mrCheckAll(t *testing.T, m *msgReader, bodies [][]byte) {
+	t.Helper()
+	for i, want := range bodies {
+		typ, body, err := m.next()
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if typ != byte('A'+i%26) || !bytes.Equal(body, want) {
+			t.Fatalf("message %d: type %q, %d bytes; want %q, %d bytes", i, typ, len(body), 'A'+i%26, len(want))
+		}
+	}
+	if _, _, err := m.next(); err != io.EOF {
+		t.Fatalf("after the last message: %v, want io.EOF", err)
+	}
+}
+
+func TestMsgReaderOneByteReads(t *testing.T) {
+	stream, bodies := mrFrames(40, 37)
+	m := &msgReader{r: iotest.OneByteReader(bytes.NewReader(stream)), max: 1 << 20}
+	mrCheckAll(t, m, bodies)
+}
+
+func TestMsgReaderManyMessagesOneRead(t *testing.T) {
+	stream, bodies := mrFrames(200, 1)
+	m := &msgReader{r: bytes.NewReader(stream), max: 1 << 20}
+	mrCheckAll(t, m, bodies)
+}
+
+// chunkReader returns at most size bytes per Read and counts what it gave.
+type chunkReader struct {
+	data []byte
+	size int
+	n    int
+	// failAt makes the Read after n reaches failAt return errOnce once.
+	failAt  int
+	errOnce error
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	if r.errOnce != nil && r.n >= r.failAt {
+		err := r.errOnce
+		r.errOnce = nil
+		return 0, err
+	}
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	k := min(len(p), r.size, len(r.data))
+	if r.errOnce != nil && r.n < r.failAt {
+		k = min(k, r.failAt-r.n)
+	}
+	copy(p, r.data[:k])
+	r.data = r.data[k:]
+	r.n += k
+	return k, nil
+}
+
+func TestMsgReaderGrowthBoundedByReceived(t *testing.T) {
+	stream, bodies := mrFrames(30, 20000) // up to ~580 kB
+	for _, size := range []int{1000, 4096, 65536} {
+		cr := &chunkReader{data: stream, size: size}
+		m := &msgReader{r: cr, max: 1 << 20}
+		largest := 0
+		for i, want := range bodies {
+			_, body, err := m.next()
+			if err != nil || !bytes.Equal(body, want) {
+				t.Fatalf("chunk %d, message %d: %v", size, i, err)
+			}
+			largest = max(largest, 5+len(want))
+			if c := cap(m.buf); c > max(minBuffer, 2*cr.n) {
+				t.Fatalf("chunk %d, message %d: buffer %d bytes after %d received", size, i, c, cr.n)
+			}
+			// Only one message (plus one read) is ever held.
+			if c := cap(m.buf); c > max(minBuffer, 2*(largest+size)) {
+				t.Fatalf("chunk %d, message %d: buffer %d bytes, largest message %d", size, i, c, largest)
+			}
+		}
+	}
+	// A huge declared length with little data: the buffer follows the data.
+	for _, sent := range []int{0, 100, 9000, 100000} {
+		data := append(frameHeader('d', 1<<30), make([]byte, sent)...)
+		cr := &chunkReader{data: data, size: 4096}
+		m := &msgReader{r: cr, max: DefaultMaxMessageSize}
+		if _, _, err := m.next(); err != io.ErrUnexpectedEOF {
+			t.Fatalf("%d bytes: %v, want io.ErrUnexpectedEOF", sent, err)
+		}
+		if c := cap(m.buf); c > max(minBuffer, 2*cr.n) {
+			t.Fatalf("%d bytes received, buffer %d", cr.n, c)
+		}
+	}
+}
+
+func TestMsgReaderBodyValidUntilNextCall(t *testing.T) {
+	stream, bodies := mrFrames(50, 300)
+	m := &msgReader{r: &chunkReader{data: stream, size: 777}, max: 1 << 20}
+	for i, want := range bodies {
+		_, body, err := m.next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cap(body) != len(body) {
+			t.Fatalf("message %d: body has spare capacity %d (appends would clobber the next message)", i, cap(body)-len(body))
+		}
+		if !bytes.Equal(body, want) {
+			t.Fatalf("message %d corrupted before the next call", i)
+		}
+	}
+}
+
+func TestMsgReaderResumeAfterTimeout(t *testing.T) {
+	stream, bodies := mrFrames(6, 5000)
+	for failAt := 1; failAt < len(stream); failAt += 997 {
+		cr := &chunkReader{data: stream, size: 1500, failAt: failAt, errOnce: os.ErrDeadlineExceeded}
+		m := &msgReader{r: cr, max: 1 << 20}
+		timeouts := 0
+		for i := 0; i < len(bodies); {
+			_, body, err := m.next()
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				timeouts++
+				continue
+			}
+			if err != nil || !bytes.Equal(body, bodies[i]) {
+				t.Fatalf("failAt %d, message %d: %v", failAt, i, err)
+			}
+			i++
+		}
+		if timeouts != 1 {
+			t.Fatalf("failAt %d: %d timeouts", failAt, timeouts)
+		}
+	}
+}
+
+func TestMsgReaderErrors(t *testing.T) {
+	for _, tc := range []struct {
+		data []byte
+		want error
+	}{
+		{frameHeader('d', 3), ErrProtocol},
+		{frameHeader('d', 0), ErrProtocol},
+		{frameHeader('d', 4+1025), ErrMessageTooLarge},
+		{frameHeader('d', 0xffffffff), ErrMessageTooLarge},
+		{[]byte{'d', 0, 0}, io.ErrUnexpectedEOF},
+		{nil, io.EOF},
+	} {
+		m := &msgReader{r: bytes.NewReader(tc.data), max: 1024}
+		for i := 0; i < 2; i++ { // the error is sticky
+			if _, _, err := m.next(); !errors.Is(err, tc.want) {
+				t.Errorf("% x: %v, want %v", tc.data, err, tc.want)
+			}
+		}
+		if cap(m.buf) > minBuffer {
+			t.Errorf("% x: buffer %d", tc.data, cap(m.buf))
+		}
+	}
+}
