@@ -7,7 +7,7 @@ BENCHCOUNT  ?= 3
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZ_TARGETS := FuzzDecode FuzzRoundTrip FuzzStream FuzzServerCopyData FuzzClientCopyData FuzzLSN
 
-.PHONY: test unit fuzz-smoke lint fmt-check vet staticcheck bench fuzz postgres testdata
+.PHONY: test unit fuzz-smoke lint fmt-check vet staticcheck bench fuzz postgres testdata demo
 
 ## test: lint, every unit test (real PostgreSQL servers where cached), each fuzz target briefly, the bench module's tests
 test: lint unit fuzz-smoke
@@ -56,3 +56,7 @@ postgres:
 testdata:
 	$(GO) run ./internal/capture -out testdata/pgoutput
 	$(GO) test ./codec -run '^TestCorpus$$' -count 1 -update
+
+## demo: a throwaway PostgreSQL, a workload, and its live changes decoded for ~8 s
+demo:
+	$(GO) run ./internal/demo/cmd/demo

@@ -1,8 +1,10 @@
 // Command pgwal reads PostgreSQL logical replication bytes.
 //
 //	pgwal decode [flags] [file ...]   decode captured bytes to JSON lines
+//	pgwal stream [flags]              live changes from a slot as JSON lines
+//	pgwal capture -o FILE [flags]     record a live session's raw bytes
 //
-// Run "pgwal help decode" for the formats and examples.
+// Run "pgwal help <command>" for the flags and examples.
 package main
 
 import (
@@ -15,9 +17,11 @@ const usage = `pgwal — PostgreSQL logical replication, byte for byte
 
 Usage:
   pgwal decode [flags] [file ...]   decode captured pgoutput / CopyData bytes to JSON lines
+  pgwal stream [flags]              stream live changes from a replication slot as JSON lines
+  pgwal capture -o FILE [flags]     record a live replication session's raw bytes (for decode)
   pgwal help [command]              show help
 
-Run "pgwal decode -h" for the input formats and examples.
+Run "pgwal <command> -h" for the flags and examples.
 `
 
 func main() {
@@ -32,9 +36,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "decode":
 		return decodeCmd(args[1:], stdin, stdout, stderr)
+	case "stream":
+		return streamCmd(args[1:], stdout, stderr)
+	case "capture":
+		return captureCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
-		if len(args) > 1 && args[1] == "decode" {
-			return decodeCmd([]string{"-h"}, stdin, stdout, stderr)
+		if len(args) > 1 {
+			switch args[1] {
+			case "decode":
+				return decodeCmd([]string{"-h"}, stdin, stdout, stderr)
+			case "stream":
+				return streamCmd([]string{"-h"}, stdout, stderr)
+			case "capture":
+				return captureCmd([]string{"-h"}, stdout, stderr)
+			}
 		}
 		fmt.Fprint(stdout, usage)
 		return 0
