@@ -33,8 +33,7 @@ type Conn struct {
 	pid    uint32
 	key    []byte
 
-	wmu  sync.Mutex // one writer at a time (commands, status updates)
-	wbuf []byte
+	wmu sync.Mutex // one writer at a time (commands, status updates)
 
 	mu     sync.Mutex
 	broken error // set when the connection can no longer be used

@@ -127,12 +127,6 @@ func appendQuery(dst []byte, sql string) []byte {
 	return finishMessage(dst, at)
 }
 
-func appendCopyData(dst, payload []byte) []byte {
-	dst, at := appendMessage(dst, 'd')
-	dst = append(dst, payload...)
-	return finishMessage(dst, at)
-}
-
 func appendCopyDone(dst []byte) []byte {
 	dst, at := appendMessage(dst, 'c')
 	return finishMessage(dst, at)
