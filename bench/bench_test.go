@@ -2,6 +2,7 @@ package bench
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/jackc/pglogrepl"
@@ -184,6 +185,144 @@ func BenchmarkDecode(b *testing.B) {
 					sum += n
 				}
 				reportPerMessage(b, in)
+				sinkInt = sum
+			})
+		})
+	}
+	benchmarkCorpus(b)
+}
+
+// decodeCorpusPgwal decodes msgs with decs (one decoder per option set of
+// the corpus), telling the decoder the stream state before each message. On
+// an error it returns the message's index.
+func decodeCorpusPgwal(decs []*codec.Decoder, msgs []HotMsg) (last codec.Message, i int, err error) {
+	for i = range msgs {
+		m := &msgs[i]
+		d := decs[m.Dec]
+		d.SetInStream(m.InStream)
+		if last, err = d.Decode(m.Data); err != nil {
+			return nil, i, err
+		}
+	}
+	return last, 0, nil
+}
+
+// decodeCorpusPglogrepl decodes msgs with pglogrepl: Parse for protocol 1
+// captures, ParseV2 with the stream state for protocol 2+.
+func decodeCorpusPglogrepl(msgs []HotMsg) (last pglogrepl.Message, i int, err error) {
+	for i = range msgs {
+		m := &msgs[i]
+		if m.V2 {
+			last, err = pglogrepl.ParseV2(m.Data, m.InStream)
+		} else {
+			last, err = pglogrepl.Parse(m.Data)
+		}
+		if err != nil {
+			return nil, i, err
+		}
+	}
+	return last, 0, nil
+}
+
+// decodeCorpusFloor walks msgs with the floor.
+func decodeCorpusFloor(msgs []HotMsg) (sum int, ok bool) {
+	for i := range msgs {
+		m := &msgs[i]
+		n, ok := FloorPgoutput(m.Data, m.InStream, m.Parallel)
+		if !ok {
+			return 0, false
+		}
+		sum += n
+	}
+	return sum, true
+}
+
+// corpusErr names the captured message an error is about.
+func corpusErr(ms []CorpusMsg, i int, err error) error {
+	return fmt.Errorf("%s:%d ('%c'): %w", ms[i].File, ms[i].Line, ms[i].Type, err)
+}
+
+func reportMsgs(b *testing.B, n int) {
+	if b.N == 0 || n == 0 {
+		return
+	}
+	msgs := float64(n) * float64(b.N)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/msgs, "ns/msg")
+	b.ReportMetric(msgs/b.Elapsed().Seconds(), "msgs/s")
+}
+
+func loadCorpus(tb testing.TB) *Corpus {
+	tb.Helper()
+	c, err := LoadedCorpus()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// benchmarkCorpus is BenchmarkDecode/corpus-*: captured messages decoded one
+// by one, each with its session's options and stream state.
+func benchmarkCorpus(b *testing.B) {
+	c := loadCorpus(b)
+	for _, in := range c.Inputs {
+		in := in
+		b.Run(in.Name, func(b *testing.B) {
+			b.Run("pgwal", func(b *testing.B) {
+				decs := c.NewDecoders()
+				if _, i, err := decodeCorpusPgwal(decs, in.Hot); err != nil { // warm-up
+					b.Fatal(corpusErr(in.Msgs, i, err))
+				}
+				b.SetBytes(int64(in.Bytes))
+				b.ReportAllocs()
+				b.ResetTimer()
+				var last codec.Message
+				for i := 0; i < b.N; i++ {
+					m, i, err := decodeCorpusPgwal(decs, in.Hot)
+					if err != nil {
+						b.Fatal(corpusErr(in.Msgs, i, err))
+					}
+					last = m
+				}
+				reportMsgs(b, len(in.Msgs))
+				sinkAny = last
+			})
+			b.Run("pglogrepl", func(b *testing.B) {
+				if in.PglogreplSkip != "" {
+					b.Skip(in.PglogreplSkip)
+				}
+				if _, i, err := decodeCorpusPglogrepl(in.PglogreplHot); err != nil {
+					b.Fatal(corpusErr(in.PglogreplMsgs, i, err))
+				}
+				b.SetBytes(int64(in.PglogreplBytes))
+				b.ReportAllocs()
+				b.ResetTimer()
+				var last pglogrepl.Message
+				for i := 0; i < b.N; i++ {
+					m, i, err := decodeCorpusPglogrepl(in.PglogreplHot)
+					if err != nil {
+						b.Fatal(corpusErr(in.PglogreplMsgs, i, err))
+					}
+					last = m
+				}
+				reportMsgs(b, len(in.PglogreplMsgs))
+				sinkAny = last
+			})
+			b.Run("floor", func(b *testing.B) {
+				if _, ok := decodeCorpusFloor(in.Hot); !ok {
+					b.Fatal("floor rejects the input")
+				}
+				b.SetBytes(int64(in.Bytes))
+				b.ReportAllocs()
+				b.ResetTimer()
+				sum := 0
+				for i := 0; i < b.N; i++ {
+					n, ok := decodeCorpusFloor(in.Hot)
+					if !ok {
+						b.Fatal("floor rejects the input")
+					}
+					sum += n
+				}
+				reportMsgs(b, len(in.Msgs))
 				sinkInt = sum
 			})
 		})

@@ -35,6 +35,7 @@ const (
 func main() {
 	readme := flag.String("readme", "README.md", "markdown file to update between the bench markers")
 	dryRun := flag.Bool("n", false, "print the section to stdout instead of updating the file")
+	flag.StringVar(&bench.DefaultCorpusDir, "corpus", bench.DefaultCorpusDir, "the captured corpus (for the corpus-* rows)")
 	flag.Parse()
 	if err := run(os.Stdin, *readme, *dryRun); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
@@ -134,6 +135,21 @@ func num(v float64) string {
 	return strconv.FormatFloat(v, 'f', 2, 64)
 }
 
+// si formats a rate with an SI prefix, e.g. 21.4M.
+func si(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "—"
+	case v >= 1e9:
+		return num(v/1e9) + "G"
+	case v >= 1e6:
+		return num(v/1e6) + "M"
+	case v >= 1e3:
+		return num(v/1e3) + "k"
+	}
+	return num(v)
+}
+
 func ratio(v float64, ok bool) string {
 	if math.IsNaN(v) {
 		return "—"
@@ -161,16 +177,43 @@ func run(stdin io.Reader, readme string, dryRun bool) error {
 	var logSumPayload float64
 	var nPayload int
 	worst, worstName := 0.0, ""
-	var skipped []*bench.Input
-	var notes []*bench.Input
-	for _, in := range bench.Inputs() {
-		d := decodePrefix + in.Name + "/"
+	var skipped, notes []string
+	row := func(name string, bytes, msgs int, skip, note, plSuffix string) (speedup, vsFloor float64) {
+		d := decodePrefix + name + "/"
 		pw, pl, fl := d+"pgwal", d+"pglogrepl", d+"floor"
-		if _, ok := res.vals[pw]; !ok {
+		pgwalNs, plNs, floorNs := res.get(pw, "ns/op"), res.get(pl, "ns/op"), res.get(fl, "ns/op")
+		speedup, vsFloor = plNs/pgwalNs, pgwalNs/floorNs
+		if vsFloor > worst {
+			worst, worstName = vsFloor, name
+		}
+		plAllocs := num(res.get(pl, "allocs/op"))
+		if skip != "" {
+			skipped = append(skipped, fmt.Sprintf("- `%s`: can't decode — %s.\n", name, skip))
+			plAllocs = "can't decode"
+		}
+		if note != "" {
+			notes = append(notes, fmt.Sprintf("- `%s`: %s.\n", name, note))
+			plAllocs += plSuffix
+		}
+		perMsg := "—"
+		if msgs > 1 {
+			perMsg = num(res.get(pw, "ns/msg")) + " · " + num(res.get(pl, "ns/msg")) + " · " + num(res.get(fl, "ns/msg"))
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			name, bytes, msgs,
+			num(pgwalNs), num(res.get(pw, "MB/s")), num(res.get(pw, "allocs/op")),
+			num(plNs), plAllocs, num(floorNs),
+			ratio(speedup, math.IsNaN(speedup) || speedup >= wantSpeedup),
+			ratio(vsFloor, math.IsNaN(vsFloor) || vsFloor <= wantVsFloor),
+			perMsg, num(res.get(encodePrefix+name, "ns/op")))
+		return speedup, vsFloor
+	}
+	for _, in := range bench.Inputs() {
+		if _, ok := res.vals[decodePrefix+in.Name+"/pgwal"]; !ok {
 			continue // not run (-bench filter)
 		}
-		pgwalNs, plNs, floorNs := res.get(pw, "ns/op"), res.get(pl, "ns/op"), res.get(fl, "ns/op")
-		speedup, vsFloor := plNs/pgwalNs, pgwalNs/floorNs
+		skip := in.PglogreplSkip
+		speedup, _ := row(in.Name, len(in.Buf), len(in.Msgs), skip, in.PglogreplNote, " (partial)")
 		if !math.IsNaN(speedup) {
 			logSum += math.Log(speedup)
 			nSpeedup++
@@ -179,40 +222,66 @@ func run(stdin io.Reader, readme string, dryRun bool) error {
 				nPayload++
 			}
 		}
-		if vsFloor > worst {
-			worst, worstName = vsFloor, in.Name
-		}
-		plAllocs := num(res.get(pl, "allocs/op"))
-		if in.PglogreplSkip != "" {
-			skipped = append(skipped, in)
-			plAllocs = "can't decode"
-		}
-		if in.PglogreplNote != "" {
-			notes = append(notes, in)
-			plAllocs += " (partial)"
-		}
-		perMsg := "—"
-		if len(in.Msgs) > 1 {
-			perMsg = num(res.get(pw, "ns/msg")) + " · " + num(res.get(pl, "ns/msg")) + " · " + num(res.get(fl, "ns/msg"))
-		}
-		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			in.Name, len(in.Buf), len(in.Msgs),
-			num(pgwalNs), num(res.get(pw, "MB/s")), num(res.get(pw, "allocs/op")),
-			num(plNs), plAllocs, num(floorNs),
-			ratio(speedup, math.IsNaN(speedup) || speedup >= wantSpeedup),
-			ratio(vsFloor, math.IsNaN(vsFloor) || vsFloor <= wantVsFloor),
-			perMsg, num(res.get(encodePrefix+in.Name, "ns/op")))
 	}
-	summary := fmt.Sprintf("pglogrepl/pgwal geometric mean %s× over %d inputs both decode (%s× without the framing-only inputs); worst pgwal/floor %s× (%s)",
-		num(math.Exp(logSum/float64(nSpeedup))), nSpeedup, num(math.Exp(logSumPayload/float64(nPayload))), num(worst), worstName)
+
+	// The captured corpus (../testdata/pgoutput), when its benchmarks ran.
+	var corpusSummary []string
+	corpusRan := false
+	for name := range res.vals {
+		if strings.HasPrefix(name, decodePrefix+"corpus-") {
+			corpusRan = true
+		}
+	}
+	if corpusRan {
+		c, err := bench.LoadedCorpus()
+		if err != nil {
+			return fmt.Errorf("corpus-* results on stdin, but: %w", err)
+		}
+		for _, in := range c.Inputs {
+			if _, ok := res.vals[decodePrefix+in.Name+"/pgwal"]; !ok {
+				continue
+			}
+			suffix := " (partial)"
+			if in.Letter == 0 {
+				suffix = " (subset)"
+			}
+			speedup, vsFloor := row(in.Name, in.Bytes, len(in.Msgs), in.PglogreplSkip, in.PglogreplNote, suffix)
+			if in.Letter != 0 {
+				continue
+			}
+			pw := decodePrefix + in.Name + "/pgwal"
+			mark := func(ok bool) string {
+				if ok {
+					return "✓"
+				}
+				return "✗"
+			}
+			s := fmt.Sprintf("%s (%d msgs): pglogrepl/pgwal %s× %s, pgwal/floor %s× %s, pgwal %s msgs/s, %s MB/s, %s allocs/op",
+				in.Name, len(in.Msgs), num(speedup), mark(speedup >= wantSpeedup), num(vsFloor), mark(vsFloor <= wantVsFloor),
+				si(res.get(pw, "msgs/s")), num(res.get(pw, "MB/s")), num(res.get(pw, "allocs/op")))
+			if len(in.PglogreplMsgs) != len(in.Msgs) {
+				s += fmt.Sprintf(" (pglogrepl timed on its %d-msg subset: a lower bound)", len(in.PglogreplMsgs))
+			}
+			corpusSummary = append(corpusSummary, s)
+		}
+	}
+
+	var parts []string
+	if nSpeedup > 0 {
+		parts = append(parts, fmt.Sprintf("pglogrepl/pgwal geometric mean %s× over %d synthetic inputs both decode (%s× without the framing-only inputs)",
+			num(math.Exp(logSum/float64(nSpeedup))), nSpeedup, num(math.Exp(logSumPayload/float64(nPayload)))))
+	}
+	parts = append(parts, fmt.Sprintf("worst pgwal/floor %s× (%s)", num(worst), worstName))
+	parts = append(parts, corpusSummary...)
+	summary := strings.Join(parts, "; ")
 	fmt.Fprintf(&b, "\n**Summary:** %s.\n", summary)
 	if len(skipped) > 0 || len(notes) > 0 {
 		b.WriteString("\npglogrepl at the pinned version:\n\n")
-		for _, in := range skipped {
-			fmt.Fprintf(&b, "- `%s`: can't decode — %s.\n", in.Name, in.PglogreplSkip)
+		for _, s := range skipped {
+			b.WriteString(s)
 		}
-		for _, in := range notes {
-			fmt.Fprintf(&b, "- `%s`: %s.\n", in.Name, in.PglogreplNote)
+		for _, s := range notes {
+			b.WriteString(s)
 		}
 	}
 	fmt.Println(summary)
