@@ -110,12 +110,33 @@ func (d *Decoder) Decode(b []byte) (Message, error) {
 	if len(b) == 0 {
 		return nil, ErrEmpty
 	}
-	var r reader
-	r.start(b, layerPgoutput)
 	t := MessageType(b[0])
 	if d.opts.ProtoVersion != 0 && t.minVersion() > d.opts.ProtoVersion {
-		return nil, d.unexpected(&r)
+		return nil, d.unexpected(b)
 	}
+	switch t {
+	// Fixed-size messages need no reader.
+	case TypeBegin:
+		return d.decodeBegin(b)
+	case TypeCommit:
+		return d.decodeCommit(b)
+	case TypeStreamStart, TypeStreamStop, TypeStreamCommit, TypeStreamAbort, TypeStreamPrepare:
+		if d.opts.Streaming == StreamingOff {
+			return nil, d.unexpected(b)
+		}
+		switch t {
+		case TypeStreamStart:
+			return d.decodeStreamStart(b)
+		case TypeStreamStop:
+			return d.decodeStreamStop(b)
+		case TypeStreamCommit:
+			return d.decodeStreamCommit(b)
+		case TypeStreamAbort:
+			return d.decodeStreamAbort(b)
+		}
+	}
+	var r reader
+	r.start(b, layerPgoutput)
 	var m Message
 	var err error
 	switch t {
@@ -125,10 +146,6 @@ func (d *Decoder) Decode(b []byte) (Message, error) {
 		m, err = d.decodeUpdate(&r)
 	case TypeDelete:
 		m, err = d.decodeDelete(&r)
-	case TypeBegin:
-		m, err = d.decodeBegin(&r)
-	case TypeCommit:
-		m, err = d.decodeCommit(&r)
 	case TypeRelation:
 		m, err = d.decodeRelation(&r)
 	case TypeType:
@@ -139,22 +156,8 @@ func (d *Decoder) Decode(b []byte) (Message, error) {
 		m, err = d.decodeTruncate(&r)
 	case TypeLogicalMessage:
 		m, err = d.decodeLogicalMessage(&r)
-	case TypeStreamStart, TypeStreamStop, TypeStreamCommit, TypeStreamAbort, TypeStreamPrepare:
-		if d.opts.Streaming == StreamingOff {
-			return nil, d.unexpected(&r)
-		}
-		switch t {
-		case TypeStreamStart:
-			m, err = d.decodeStreamStart(&r)
-		case TypeStreamStop:
-			m, err = d.decodeStreamStop(&r)
-		case TypeStreamCommit:
-			m, err = d.decodeStreamCommit(&r)
-		case TypeStreamAbort:
-			m, err = d.decodeStreamAbort(&r)
-		default:
-			m, err = d.decodeStreamPrepare(&r)
-		}
+	case TypeStreamPrepare:
+		m, err = d.decodeStreamPrepare(&r)
 	case TypeBeginPrepare:
 		m, err = d.decodeBeginPrepare(&r)
 	case TypePrepare:
@@ -174,8 +177,8 @@ func (d *Decoder) Decode(b []byte) (Message, error) {
 	return m, nil
 }
 
-func (d *Decoder) unexpected(r *reader) error {
-	r.off = 0
+func (d *Decoder) unexpected(b []byte) error {
+	r := reader{b: b, layer: layerPgoutput}
 	r.fail("type", ErrUnexpected)
 	return r.err
 }

@@ -38,72 +38,85 @@ type StreamAbort struct {
 	AbortTime lsn.Timestamp
 }
 
-const (
-	streamAbortSize         = 1 + 4 + 4
-	streamAbortParallelSize = streamAbortSize + 8 + 8
-)
+// outOfOrder reports a stream control message that does not fit the
+// decoder's stream state.
+func outOfOrder(b []byte) error {
+	r := reader{b: b, layer: layerPgoutput}
+	r.fail("", ErrUnexpected)
+	return r.err
+}
 
-func (d *Decoder) decodeStreamStart(r *reader) (Message, error) {
-	m := &d.streamStart
+func (d *Decoder) decodeStreamStart(b []byte) (Message, error) {
 	if d.inStream {
-		r.off = 0
-		r.fail("", ErrUnexpected) // the previous block was never stopped
-		return m, r.done()
+		return nil, outOfOrder(b) // the previous block was never stopped
 	}
-	m.Xid = r.u32("xid")
-	m.FirstSegment = r.boolean("first segment")
-	if err := r.done(); err != nil {
-		return m, err
+	if len(b) != streamStartSize {
+		return nil, streamStartLayout.fault(b)
 	}
+	if b[5] > 1 {
+		r := reader{b: b, off: 5, layer: layerPgoutput}
+		r.fail("first segment", ErrInvalidValue)
+		return nil, r.err
+	}
+	m := &d.streamStart
+	m.Xid = binary.BigEndian.Uint32(b[1:])
+	m.FirstSegment = b[5] == 1
 	d.inStream = true
 	return m, nil
 }
 
-func (d *Decoder) decodeStreamStop(r *reader) (Message, error) {
-	m := &d.streamStop
+func (d *Decoder) decodeStreamStop(b []byte) (Message, error) {
 	if !d.inStream {
-		r.off = 0
-		r.fail("", ErrUnexpected) // no block is open
-		return m, r.done()
+		return nil, outOfOrder(b) // no block is open
 	}
-	if err := r.done(); err != nil {
-		return m, err
+	if len(b) != streamStopSize {
+		return nil, streamStopLayout.fault(b)
 	}
 	d.inStream = false
+	return &d.streamStop, nil
+}
+
+func (d *Decoder) decodeStreamCommit(b []byte) (Message, error) {
+	if len(b) != streamCommitSize {
+		return nil, streamCommitLayout.fault(b)
+	}
+	m := &d.streamCommit
+	m.Xid = binary.BigEndian.Uint32(b[1:])
+	m.Flags = b[5]
+	m.CommitLSN = lsn.LSN(binary.BigEndian.Uint64(b[6:]))
+	m.EndLSN = lsn.LSN(binary.BigEndian.Uint64(b[14:]))
+	m.CommitTime = lsn.Timestamp(binary.BigEndian.Uint64(b[22:]))
 	return m, nil
 }
 
-func (d *Decoder) decodeStreamCommit(r *reader) (Message, error) {
-	m := &d.streamCommit
-	m.Xid = r.u32("xid")
-	m.Flags = r.u8("flags")
-	m.CommitLSN = lsn.LSN(r.u64("commit LSN"))
-	m.EndLSN = lsn.LSN(r.u64("end LSN"))
-	m.CommitTime = lsn.Timestamp(r.u64("commit time"))
-	return m, r.done()
-}
-
-func (d *Decoder) decodeStreamAbort(r *reader) (Message, error) {
-	m := &d.streamAbort
+func (d *Decoder) decodeStreamAbort(b []byte) (Message, error) {
 	// Nothing in the message tells the two forms apart: the negotiated
 	// streaming mode does, or, when the decoder was not told, the length.
+	var parallel bool
 	switch d.opts.Streaming {
 	case StreamingParallel:
-		m.Parallel = true
+		parallel = true
 	case StreamingAuto:
 		v := d.opts.ProtoVersion
-		m.Parallel = (v == 0 || v >= 4) && len(r.b) == streamAbortParallelSize
-	default:
-		m.Parallel = false
+		parallel = (v == 0 || v >= 4) && len(b) == streamAbortParallelSize
 	}
-	m.Xid = r.u32("xid")
-	m.SubXid = r.u32("subtransaction xid")
+	layout, size := streamAbortLayout, streamAbortSize
+	if parallel {
+		layout, size = streamAbortParallelLayout, streamAbortParallelSize
+	}
+	if len(b) != size {
+		return nil, layout.fault(b)
+	}
+	m := &d.streamAbort
+	m.Xid = binary.BigEndian.Uint32(b[1:])
+	m.SubXid = binary.BigEndian.Uint32(b[5:])
+	m.Parallel = parallel
 	m.AbortLSN, m.AbortTime = 0, 0
-	if m.Parallel {
-		m.AbortLSN = lsn.LSN(r.u64("abort LSN"))
-		m.AbortTime = lsn.Timestamp(r.u64("abort time"))
+	if parallel {
+		m.AbortLSN = lsn.LSN(binary.BigEndian.Uint64(b[9:]))
+		m.AbortTime = lsn.Timestamp(binary.BigEndian.Uint64(b[17:]))
 	}
-	return m, r.done()
+	return m, nil
 }
 
 // AppendStreamStart appends the encoding of m to dst.

@@ -42,21 +42,27 @@ type LogicalMessage struct {
 // Transactional reports whether the message was emitted transactionally.
 func (m *LogicalMessage) Transactional() bool { return m.Flags&1 != 0 }
 
-func (d *Decoder) decodeBegin(r *reader) (Message, error) {
+func (d *Decoder) decodeBegin(b []byte) (Message, error) {
+	if len(b) != beginSize {
+		return nil, beginLayout.fault(b)
+	}
 	m := &d.begin
-	m.FinalLSN = lsn.LSN(r.u64("final LSN"))
-	m.CommitTime = lsn.Timestamp(r.u64("commit time"))
-	m.Xid = r.u32("xid")
-	return m, r.done()
+	m.FinalLSN = lsn.LSN(binary.BigEndian.Uint64(b[1:]))
+	m.CommitTime = lsn.Timestamp(binary.BigEndian.Uint64(b[9:]))
+	m.Xid = binary.BigEndian.Uint32(b[17:])
+	return m, nil
 }
 
-func (d *Decoder) decodeCommit(r *reader) (Message, error) {
+func (d *Decoder) decodeCommit(b []byte) (Message, error) {
+	if len(b) != commitSize {
+		return nil, commitLayout.fault(b)
+	}
 	m := &d.commit
-	m.Flags = r.u8("flags")
-	m.CommitLSN = lsn.LSN(r.u64("commit LSN"))
-	m.EndLSN = lsn.LSN(r.u64("end LSN"))
-	m.CommitTime = lsn.Timestamp(r.u64("commit time"))
-	return m, r.done()
+	m.Flags = b[1]
+	m.CommitLSN = lsn.LSN(binary.BigEndian.Uint64(b[2:]))
+	m.EndLSN = lsn.LSN(binary.BigEndian.Uint64(b[10:]))
+	m.CommitTime = lsn.Timestamp(binary.BigEndian.Uint64(b[18:]))
+	return m, nil
 }
 
 func (d *Decoder) decodeOrigin(r *reader) (Message, error) {
