@@ -65,7 +65,7 @@ func (c *Conn) TimelineHistory(ctx context.Context, tli int32) (name string, con
 
 // SlotOptions configure CREATE_REPLICATION_SLOT.
 type SlotOptions struct {
-	Temporary  bool   // dropped at the end of the session
+	Temporary  bool   // dropped when the session ends, and on any error in the session
 	Physical   bool   // a physical slot; otherwise logical
 	Plugin     string // logical decoding output plugin; default "pgoutput"
 	Snapshot   string // logical: "export" (server default), "use" or "nothing"

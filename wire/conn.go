@@ -38,6 +38,8 @@ type Conn struct {
 	mu     sync.Mutex
 	broken error // set when the connection can no longer be used
 	busy   bool  // a command or stream is running
+
+	logicalStreamed bool // a logical stream has run on this session
 }
 
 // Connect dials the server cfg names and starts a session.

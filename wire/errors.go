@@ -23,6 +23,11 @@ var (
 	// walsender that hit wal_sender_timeout closes the connection this way
 	// (the server only logs the timeout).
 	ErrConnectionLost = errors.New("wire: connection lost without an error from the server (e.g. wal_sender_timeout expired, or the server process was killed)")
+	// ErrSecondLogicalStream: a session can run one logical stream. A
+	// logical walsender (PostgreSQL 14–18 at least) ends a second
+	// START_REPLICATION at once, so StartReplication refuses it before
+	// sending anything; open a new connection instead.
+	ErrSecondLogicalStream = errors.New("wire: this session already ran a logical stream; PostgreSQL cannot start another on it (open a new connection)")
 	// ErrUnsupported: the server's version lacks an option or command.
 	ErrUnsupported = errors.New("wire: not supported by this server version")
 )

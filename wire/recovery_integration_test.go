@@ -210,12 +210,21 @@ func TestNoChangeLostWhenKilled(t *testing.T) {
 			defer close(produced)
 			for i := 0; i < txns && ctx.Err() == nil; i++ {
 				insertTxns(t, s, 1+i*per, 1, per)
+				time.Sleep(20 * time.Millisecond)
 			}
 		}()
 		sink := &durableSink{rows: map[int]int{}, txns: map[lsn.LSN][]int{}, cut: map[int]lsn.LSN{}}
 		kills := 0
 		reconnects := consume(ctx, t, cfg, "slot_kill", sink, want, func(n int, c *wire.Conn) {
-			if kills < 2 && n >= 80+150*kills && len(sink.pending) > 0 {
+			running := true
+			select {
+			case <-produced:
+				running = false
+			default:
+			}
+			// Kill only while rows are still being written, so the consumer
+			// must read past the kill and see the session end.
+			if running && kills < 2 && n >= 80+150*kills && len(sink.pending) > 0 {
 				// In the middle of a transaction: note what the server has
 				// confirmed, then kill the walsender.
 				confirmed, err := lsn.Parse(mustExec(t, s, "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'slot_kill'"))

@@ -36,6 +36,9 @@ func (c *Conn) StartReplication(ctx context.Context, slot string, start lsn.LSN,
 	if err := checkSlotName(slot); err != nil {
 		return nil, err
 	}
+	if c.logicalStreamed {
+		return nil, ErrSecondLogicalStream
+	}
 	v := c.ServerVersionNum()
 	proto, opts, err := pgoutputOptions(v, o)
 	if err != nil {
@@ -285,6 +288,9 @@ func (s *Stream) start(ctx context.Context, q string) error {
 		}
 		switch typ {
 		case msgCopyBothResponse:
+			if s.logical {
+				s.c.logicalStreamed = true
+			}
 			s.lastStatus = time.Now()
 			s.stopTimer = make(chan struct{})
 			s.timerDone = make(chan struct{})
@@ -755,7 +761,8 @@ func (s *Stream) endOfTimeline(ctx context.Context, typ byte, body []byte) (*End
 
 // Close ends the stream cleanly: a final status update, CopyDone, and
 // reading up to ReadyForQuery while dropping late data. The Conn can then
-// run commands again (e.g. START_REPLICATION once more).
+// run commands again, and start another physical stream; a logical stream
+// needs a new connection (ErrSecondLogicalStream).
 func (s *Stream) Close(ctx context.Context) error {
 	if s.ended != nil {
 		if errors.Is(s.ended, ErrStreamEnded) {
