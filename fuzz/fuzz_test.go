@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"regexp"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -47,6 +48,10 @@ func FuzzDecode(f *testing.F) {
 	for _, m := range seedMessages() {
 		f.Add(codec.AppendMessage(nil, m), inStream(m), uint8(0), uint8(0))
 	}
+	captured, _ := capturedSeeds(f)
+	for _, m := range captured {
+		f.Add(m.data, m.inStream, seedVersion(m.opts), seedStreaming(m.opts))
+	}
 	f.Fuzz(func(t *testing.T, in []byte, open bool, version, streaming uint8) {
 		d := codec.NewDecoder(options(version, streaming))
 		d.SetInStream(open)
@@ -72,6 +77,10 @@ func FuzzDecode(f *testing.F) {
 func FuzzRoundTrip(f *testing.F) {
 	for _, m := range seedMessages() {
 		f.Add(codec.AppendMessage(nil, m), inStream(m))
+	}
+	captured, _ := capturedSeeds(f)
+	for _, m := range captured {
+		f.Add(m.data, m.inStream)
 	}
 	f.Fuzz(func(t *testing.T, in []byte, open bool) {
 		d := codec.NewDecoder(codec.Options{})
@@ -107,6 +116,10 @@ func FuzzStream(f *testing.F) {
 		all = append(all, b...)
 	}
 	f.Add(all, uint8(4), uint8(0))
+	_, streams := capturedSeeds(f)
+	for _, s := range streams {
+		f.Add(s, uint8(0), uint8(0))
+	}
 	f.Fuzz(func(t *testing.T, in []byte, version, streaming uint8) {
 		d := codec.NewDecoder(options(version, streaming))
 		var rels codec.RelationCache
@@ -187,16 +200,27 @@ func FuzzClientCopyData(f *testing.F) {
 	})
 }
 
-// FuzzLSN: Parse never panics, and what parses prints back to an equal value.
+// lsnSyntax is pg_lsn's input syntax, as an independent oracle for Parse.
+var lsnSyntax = regexp.MustCompile(`^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$`)
+
+// FuzzLSN: Parse accepts exactly pg_lsn's syntax, never panics, and what it
+// parses prints back (both forms) to the same value.
 func FuzzLSN(f *testing.F) {
-	for _, s := range []string{"0/0", "16/B374D848", "FFFFFFFF/FFFFFFFF", "0/0000ABCD", "1/", "/1", "1//1", "g/1", "123456789/1"} {
+	for _, s := range []string{
+		"0/0", "FFFFFFFF/FFFFFFFF", "16/B374D848", "0/0000ABCD", "16/b374d848",
+		"", "/", "1/", "/1", "1//1", " 1/1", "1/1 ", "+1/1", "0x1/1",
+		"123456789/1", "1/123456789", "g/1", "1/1/1", "١/1", "1/1\n",
+	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		l, err := lsn.Parse(s)
+		if match := lsnSyntax.MatchString(s); match != (err == nil) {
+			t.Fatalf("Parse(%q) = %v, %v; syntax match = %v", s, l, err, match)
+		}
 		if err != nil {
-			if !errors.Is(err, lsn.ErrSyntax) {
-				t.Fatalf("Parse(%q) error does not match ErrSyntax: %v", s, err)
+			if !errors.Is(err, lsn.ErrSyntax) || l != 0 {
+				t.Fatalf("Parse(%q) = %v, %v; want 0 and an ErrSyntax error", s, l, err)
 			}
 			return
 		}
