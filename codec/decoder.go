@@ -1,5 +1,7 @@
 package codec
 
+import "fmt"
+
 // Streaming is the value of pgoutput's streaming option the session asked
 // for. It decides whether a Stream Abort carries the parallel-apply fields.
 type Streaming uint8
@@ -19,6 +21,35 @@ const (
 	// carries the abort LSN and time.
 	StreamingParallel
 )
+
+// String returns the option value: "auto", "off", "on" or "parallel".
+func (s Streaming) String() string {
+	switch s {
+	case StreamingOff:
+		return "off"
+	case StreamingOn:
+		return "on"
+	case StreamingParallel:
+		return "parallel"
+	}
+	return "auto"
+}
+
+// ParseStreaming reads a streaming option value: "off", "on", "parallel",
+// or "auto" (and "" for auto).
+func ParseStreaming(v string) (Streaming, error) {
+	switch v {
+	case "", "auto":
+		return StreamingAuto, nil
+	case "off":
+		return StreamingOff, nil
+	case "on":
+		return StreamingOn, nil
+	case "parallel":
+		return StreamingParallel, nil
+	}
+	return StreamingAuto, fmt.Errorf("codec: streaming %q: want off, on, parallel or auto", v)
+}
 
 // Options describe what the replication session negotiated. The zero value
 // accepts every message of protocol versions 1 to 4.

@@ -45,11 +45,8 @@ func (c *Conn) StartReplication(ctx context.Context, slot string, start lsn.LSN,
 		return nil, err
 	}
 	dopts := codec.Options{ProtoVersion: proto, Streaming: codec.StreamingOff}
-	switch o.Streaming {
-	case "on":
-		dopts.Streaming = codec.StreamingOn
-	case "parallel":
-		dopts.Streaming = codec.StreamingParallel
+	if o.Streaming != "" { // pgoutputOptions accepted it
+		dopts.Streaming, _ = codec.ParseStreaming(o.Streaming)
 	}
 	s := &Stream{c: c, logical: true}
 	s.dec = codec.NewDecoder(dopts)

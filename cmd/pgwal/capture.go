@@ -85,7 +85,7 @@ func captureCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if outName != "-" {
 		fmt.Fprintf(stderr, "pgwal capture: %d messages, %d bytes in %s; decode with:\n  pgwal decode -format wire -proto %d -streaming %s %s\n",
-			c.msgs, c.bytes, outName, s.opts.ProtoVersion, streamingName(s.opts.Streaming), outName)
+			c.msgs, c.bytes, outName, s.opts.ProtoVersion, s.opts.Streaming, outName)
 	}
 	return 0
 }

@@ -127,18 +127,12 @@ func decoderOptions(o decodeOptions, header codec.Options) (codec.Options, error
 		}
 		opts.ProtoVersion = o.proto
 	}
-	switch o.streaming {
-	case "":
-	case "off":
-		opts.Streaming = codec.StreamingOff
-	case "on":
-		opts.Streaming = codec.StreamingOn
-	case "parallel":
-		opts.Streaming = codec.StreamingParallel
-	case "auto":
-		opts.Streaming = codec.StreamingAuto
-	default:
-		return opts, fmt.Errorf("-streaming %q: want off, on, parallel or auto", o.streaming)
+	if o.streaming != "" {
+		s, err := codec.ParseStreaming(o.streaming)
+		if err != nil {
+			return opts, fmt.Errorf("-streaming: %w", err)
+		}
+		opts.Streaming = s
 	}
 	return opts, nil
 }

@@ -197,16 +197,6 @@ func openSession(ctx context.Context, f *replFlags, cmd string, stderr io.Writer
 	return &session{conn: conn, stream: st, opts: st.DecoderOptions()}, nil
 }
 
-func streamingName(s codec.Streaming) string {
-	switch s {
-	case codec.StreamingOn:
-		return "on"
-	case codec.StreamingParallel:
-		return "parallel"
-	}
-	return "off"
-}
-
 // checkPublications fails early, and the same way on every server version,
 // when a publication does not exist (PostgreSQL 18 only warns and skips it;
 // older servers fail at the first change).

@@ -94,18 +94,11 @@ func (f *File) DecoderOptions() (codec.Options, error) {
 		}
 		o.ProtoVersion = p
 	}
-	switch s := f.Header["streaming"]; s {
-	case "", "auto":
-		o.Streaming = codec.StreamingAuto
-	case "off":
-		o.Streaming = codec.StreamingOff
-	case "on":
-		o.Streaming = codec.StreamingOn
-	case "parallel":
-		o.Streaming = codec.StreamingParallel
-	default:
-		return o, fmt.Errorf("header streaming %q: want off, on or parallel", s)
+	s, err := codec.ParseStreaming(f.Header["streaming"])
+	if err != nil {
+		return o, fmt.Errorf("header: %w", err)
 	}
+	o.Streaming = s
 	return o, nil
 }
 
