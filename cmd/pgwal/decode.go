@@ -130,7 +130,7 @@ func decoderOptions(o decodeOptions, header codec.Options) (codec.Options, error
 	if o.streaming != "" {
 		s, err := codec.ParseStreaming(o.streaming)
 		if err != nil {
-			return opts, fmt.Errorf("-streaming: %w", err)
+			return opts, fmt.Errorf("-streaming %q: want off, on, parallel or auto", o.streaming)
 		}
 		opts.Streaming = s
 	}
