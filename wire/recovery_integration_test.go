@@ -168,6 +168,22 @@ func setupSlot(t *testing.T, s *pgserver.Server, slot string) *wire.Config {
 	return cfg
 }
 
+// startStream connects and streams slot's changes of publication pub; the
+// connection closes at the end of the test.
+func startStream(ctx context.Context, t *testing.T, cfg *wire.Config, slot string) *wire.Stream {
+	t.Helper()
+	c, err := wire.Connect(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	st, err := c.StartReplication(ctx, slot, 0, wire.LogicalOptions{Publications: []string{"pub"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 // insertTxns commits txns transactions of rowsPer rows each.
 func insertTxns(t *testing.T, s *pgserver.Server, from, txns, rowsPer int) {
 	t.Helper()
@@ -317,15 +333,7 @@ func TestShutdownNotBlockedWhenIdle(t *testing.T) {
 		insertTxns(t, s, 1, 1, 5)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		c, err := wire.Connect(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		st, err := c.StartReplication(ctx, "slot_idle", 0, wire.LogicalOptions{Publications: []string{"pub"}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		st := startStream(ctx, t, cfg, "slot_idle")
 		// A consumer that acknowledges every transaction it is sent
 		// (PostgreSQL 14 also sends empty ones for unpublished changes).
 		firstCommit := make(chan lsn.LSN, 1)
@@ -387,15 +395,7 @@ func TestSlowConsumerStaysConnected(t *testing.T) {
 		insertTxns(t, s, 1, 2, 3)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		c, err := wire.Connect(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		st, err := c.StartReplication(ctx, "slot_slow", 0, wire.LogicalOptions{Publications: []string{"pub"}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		st := startStream(ctx, t, cfg, "slot_slow")
 		got := 0
 		slept := false
 		for got < 6 {
