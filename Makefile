@@ -54,7 +54,7 @@ bench:
 postgres:
 	scripts/fetch-postgres.sh
 
-## testdata: regenerate the captured pgoutput corpus and its golden JSON (needs PostgreSQL 14–18: make postgres)
+## testdata: regenerate the captured pgoutput corpus (peek and live-replication captures) and its golden JSON (needs PostgreSQL 14–18: make postgres)
 testdata:
 	$(GO) run ./internal/capture -out testdata/pgoutput
 	$(GO) test ./codec -run '^TestCorpus$$' -count 1 -update

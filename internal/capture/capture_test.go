@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/pgwal/pgwal/internal/workload"
 )
 
 // TestCorpus verifies the committed captures in testdata/pgoutput without a
@@ -14,7 +16,7 @@ import (
 func TestCorpus(t *testing.T) {
 	dir := filepath.Join("..", "..", "testdata", "pgoutput")
 	for _, v := range []int{14, 15, 16, 17, 18} {
-		files, _ := filepath.Glob(filepath.Join(dir, fmt.Sprintf("pg%d", v), "v*-*.txt"))
+		files := captureFiles(filepath.Join(dir, fmt.Sprintf("pg%d", v)))
 		if len(files) == 0 {
 			if _, err := os.Stat(dir); err != nil {
 				t.Skipf("no corpus in %s", dir)
@@ -38,20 +40,36 @@ func TestCorpus(t *testing.T) {
 func TestPlan(t *testing.T) {
 	seen := map[string]bool{}
 	for _, v := range []int{14, 15, 16, 17, 18} {
-		for _, s := range plan(v) {
-			key := fmt.Sprintf("%d/%s", v, s.fileName())
+		for _, s := range workload.Plan(v) {
+			key := fmt.Sprintf("%d/%s", v, s.FileName())
 			if seen[key] {
 				t.Errorf("duplicate capture %s", key)
 			}
 			seen[key] = true
-			if s.Proto > maxProto(v) {
-				t.Errorf("pg%d: %s asks for proto %d", v, s.fileName(), s.Proto)
+			if s.Proto > workload.MaxProto(v) {
+				t.Errorf("pg%d: %s asks for proto %d", v, s.FileName(), s.Proto)
 			}
 			if s.Streaming == "on" && s.Proto < 2 || s.Streaming == "parallel" && (s.Proto < 4 || v < 16) {
-				t.Errorf("pg%d: %s: streaming %s with proto %d", v, s.fileName(), s.Streaming, s.Proto)
+				t.Errorf("pg%d: %s: streaming %s with proto %d", v, s.FileName(), s.Streaming, s.Proto)
 			}
 			if s.TwoPhase && (s.Proto < 3 || v < 15) || s.Origin != "" && v < 16 || s.Immediate && v < 16 {
-				t.Errorf("pg%d: %s: option not supported", v, s.fileName())
+				t.Errorf("pg%d: %s: option not supported", v, s.FileName())
+			}
+		}
+		live := workload.LivePlan(v)
+		if len(live) == 0 || live[0].Proto != workload.MaxProto(v) {
+			t.Errorf("pg%d: live plan %v: want the highest proto", v, live)
+		}
+		slots := map[string]bool{}
+		for _, sl := range workload.Slots(v, live) {
+			if slots[sl.Name] {
+				t.Errorf("pg%d: duplicate slot %s", v, sl.Name)
+			}
+			slots[sl.Name] = true
+		}
+		for _, s := range live {
+			if s.Immediate || !seen[fmt.Sprintf("%d/%s", v, s.FileName())] {
+				t.Errorf("pg%d: live %s has no peek twin or is immediate", v, s.LiveFileName())
 			}
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/pgwal/pgwal/codec"
+	"github.com/pgwal/pgwal/internal/workload"
 )
 
 // capture is a parsed capture file.
@@ -274,9 +275,9 @@ func (st *stats) String() string {
 		n += v
 	}
 	fmt.Fprintf(&b, "%4d msgs:", n)
-	for i := 0; i < len(typeOrder); i++ {
-		if c := st.Types[typeOrder[i]]; c > 0 {
-			fmt.Fprintf(&b, " %c=%d", typeOrder[i], c)
+	for i := 0; i < len(workload.TypeOrder); i++ {
+		if c := st.Types[workload.TypeOrder[i]]; c > 0 {
+			fmt.Fprintf(&b, " %c=%d", workload.TypeOrder[i], c)
 		}
 	}
 	b.WriteString(" | tuple:")
@@ -298,12 +299,11 @@ func verifyDir(out string, majors []int) error {
 	var failed []string
 	total := int64(0)
 	for _, v := range majors {
-		files, _ := filepath.Glob(filepath.Join(out, fmt.Sprintf("pg%d", v), "v*-*.txt"))
+		files := captureFiles(filepath.Join(out, fmt.Sprintf("pg%d", v)))
 		if len(files) == 0 {
 			failed = append(failed, fmt.Sprintf("pg%d: no capture files in %s", v, out))
 			continue
 		}
-		sort.Strings(files)
 		for _, f := range files {
 			if fi, err := os.Stat(f); err == nil {
 				total += fi.Size()
@@ -312,10 +312,10 @@ func verifyDir(out string, majors []int) error {
 			rel, _ := filepath.Rel(out, f)
 			if err != nil {
 				failed = append(failed, err.Error())
-				fmt.Printf("FAIL %-22s\n", rel)
+				fmt.Printf("FAIL %-27s\n", rel)
 				continue
 			}
-			fmt.Printf("ok   %-22s %s\n", rel, st)
+			fmt.Printf("ok   %-27s %s\n", rel, st)
 		}
 	}
 	fmt.Printf("total %d bytes\n", total)
@@ -323,4 +323,16 @@ func verifyDir(out string, majors []int) error {
 		return fmt.Errorf("verification failed:\n%s", strings.Join(failed, "\n"))
 	}
 	return nil
+}
+
+// captureFiles lists the peek (v*-*.txt) and live (live-v*-*.txt) captures
+// in dir, sorted.
+func captureFiles(dir string) []string {
+	var files []string
+	for _, pat := range []string{"v*-*.txt", "live-v*-*.txt"} {
+		f, _ := filepath.Glob(filepath.Join(dir, pat))
+		files = append(files, f...)
+	}
+	sort.Strings(files)
+	return files
 }
