@@ -40,6 +40,9 @@ type Conn struct {
 	busy   bool  // a command or stream is running
 
 	logicalStreamed bool // a logical stream has run on this session
+
+	wlk sync.Mutex // guards w: the reader sets it, Close clears it
+	w   ctxWatch   // read-side cancellation
 }
 
 // Connect dials the server cfg names and starts a session.
@@ -450,21 +453,13 @@ func (c *Conn) readMsg(ctx context.Context) (byte, []byte, error) {
 	if c.hasMessage() {
 		return c.rd.next()
 	}
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
+	c.watch(ctx)
 	dl, _ := ctx.Deadline()
 	c.conn.SetReadDeadline(dl)
-	var stop func() bool
-	var fired chan struct{}
-	if ctx.Done() != nil {
-		fired = make(chan struct{})
-		stop = context.AfterFunc(ctx, func() {
-			c.conn.SetReadDeadline(time.Unix(1, 0))
-			close(fired)
-		})
-	}
 	typ, body, err := c.rd.next()
-	if stop != nil && !stop() {
-		<-fired
-	}
 	if err != nil {
 		if ctxErr := contextCause(ctx, err, dl); ctxErr != nil {
 			// The bytes read so far stay buffered: the next call resumes.
@@ -473,6 +468,50 @@ func (c *Conn) readMsg(ctx context.Context) (byte, []byte, error) {
 		return 0, nil, c.readErr(err)
 	}
 	return typ, body, nil
+}
+
+// ctxWatch interrupts reads when a context is cancelled. One registration
+// serves every read with the same context (same Done channel), so waiting
+// for the server allocates nothing per read.
+type ctxWatch struct {
+	done  <-chan struct{} // the watched context's Done channel
+	stop  func() bool
+	fired chan struct{} // closed once the callback has run
+}
+
+// watch makes sure a cancellation of ctx interrupts the next read.
+func (c *Conn) watch(ctx context.Context) {
+	done := ctx.Done()
+	c.wlk.Lock()
+	defer c.wlk.Unlock()
+	if done == c.w.done {
+		return
+	}
+	c.unwatchLocked()
+	if done == nil {
+		return
+	}
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		c.conn.SetReadDeadline(time.Unix(1, 0))
+		close(fired)
+	})
+	c.w = ctxWatch{done: done, stop: stop, fired: fired}
+}
+
+// unwatch drops the registration, waiting for a callback already running
+// so it cannot move the deadline of a later read.
+func (c *Conn) unwatch() {
+	c.wlk.Lock()
+	defer c.wlk.Unlock()
+	c.unwatchLocked()
+}
+
+func (c *Conn) unwatchLocked() {
+	if c.w.stop != nil && !c.w.stop() {
+		<-c.w.fired
+	}
+	c.w = ctxWatch{}
 }
 
 // contextCause returns ctx's error when err came from ctx: cancellation, or
@@ -604,6 +643,7 @@ func (c *Conn) Close() error {
 		c.broken = ErrClosed
 	}
 	c.mu.Unlock()
+	c.unwatch()
 	if !alreadyBroken {
 		c.wmu.Lock()
 		c.conn.SetWriteDeadline(time.Now().Add(time.Second))

@@ -174,8 +174,8 @@ func pgoutputOptions(v int, o LogicalOptions) (int, []string, error) {
 // NextRaw); acknowledge what your side has made durable with Ack.
 //
 // Status updates go out when the server asks for one, when Next is about to
-// wait for the server and there is progress to report, and on a timer. They
-// follow these rules: the flush position never exceeds what
+// wait for the server and the flush position has moved, and on a timer.
+// They follow these rules: the flush position never exceeds what
 // was acknowledged, so a crash loses nothing and a restart redelivers only
 // what was not acknowledged; when everything delivered is acknowledged and
 // no transaction is open, the server's keepalive position is reported as
@@ -402,9 +402,8 @@ func (s *Stream) next(ctx context.Context) (*codec.XLogData, error) {
 	}
 	for {
 		if !s.c.hasMessage() {
-			// About to wait for the server: report progress first if there
-			// is any, as the built-in subscriber does. A busy stream always
-			// has a message buffered and pays nothing here.
+			// About to wait for the server: report a new flush position
+			// first, as the built-in subscriber does.
 			if err := s.reportIfChanged(); err != nil {
 				return nil, s.end(err)
 			}
@@ -571,10 +570,13 @@ func (s *Stream) positions() [3]lsn.LSN {
 	return p
 }
 
-// reportIfChanged sends a status update when it would report something new.
+// reportIfChanged sends a status update when the flush position would
+// change: an acknowledgement, or the idle rule catching up with a
+// keepalive. Progress of the write position alone waits for the timer, so
+// a busy stream does not pay a write per read.
 func (s *Stream) reportIfChanged() error {
 	s.mu.Lock()
-	changed := s.positions() != s.sent
+	changed := s.positions()[1] != s.sent[1]
 	s.mu.Unlock()
 	if !changed {
 		return nil
