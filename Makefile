@@ -9,7 +9,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZ_TARGETS := ./fuzz:FuzzDecode ./fuzz:FuzzRoundTrip ./fuzz:FuzzStream ./fuzz:FuzzServerCopyData \
 	./fuzz:FuzzClientCopyData ./fuzz:FuzzLSN ./wire:FuzzBackendStream ./wire:FuzzMsgReader ./wire:FuzzSCRAM
 
-.PHONY: test unit fuzz-smoke lint fmt-check vet staticcheck bench fuzz postgres testdata demo
+.PHONY: test unit fuzz-smoke lint fmt-check vet staticcheck bench bench-drain fuzz postgres testdata demo
 
 ## test: lint, every unit test (real PostgreSQL servers where cached), each fuzz target briefly, the bench module's tests
 test: lint unit fuzz-smoke
@@ -49,6 +49,10 @@ staticcheck:
 ## bench: the benchmarks, side by side with pglogrepl, in one run; writes the ratios to bench/README.md
 bench:
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) . | tee bench.out && $(GO) run ./cmd/benchreport < bench.out
+
+## bench-drain: drain 1,000,000 row changes with pgwal, pglogrepl+pgconn and pg_recvlogical; writes bench/README.md
+bench-drain:
+	cd bench && $(GO) run ./drain $(DRAINFLAGS)
 
 ## postgres: fetch PostgreSQL 14–18 server binaries into the cache the tests use
 postgres:
