@@ -34,7 +34,7 @@ const DefaultMaxMessageSize = 1<<30 + 64<<10
 
 // minBuffer is the read buffer's first size; it grows only when bytes that
 // have actually arrived fill it.
-const minBuffer = 8 << 10
+const minBuffer = 32 << 10
 
 // msgReader frames backend messages from a stream into one reusable
 // buffer. A message's declared length is checked against the maximum but
@@ -74,21 +74,19 @@ func (m *msgReader) next() (byte, []byte, error) {
 // fill makes at least n unread bytes available.
 func (m *msgReader) fill(n int) error {
 	for m.end-m.start < n {
+		if m.start > 0 && len(m.buf)-m.end < len(m.buf)/4 {
+			// Move the unread bytes to the front, so reads keep room to
+			// take whatever has arrived.
+			m.end = copy(m.buf, m.buf[m.start:m.end])
+			m.start = 0
+		}
 		if m.end == len(m.buf) {
-			if m.start > 0 {
-				// Move the unread bytes to the front.
-				m.end = copy(m.buf, m.buf[m.start:m.end])
-				m.start = 0
-			}
-			if m.end == len(m.buf) {
-				// Full of bytes that really arrived: grow, at most
-				// doubling and never past what this message needs.
-				size := min(2*len(m.buf), n)
-				size = max(size, minBuffer)
-				nb := make([]byte, size)
-				m.end = copy(nb, m.buf[:m.end])
-				m.buf = nb
-			}
+			// Full of bytes that really arrived: grow, at most doubling and
+			// never past what this message needs.
+			size := max(min(2*len(m.buf), n), minBuffer)
+			nb := make([]byte, size)
+			m.end = copy(nb, m.buf[:m.end])
+			m.buf = nb
 		}
 		k, err := m.r.Read(m.buf[m.end:])
 		m.end += k
