@@ -46,7 +46,7 @@ func capturedSeeds(tb testing.TB) (msgs []capturedMessage, streams [][]byte) {
 			if _, err := d.Decode(m.Data); err != nil {
 				tb.Fatalf("%s:%d: %v", name, m.Line, err)
 			}
-			if len(stream)+len(m.Data) < 64<<10 {
+			if len(stream)+len(m.Data) < 8<<10 {
 				stream = binary.BigEndian.AppendUint16(stream, uint16(len(m.Data)))
 				stream = append(stream, m.Data...)
 			}
