@@ -1,31 +1,27 @@
 package bench
 
 import (
-	"bufio"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/jackc/pglogrepl"
 
 	"github.com/pgwal/pgwal/codec"
+	"github.com/pgwal/pgwal/internal/capfile"
 )
 
 // The captured corpus: every message of ../testdata/pgoutput/pg*/v*.txt
 // (real pgoutput bytes from PostgreSQL 14–18, protocol 1–4; format in
-// ../testdata/README.md). The bench module cannot import the main module's
-// internal/capfile, so the ~40 lines of parsing it needs are below.
+// ../testdata/README.md), read with internal/capfile (this module's import
+// path is inside the main module's tree, so Go allows it).
 
 // DefaultCorpusDir is the captured corpus, relative to the bench directory
 // (where `go test` and `go run ./cmd/benchreport` run).
 var DefaultCorpusDir = filepath.Join("..", "testdata", "pgoutput")
-
-const captureMagic = "# pgwal capture v1"
 
 // PglogreplSupport says how much of a message pglogrepl decodes.
 type PglogreplSupport uint8
@@ -179,8 +175,8 @@ func LoadCorpus(dir string) (*Corpus, error) {
 		}
 		inStream := false
 		for _, m := range msgs {
-			cm := CorpusMsg{File: rel, Line: m.line, Type: m.data[0], Dec: dec, V2: opts.ProtoVersion >= 2,
-				Parallel: opts.Streaming == codec.StreamingParallel, InStream: inStream, Data: m.data}
+			cm := CorpusMsg{File: rel, Line: m.Line, Type: m.Data[0], Dec: dec, V2: opts.ProtoVersion >= 2,
+				Parallel: opts.Streaming == codec.StreamingParallel, InStream: inStream, Data: m.Data}
 			switch cm.Type {
 			case 'S':
 				inStream = true
@@ -189,7 +185,7 @@ func LoadCorpus(dir string) (*Corpus, error) {
 			}
 			cm.Pglogrepl, cm.PglogreplErr = classifyPglogrepl(&cm)
 			c.Msgs = append(c.Msgs, cm)
-			bufs = append(bufs, m.data)
+			bufs = append(bufs, m.Data)
 		}
 		if inStream {
 			return nil, fmt.Errorf("%s: ends inside a stream block", rel)
@@ -301,72 +297,29 @@ func (c *Corpus) buildInputs() {
 	}
 }
 
-type captureMsg struct {
-	line int
-	data []byte
-}
-
-// readCapture parses one capture file: the decoder options from the
-// proto_version and streaming headers, and the messages.
-func readCapture(name string) (codec.Options, []captureMsg, error) {
-	var opts codec.Options
+// readCapture parses one capture file: the decoder options from its
+// header, and the messages.
+func readCapture(name string) (codec.Options, []capfile.Message, error) {
 	f, err := os.Open(name)
+	if err != nil {
+		return codec.Options{}, nil, err
+	}
+	defer f.Close()
+	c, err := capfile.Read(f)
+	if err != nil {
+		return codec.Options{}, nil, err
+	}
+	opts, err := c.DecoderOptions()
 	if err != nil {
 		return opts, nil, err
 	}
-	defer f.Close()
-	header := map[string]string{}
-	var msgs []captureMsg
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64*1024), 256<<20)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := strings.TrimRight(sc.Text(), "\r")
-		switch {
-		case n == 1:
-			if line != captureMagic {
-				return opts, nil, fmt.Errorf("line 1: not a pgwal capture (want %q)", captureMagic)
-			}
-			continue
-		case line == "":
-			continue
-		case strings.HasPrefix(line, "#"):
-			if k, v, ok := strings.Cut(strings.TrimSpace(line[1:]), ":"); ok && len(msgs) == 0 {
-				header[strings.TrimSpace(k)] = strings.TrimSpace(v)
-			}
-			continue
-		}
-		fields := strings.Fields(line)
-		if len(fields) != 3 {
-			return opts, nil, fmt.Errorf("line %d: want \"<lsn> <xid> <hex>\", got %d fields", n, len(fields))
-		}
-		data, err := hex.DecodeString(fields[2])
-		if err != nil {
-			return opts, nil, fmt.Errorf("line %d: hex: %w", n, err)
-		}
-		if len(data) == 0 {
-			return opts, nil, fmt.Errorf("line %d: empty message", n)
-		}
-		msgs = append(msgs, captureMsg{line: n, data: data})
+	if opts.ProtoVersion == 0 || opts.Streaming == codec.StreamingAuto {
+		return opts, nil, fmt.Errorf("header must give proto_version and streaming")
 	}
-	if err := sc.Err(); err != nil {
-		return opts, nil, err
+	for _, m := range c.Messages {
+		if len(m.Data) == 0 {
+			return opts, nil, fmt.Errorf("line %d: empty message", m.Line)
+		}
 	}
-	p, err := strconv.Atoi(header["proto_version"])
-	if err != nil || p < 1 || p > 4 {
-		return opts, nil, fmt.Errorf("header proto_version %q: want 1 to 4", header["proto_version"])
-	}
-	opts.ProtoVersion = p
-	switch s := header["streaming"]; s {
-	case "off":
-		opts.Streaming = codec.StreamingOff
-	case "on":
-		opts.Streaming = codec.StreamingOn
-	case "parallel":
-		opts.Streaming = codec.StreamingParallel
-	default:
-		return opts, nil, fmt.Errorf("header streaming %q: want off, on or parallel", s)
-	}
-	return opts, msgs, nil
+	return opts, c.Messages, nil
 }
