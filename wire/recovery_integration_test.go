@@ -184,6 +184,27 @@ func startStream(ctx context.Context, t *testing.T, cfg *wire.Config, slot strin
 	return st
 }
 
+// produce commits txns transactions of per rows each (ids from 1) in the
+// background, pausing between them and retrying while the server is
+// unavailable; the channel closes when it is done.
+func produce(ctx context.Context, s *pgserver.Server, txns, per int, pause time.Duration) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < txns && ctx.Err() == nil; {
+			a := 1 + i*per
+			_, err := s.Exec(ctx, fmt.Sprintf("INSERT INTO t SELECT g, repeat('x', 100) FROM generate_series(%d, %d) g", a, a+per-1))
+			if err == nil || strings.Contains(err.Error(), "duplicate key") {
+				i++ // a commit whose answer was lost shows as a duplicate
+				time.Sleep(pause)
+				continue
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	return done
+}
+
 // insertTxns commits txns transactions of rowsPer rows each.
 func insertTxns(t *testing.T, s *pgserver.Server, from, txns, rowsPer int) {
 	t.Helper()
@@ -221,14 +242,7 @@ func TestNoChangeLostWhenKilled(t *testing.T) {
 		want := txns * per
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
-		produced := make(chan struct{})
-		go func() {
-			defer close(produced)
-			for i := 0; i < txns && ctx.Err() == nil; i++ {
-				insertTxns(t, s, 1+i*per, 1, per)
-				time.Sleep(20 * time.Millisecond)
-			}
-		}()
+		produced := produce(ctx, s, txns, per, 20*time.Millisecond)
 		sink := &durableSink{rows: map[int]int{}, txns: map[lsn.LSN][]int{}, cut: map[int]lsn.LSN{}}
 		kills := 0
 		reconnects := consume(ctx, t, cfg, "slot_kill", sink, want, func(n int, c *wire.Conn) {
@@ -284,19 +298,7 @@ func TestNoChangeLostOnRestart(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
 		// Write while the stream runs, retrying while the server restarts.
-		produced := make(chan struct{})
-		go func() {
-			defer close(produced)
-			for i := 0; i < txns && ctx.Err() == nil; {
-				a := 1 + i*per
-				_, err := s.Exec(ctx, fmt.Sprintf("INSERT INTO t SELECT g, 'x' FROM generate_series(%d, %d) g", a, a+per-1))
-				if err == nil || strings.Contains(err.Error(), "duplicate key") {
-					i++ // a commit whose answer was lost shows as a duplicate
-					continue
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
-		}()
+		produced := produce(ctx, s, txns, per, 0)
 		defer func() { <-produced }()
 		sink := &durableSink{rows: map[int]int{}}
 		restarted := make(chan error, 1)
