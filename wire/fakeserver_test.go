@@ -26,6 +26,7 @@ type fakeServer struct {
 	ln net.Listener
 
 	// Script knobs; set before the client connects.
+	serverVersion    string                              // server_version parameter ("" = 16.4)
 	walSenderTimeout string                              // SHOW wal_sender_timeout answer
 	confirmedFlush   string                              // confirmed_flush_lsn answer ("" = NULL)
 	copyBothDelay    time.Duration                       // delay before CopyBothResponse
@@ -232,9 +233,13 @@ func (fs *fakeServer) startup(nc net.Conn) error {
 	}
 	key := binary.BigEndian.AppendUint32(nil, 4242)
 	key = binary.BigEndian.AppendUint32(key, 0xdeadbeef)
+	version := fs.serverVersion
+	if version == "" {
+		version = "16.4"
+	}
 	fs.send(
 		fsMsg('R', binary.BigEndian.AppendUint32(nil, 0)),
-		fsParam("server_version", "16.4"),
+		fsParam("server_version", version),
 		fsParam("server_encoding", "UTF8"),
 		fsMsg('K', key),
 		fsReady(),

@@ -208,6 +208,9 @@ type Stream struct {
 	lastStatus   time.Time
 	interval     time.Duration
 
+	primary    codec.PrimaryStatusUpdate // the latest answer to RequestPrimaryStatus
+	hasPrimary bool
+
 	status    []byte // status message buffer (guarded by c.wmu)
 	stopTimer chan struct{}
 	timerDone chan struct{}
@@ -437,6 +440,11 @@ func (s *Stream) next(ctx context.Context) (*codec.XLogData, error) {
 				s.c.fail(err)
 				return nil, s.end(err)
 			}
+			if p, ok := m.(*codec.PrimaryStatusUpdate); ok {
+				s.mu.Lock()
+				s.primary, s.hasPrimary = *p, true
+				s.mu.Unlock()
+			}
 			if k, ok := m.(*codec.PrimaryKeepalive); ok {
 				s.mu.Lock()
 				s.keepaliveEnd = max(s.keepaliveEnd, k.WALEnd)
@@ -616,6 +624,28 @@ func (s *Stream) SendStatus(ctx context.Context, replyRequested bool) error {
 		s.c.fail(err)
 	}
 	return err
+}
+
+// RequestPrimaryStatus asks a PostgreSQL 19+ primary for its status (the
+// 'p' message); the answer arrives on the stream, and PrimaryStatus returns
+// it once Next or NextRaw has read it. Older servers end the connection on
+// this message, so it is refused with ErrUnsupported before anything is
+// sent.
+func (s *Stream) RequestPrimaryStatus(ctx context.Context) error {
+	if v := s.c.ServerVersionNum(); v < 190000 {
+		return fmt.Errorf("%w: the primary status request needs PostgreSQL 19 (server %d)", ErrUnsupported, v)
+	}
+	b := []byte{'d', 0, 0, 0, 4 + codec.PrimaryStatusRequestSize}
+	b = codec.AppendPrimaryStatusRequest(b, &codec.PrimaryStatusRequest{ClientTime: lsn.TimestampOf(time.Now())})
+	return s.c.writeCtx(ctx, b)
+}
+
+// PrimaryStatus returns the latest primary status update the server sent,
+// and whether one has arrived.
+func (s *Stream) PrimaryStatus() (codec.PrimaryStatusUpdate, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.primary, s.hasPrimary
 }
 
 // timer sends status updates every interval, whatever the consumer is
