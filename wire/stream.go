@@ -298,7 +298,7 @@ func (s *Stream) start(ctx context.Context, q string) error {
 			return nil
 		case msgErrorResponse:
 			err := parseErrorFields(body)
-			if _, _, rerr := s.drainToReady(ctx); rerr != nil {
+			if _, rerr := s.drainToReady(ctx, nil); rerr != nil {
 				err2 := rerr
 				s.c.release()
 				return fmt.Errorf("%w (and then %v)", err, err2)
@@ -714,7 +714,7 @@ func (s *Stream) serverCopyDone(ctx context.Context) error {
 	if err := s.c.writeCtx(ctx, appendCopyDone(nil)); err != nil {
 		return err
 	}
-	end, _, err := s.drainToReady(ctx)
+	end, err := s.drainToReady(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -725,23 +725,22 @@ func (s *Stream) serverCopyDone(ctx context.Context) error {
 }
 
 // drainToReady reads until ReadyForQuery, dropping late CopyData, and
-// returns a timeline switch result if one came.
-func (s *Stream) drainToReady(ctx context.Context) (*EndOfTimeline, []string, error) {
+// returns a timeline switch result if one came; cols are the columns of a
+// result set whose RowDescription was already read.
+func (s *Stream) drainToReady(ctx context.Context, cols []string) (*EndOfTimeline, error) {
 	var end *EndOfTimeline
-	var tags []string
-	var cols []string
 	var firstErr error
 	for {
 		typ, body, err := s.c.readMsg(ctx)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		switch typ {
 		case msgReadyForQuery:
 			if firstErr != nil {
-				return end, tags, firstErr
+				return end, firstErr
 			}
-			return end, tags, nil
+			return end, nil
 		case msgRowDescription:
 			cols, _ = parseRowDescription(body)
 		case msgDataRow:
@@ -753,7 +752,6 @@ func (s *Stream) drainToReady(ctx context.Context) (*EndOfTimeline, []string, er
 				end = e
 			}
 		case msgCommandComplete:
-			tags = append(tags, string(trimNUL(body)))
 		case msgErrorResponse:
 			if firstErr == nil {
 				firstErr = parseErrorFields(body)
@@ -765,25 +763,25 @@ func (s *Stream) drainToReady(ctx context.Context) (*EndOfTimeline, []string, er
 		default:
 			err := fmt.Errorf("%w: unexpected message %q after CopyDone", ErrProtocol, typ)
 			s.c.fail(err)
-			return nil, nil, err
+			return nil, err
 		}
 	}
 }
 
+// endOfTimeline reads the answer to a physical START_REPLICATION at the
+// very end of a historic timeline: a result set instead of CopyBoth. typ
+// and body are its first message.
 func (s *Stream) endOfTimeline(ctx context.Context, typ byte, body []byte) (*EndOfTimeline, error) {
-	// Put the first message back into the loop by handling it here.
 	var cols []string
-	end := &EndOfTimeline{}
 	if typ == msgRowDescription {
 		cols, _ = parseRowDescription(body)
 	}
-	_ = cols
-	e, _, err := s.drainToReady(ctx)
+	end, err := s.drainToReady(ctx, cols)
 	if err != nil {
 		return nil, err
 	}
-	if e != nil {
-		end = e
+	if end == nil {
+		return nil, fmt.Errorf("%w: START_REPLICATION answered with a result set that names no timeline", ErrProtocol)
 	}
 	return end, nil
 }
@@ -816,7 +814,7 @@ func (s *Stream) Close(ctx context.Context) error {
 		case msgCopyData, msgNoticeResponse, msgParameterStatus:
 			continue
 		case msgCopyDone:
-			_, _, err := s.drainToReady(ctx)
+			_, err := s.drainToReady(ctx, nil)
 			if err != nil {
 				return s.end(err)
 			}
