@@ -48,7 +48,7 @@ staticcheck:
 
 ## bench: the benchmarks, side by side with pglogrepl, in one run; writes the ratios to bench/README.md
 bench:
-	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) . | tee bench.out && $(GO) run ./cmd/benchreport < bench.out
+	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) . | tee bench.out && $(GO) run ./cmd/benchreport -summary ../README.md < bench.out
 
 ## bench-drain: drain 1,000,000 row changes with pgwal, pglogrepl+pgconn and pg_recvlogical; writes bench/README.md
 bench-drain:

@@ -34,10 +34,11 @@ const (
 
 func main() {
 	readme := flag.String("readme", "README.md", "markdown file to update between the bench markers")
+	summary := flag.String("summary", "", "also write the headline ratios to this file between the perf markers (e.g. ../README.md)")
 	dryRun := flag.Bool("n", false, "print the section to stdout instead of updating the file")
 	flag.StringVar(&bench.DefaultCorpusDir, "corpus", bench.DefaultCorpusDir, "the captured corpus (for the corpus-* rows)")
 	flag.Parse()
-	if err := run(os.Stdin, *readme, *dryRun); err != nil {
+	if err := run(os.Stdin, *readme, *summary, *dryRun); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
 	}
@@ -161,7 +162,33 @@ func ratio(v float64, ok bool) string {
 	return s
 }
 
-func run(stdin io.Reader, readme string, dryRun bool) error {
+// headline are the inputs the root README quotes.
+var headline = []string{"corpus-pglogrepl-subset", "corpus-all", "realistic-mix", "txn-begin-insertx100-commit", "insert-10cols", "insert-100cols", "insert-1MiB"}
+
+// headlineTable is the short table for the root README.
+func headlineTable(res *results) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Measured by `make bench` (%s, median of %d runs):\n\n", strings.Join(res.header, ", "), res.runs)
+	b.WriteString("| input | pgwal vs pglogrepl (throughput) | pgwal vs field-walking floor (time) | pgwal allocs/op | pgwal ns/msg |\n|---|--:|--:|--:|--:|\n")
+	for _, name := range headline {
+		d := decodePrefix + name + "/"
+		pgwal := res.get(d+"pgwal", "ns/op")
+		if math.IsNaN(pgwal) {
+			continue
+		}
+		perMsg := "—"
+		if v := res.get(d+"pgwal", "ns/msg"); !math.IsNaN(v) {
+			perMsg = num(v)
+		}
+		fmt.Fprintf(&b, "| %s | %s× | %s× | %s | %s |\n", name,
+			num(res.get(d+"pglogrepl", "ns/op")/pgwal), num(pgwal/res.get(d+"floor", "ns/op")),
+			num(res.get(d+"pgwal", "allocs/op")), perMsg)
+	}
+	b.WriteString("\nBars: ≥ 15× pglogrepl's throughput, ≤ 2× the floor, 0 allocations. Every input, per message type, in [`bench/README.md`](bench/README.md).\n")
+	return b.String()
+}
+
+func run(stdin io.Reader, readme, summaryFile string, dryRun bool) error {
 	res, err := parse(stdin)
 	if err != nil {
 		return err
@@ -288,12 +315,18 @@ func run(stdin io.Reader, readme string, dryRun bool) error {
 	section := b.String()
 	if dryRun {
 		fmt.Print(section)
+		fmt.Print(headlineTable(res))
 		return nil
 	}
-	return updateReadme(readme, section)
+	if summaryFile != "" {
+		if err := updateSection(summaryFile, "<!-- perf:start -->", "<!-- perf:end -->", headlineTable(res)); err != nil {
+			return err
+		}
+	}
+	return updateSection(readme, startMarker, endMarker, section)
 }
 
-func updateReadme(path, section string) error {
+func updateSection(path, startMarker, endMarker, section string) error {
 	old, err := os.ReadFile(path)
 	if err != nil && !os.IsNotExist(err) {
 		return err
