@@ -2,8 +2,8 @@
 GO          ?= go
 FUZZTIME    ?= 10m
 SMOKETIME   ?= 3s
-BENCHTIME   ?= 200ms
-BENCHCOUNT  ?= 3
+BENCHTIME   ?= 150ms
+BENCHCOUNT  ?= 5
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # package:target; the wire targets need unexported code, so they live in wire.
 FUZZ_TARGETS := ./fuzz:FuzzDecode ./fuzz:FuzzRoundTrip ./fuzz:FuzzStream ./fuzz:FuzzServerCopyData \

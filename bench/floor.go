@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"encoding/binary"
 )
 
@@ -155,11 +154,15 @@ func floorString(b []byte, p, sum int) (int, int) {
 	if p < 0 || p > len(b) {
 		return -1, sum
 	}
-	i := bytes.IndexByte(b[p:], 0)
-	if i < 0 {
+	// Names are short: a byte loop beats a call to bytes.IndexByte.
+	i := p
+	for i < len(b) && b[i] != 0 {
+		i++
+	}
+	if i == len(b) {
 		return -1, sum
 	}
-	return p + i + 1, sum + i
+	return i + 1, sum + i - p
 }
 
 // floorTuple skips the TupleData at p.

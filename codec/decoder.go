@@ -146,24 +146,28 @@ func (d *Decoder) Decode(b []byte) (Message, error) {
 		return nil, d.unexpected(b)
 	}
 	switch t {
-	// Fixed-size messages need no reader.
+	// Row changes and fixed-size messages have fast paths without a reader.
+	case TypeInsert:
+		return d.decodeInsert(b)
+	case TypeUpdate:
+		return d.decodeUpdate(b)
+	case TypeDelete:
+		return d.decodeDelete(b)
 	case TypeBegin:
 		return d.decodeBegin(b)
 	case TypeCommit:
 		return d.decodeCommit(b)
-	case TypeStreamStart, TypeStreamStop, TypeStreamCommit, TypeStreamAbort, TypeStreamPrepare:
+	case TypeStreamStart:
+		return d.decodeStreamStart(b)
+	case TypeStreamStop:
+		return d.decodeStreamStop(b)
+	case TypeStreamCommit:
+		return d.decodeStreamCommit(b)
+	case TypeStreamAbort:
+		return d.decodeStreamAbort(b)
+	case TypeStreamPrepare:
 		if d.opts.Streaming == StreamingOff {
 			return nil, d.unexpected(b)
-		}
-		switch t {
-		case TypeStreamStart:
-			return d.decodeStreamStart(b)
-		case TypeStreamStop:
-			return d.decodeStreamStop(b)
-		case TypeStreamCommit:
-			return d.decodeStreamCommit(b)
-		case TypeStreamAbort:
-			return d.decodeStreamAbort(b)
 		}
 	}
 	var r reader
@@ -171,12 +175,6 @@ func (d *Decoder) Decode(b []byte) (Message, error) {
 	var m Message
 	var err error
 	switch t {
-	case TypeInsert:
-		m, err = d.decodeInsert(&r)
-	case TypeUpdate:
-		m, err = d.decodeUpdate(&r)
-	case TypeDelete:
-		m, err = d.decodeDelete(&r)
 	case TypeRelation:
 		m, err = d.decodeRelation(&r)
 	case TypeType:
@@ -202,6 +200,18 @@ func (d *Decoder) Decode(b []byte) (Message, error) {
 		r.fail("type", ErrUnknownType)
 		return nil, r.err
 	}
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// checked decodes b with the checked reader: the slow path that names the
+// field and offset of a fault.
+func (d *Decoder) checked(b []byte, decode func(*Decoder, *reader) (Message, error)) (Message, error) {
+	var r reader
+	r.start(b, layerPgoutput)
+	m, err := decode(d, &r)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package codec
 
 import (
-	"bytes"
 	"encoding/binary"
 	"strconv"
 )
@@ -161,14 +160,17 @@ func (r *reader) u64(field string) uint64 {
 // cstring reads a NUL-terminated String and returns it without the NUL,
 // aliasing the input (capacity clipped so appends cannot clobber the input).
 func (r *reader) cstring(field string) []byte {
-	rest := r.b[r.off:]
-	i := bytes.IndexByte(rest, 0)
-	if i < 0 {
+	b, start := r.b, r.off
+	i := start
+	for i < len(b) && b[i] != 0 { // names are short: a loop beats a call
+		i++
+	}
+	if i == len(b) {
 		r.fail(field, ErrUnterminatedString)
 		return nil
 	}
-	r.off += i + 1
-	return rest[:i:i]
+	r.off = i + 1
+	return b[start:i:i]
 }
 
 // lengthPrefixed reads an Int32 length and that many bytes; errors point at

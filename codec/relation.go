@@ -68,21 +68,48 @@ func (d *Decoder) decodeRelation(r *reader) (Message, error) {
 		d.relationColumns = make([]RelationColumn, n)
 	}
 	cols := d.relationColumns[:n]
-	for i := range cols {
-		c := &cols[i]
-		c.Flags = r.u8("flags")
-		c.Name = r.cstring("name")
-		c.TypeOID = r.u32("type OID")
-		c.TypeMod = int32(r.u32("type modifier"))
-		if r.failed() {
-			// Say which column: the slow path may allocate.
-			r.settle()
-			r.err.Field = "column " + strconv.Itoa(i) + " " + r.err.Field
-			break
-		}
+	end, i, field, err := walkRelationColumns(r.b, r.off, cols)
+	r.off = end
+	if err != nil {
+		// Say which column: the slow path may allocate.
+		r.fail("column "+strconv.Itoa(i)+" "+field, err)
+		return m, r.done()
 	}
 	m.Columns = cols
 	return m, r.done()
+}
+
+// walkRelationColumns fills cols from b starting at off. Like walkColumns
+// it makes no calls; on a fault it returns the offset and name of the bad
+// field, the column index and the cause.
+func walkRelationColumns(b []byte, off int, cols []RelationColumn) (end, index int, field string, err error) {
+	for i := range cols {
+		if off >= len(b) {
+			return off, i, "flags", ErrTruncated
+		}
+		c := &cols[i]
+		c.Flags = b[off]
+		off++
+		start := off
+		for off < len(b) && b[off] != 0 { // names are short: a loop beats a call
+			off++
+		}
+		if off == len(b) {
+			return start, i, "name", ErrUnterminatedString
+		}
+		c.Name = b[start:off:off]
+		off++
+		if len(b)-off < 8 {
+			if len(b)-off < 4 {
+				return off, i, "type OID", ErrTruncated
+			}
+			return off + 4, i, "type modifier", ErrTruncated
+		}
+		c.TypeOID = binary.BigEndian.Uint32(b[off:])
+		c.TypeMod = int32(binary.BigEndian.Uint32(b[off+4:]))
+		off += 8
+	}
+	return off, 0, "", nil
 }
 
 func (d *Decoder) decodeType(r *reader) (Message, error) {

@@ -82,7 +82,94 @@ type Truncate struct {
 	RelationIDs []uint32
 }
 
-func (d *Decoder) decodeInsert(r *reader) (Message, error) {
+// Row changes are most of a stream. Their fast paths read the message
+// directly and give up at the first doubt; the checked decoders then read
+// it again, field by field, to say exactly what is wrong.
+
+func (d *Decoder) decodeInsert(b []byte) (Message, error) {
+	xid, off, ok := d.fastXid(b)
+	if ok && len(b)-off >= 5 && b[off+4] == newTupleMarker {
+		m := &d.insert
+		if t, end, ok := fastTuple(b, off+5, &d.newColumns); ok && end == len(b) {
+			m.InStream, m.Xid = d.inStream, xid
+			m.RelationID = binary.BigEndian.Uint32(b[off:])
+			m.New = t
+			return m, nil
+		}
+	}
+	return d.checked(b, (*Decoder).decodeInsertChecked)
+}
+
+func (d *Decoder) decodeUpdate(b []byte) (Message, error) {
+	xid, off, ok := d.fastXid(b)
+	if ok && len(b)-off >= 5 {
+		m := &d.update
+		rel := binary.BigEndian.Uint32(b[off:])
+		kind, p := OldNone, off+4
+		var old Tuple
+		if b[p] == byte(OldKey) || b[p] == byte(OldFull) {
+			kind = OldTupleKind(b[p])
+			old, p, ok = fastTuple(b, p+1, &d.oldColumns)
+		}
+		if ok && p < len(b) && b[p] == newTupleMarker {
+			if t, end, ok := fastTuple(b, p+1, &d.newColumns); ok && end == len(b) {
+				m.InStream, m.Xid, m.RelationID = d.inStream, xid, rel
+				m.OldKind, m.Old, m.New = kind, old, t
+				return m, nil
+			}
+		}
+	}
+	return d.checked(b, (*Decoder).decodeUpdateChecked)
+}
+
+func (d *Decoder) decodeDelete(b []byte) (Message, error) {
+	xid, off, ok := d.fastXid(b)
+	if ok && len(b)-off >= 5 && (b[off+4] == byte(OldKey) || b[off+4] == byte(OldFull)) {
+		m := &d.delete
+		if t, end, ok := fastTuple(b, off+5, &d.oldColumns); ok && end == len(b) {
+			m.InStream, m.Xid = d.inStream, xid
+			m.RelationID = binary.BigEndian.Uint32(b[off:])
+			m.OldKind, m.Old = OldTupleKind(b[off+4]), t
+			return m, nil
+		}
+	}
+	return d.checked(b, (*Decoder).decodeDeleteChecked)
+}
+
+// fastXid reads the in-stream xid prefix, if the decoder is in a stream
+// block, and returns the offset after it.
+func (d *Decoder) fastXid(b []byte) (xid uint32, off int, ok bool) {
+	if !d.inStream {
+		return 0, 1, true
+	}
+	if len(b) < 5 {
+		return 0, 0, false
+	}
+	return binary.BigEndian.Uint32(b[1:]), 5, true
+}
+
+// fastTuple reads a TupleData at off into *buf; ok is false on any fault.
+func fastTuple(b []byte, off int, buf *[]Column) (t Tuple, end int, ok bool) {
+	if len(b)-off < 2 {
+		return nil, 0, false
+	}
+	n := int(binary.BigEndian.Uint16(b[off:]))
+	off += 2
+	if n > len(b)-off { // each column takes at least its kind byte
+		return nil, 0, false
+	}
+	if cap(*buf) < n {
+		*buf = make([]Column, n)
+	}
+	cols := (*buf)[:n]
+	end, _, fault := walkColumns(b, off, cols)
+	if fault != columnsOK {
+		return nil, 0, false
+	}
+	return cols, end, true
+}
+
+func (d *Decoder) decodeInsertChecked(r *reader) (Message, error) {
 	m := &d.insert
 	m.InStream, m.Xid = d.streamXid(r)
 	m.RelationID = r.u32("relation OID")
@@ -93,7 +180,7 @@ func (d *Decoder) decodeInsert(r *reader) (Message, error) {
 	return m, r.done()
 }
 
-func (d *Decoder) decodeUpdate(r *reader) (Message, error) {
+func (d *Decoder) decodeUpdateChecked(r *reader) (Message, error) {
 	m := &d.update
 	m.InStream, m.Xid = d.streamXid(r)
 	m.RelationID = r.u32("relation OID")
@@ -111,7 +198,7 @@ func (d *Decoder) decodeUpdate(r *reader) (Message, error) {
 	return m, r.done()
 }
 
-func (d *Decoder) decodeDelete(r *reader) (Message, error) {
+func (d *Decoder) decodeDeleteChecked(r *reader) (Message, error) {
 	m := &d.delete
 	m.InStream, m.Xid = d.streamXid(r)
 	m.RelationID = r.u32("relation OID")

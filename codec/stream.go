@@ -47,6 +47,9 @@ func outOfOrder(b []byte) error {
 }
 
 func (d *Decoder) decodeStreamStart(b []byte) (Message, error) {
+	if d.opts.Streaming == StreamingOff {
+		return nil, d.unexpected(b)
+	}
 	if d.inStream {
 		return nil, outOfOrder(b) // the previous block was never stopped
 	}
@@ -66,6 +69,9 @@ func (d *Decoder) decodeStreamStart(b []byte) (Message, error) {
 }
 
 func (d *Decoder) decodeStreamStop(b []byte) (Message, error) {
+	if d.opts.Streaming == StreamingOff {
+		return nil, d.unexpected(b)
+	}
 	if !d.inStream {
 		return nil, outOfOrder(b) // no block is open
 	}
@@ -77,6 +83,9 @@ func (d *Decoder) decodeStreamStop(b []byte) (Message, error) {
 }
 
 func (d *Decoder) decodeStreamCommit(b []byte) (Message, error) {
+	if d.opts.Streaming == StreamingOff {
+		return nil, d.unexpected(b)
+	}
 	if len(b) != streamCommitSize {
 		return nil, streamCommitLayout.fault(b)
 	}
@@ -90,6 +99,9 @@ func (d *Decoder) decodeStreamCommit(b []byte) (Message, error) {
 }
 
 func (d *Decoder) decodeStreamAbort(b []byte) (Message, error) {
+	if d.opts.Streaming == StreamingOff {
+		return nil, d.unexpected(b)
+	}
 	// Nothing in the message tells the two forms apart: the negotiated
 	// streaming mode does, or, when the decoder was not told, the length.
 	var parallel bool
