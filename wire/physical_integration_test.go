@@ -17,15 +17,7 @@ func TestPhysicalStream(t *testing.T) {
 	eachVersion(t, pgserver.Config{}, func(t *testing.T, s *pgserver.Server) {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		cfg, err := wire.ParseConfig(s.DSN("", "", "postgres") + " replication=true sslmode=disable")
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := wire.Connect(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		c := physicalConn(ctx, t, s)
 		if _, err := c.CreateReplicationSlot(ctx, "phys", wire.SlotOptions{Physical: true, ReserveWAL: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -82,4 +74,20 @@ func TestPhysicalStream(t *testing.T) {
 			t.Fatalf("IdentifySystem after streaming: %v", err)
 		}
 	})
+}
+
+// physicalConn opens a physical replication session (replication=true),
+// closed at the end of the test.
+func physicalConn(ctx context.Context, t *testing.T, s *pgserver.Server) *wire.Conn {
+	t.Helper()
+	cfg, err := wire.ParseConfig(s.DSN("", "", "postgres") + " replication=true sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := wire.Connect(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }

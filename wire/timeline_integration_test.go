@@ -34,15 +34,7 @@ func TestTimelineSwitch(t *testing.T) {
 		if out := mustExec(t, s, "SELECT pg_promote(true, 60)"); out != "t" {
 			t.Fatalf("pg_promote: %q", out)
 		}
-		cfg, err := wire.ParseConfig(s.DSN("", "", "postgres") + " replication=true sslmode=disable")
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := wire.Connect(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		c := physicalConn(ctx, t, s)
 		sys, err := c.IdentifySystem(ctx)
 		if err != nil {
 			t.Fatal(err)
