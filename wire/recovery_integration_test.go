@@ -186,12 +186,16 @@ func startStream(ctx context.Context, t *testing.T, cfg *wire.Config, slot strin
 
 // produce commits txns transactions of per rows each (ids from 1) in the
 // background, pausing between them and retrying while the server is
-// unavailable; the channel closes when it is done.
-func produce(ctx context.Context, s *pgserver.Server, txns, per int, pause time.Duration) <-chan struct{} {
+// unavailable; before, if not nil, runs ahead of each transaction. The
+// channel closes when it is done.
+func produce(ctx context.Context, s *pgserver.Server, txns, per int, pause time.Duration, before func(i int)) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for i := 0; i < txns && ctx.Err() == nil; {
+			if before != nil {
+				before(i)
+			}
 			a := 1 + i*per
 			_, err := s.Exec(ctx, fmt.Sprintf("INSERT INTO t SELECT g, repeat('x', 100) FROM generate_series(%d, %d) g", a, a+per-1))
 			if err == nil || strings.Contains(err.Error(), "duplicate key") {
@@ -242,19 +246,25 @@ func TestNoChangeLostWhenKilled(t *testing.T) {
 		want := txns * per
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
-		produced := produce(ctx, s, txns, per, 20*time.Millisecond)
-		sink := &durableSink{rows: map[int]int{}, txns: map[lsn.LSN][]int{}, cut: map[int]lsn.LSN{}}
-		kills := 0
-		reconnects := consume(ctx, t, cfg, "slot_kill", sink, want, func(n int, c *wire.Conn) {
-			running := true
-			select {
-			case <-produced:
-				running = false
-			default:
+		// The producer writes in three phases and waits for a kill before
+		// each of the last two: after a kill the rows the consumer still
+		// needs do not exist yet, so it must reconnect to get them.
+		killed := [2]chan struct{}{make(chan struct{}), make(chan struct{})}
+		produced := produce(ctx, s, txns, per, 0, func(i int) {
+			switch i {
+			case 10:
+				<-killed[0]
+			case 25:
+				<-killed[1]
 			}
-			// Kill only while rows are still being written, so the consumer
-			// must read past the kill and see the session end.
-			if running && kills < 2 && n >= 80+150*kills && len(sink.pending) > 0 {
+		})
+		sink := &durableSink{rows: map[int]int{}, txns: map[lsn.LSN][]int{}, cut: map[int]lsn.LSN{}}
+		kills, lastKill, killedSession := 0, 0, 0
+		reconnects := consume(ctx, t, cfg, "slot_kill", sink, want, func(n int, c *wire.Conn) {
+			// Each kill hits a new session (the last one may still be
+			// handing out what it had buffered) in the middle of a
+			// transaction.
+			if kills < 2 && sink.session > killedSession && n >= lastKill+80 && len(sink.pending) > 0 {
 				// In the middle of a transaction: note what the server has
 				// confirmed, then kill the walsender.
 				confirmed, err := lsn.Parse(mustExec(t, s, "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'slot_kill'"))
@@ -264,13 +274,19 @@ func TestNoChangeLostWhenKilled(t *testing.T) {
 				sink.mu.Lock()
 				sink.cut[sink.session] = confirmed
 				sink.mu.Unlock()
-				kills++
 				mustExec(t, s, fmt.Sprintf("SELECT pg_terminate_backend(%d)", c.PID()))
+				close(killed[kills])
+				kills++
+				lastKill, killedSession = n, sink.session
 			}
 		})
+		for ; kills < 2; kills++ {
+			close(killed[kills]) // let the producer finish before failing below
+		}
 		<-produced
-		if kills < 2 || reconnects < kills {
-			t.Fatalf("the stream was not interrupted twice (kills %d, reconnects %d)", kills, reconnects)
+		<-produced
+		if reconnects < 2 {
+			t.Fatalf("the stream was not interrupted twice (reconnects %d)", reconnects)
 		}
 		checkSink(t, sink, want)
 		redelivered := 0
@@ -298,7 +314,7 @@ func TestNoChangeLostOnRestart(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
 		// Write while the stream runs, retrying while the server restarts.
-		produced := produce(ctx, s, txns, per, 0)
+		produced := produce(ctx, s, txns, per, 0, nil)
 		defer func() { <-produced }()
 		sink := &durableSink{rows: map[int]int{}}
 		restarted := make(chan error, 1)
