@@ -313,20 +313,31 @@ func TestNoChangeLostOnRestart(t *testing.T) {
 		want := txns * per
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()
-		// Write while the stream runs, retrying while the server restarts.
-		produced := produce(ctx, s, txns, per, 0, nil)
+		// Write while the stream runs: half before the restart, half after
+		// it, so the consumer must reconnect to get everything.
+		restarted := make(chan error, 1)
+		restartDone := make(chan struct{})
+		produced := produce(ctx, s, txns, per, 0, func(i int) {
+			if i == txns/2 {
+				<-restartDone
+			}
+		})
 		defer func() { <-produced }()
 		sink := &durableSink{rows: map[int]int{}}
-		restarted := make(chan error, 1)
 		once := false
 		reconnects := consume(ctx, t, cfg, "slot_restart", sink, want, func(n int, c *wire.Conn) {
-			if n == 60 && !once {
+			if n >= 60 && !once {
 				once = true
-				go func() { restarted <- s.Restart(ctx, "fast") }()
+				go func() {
+					err := s.Restart(ctx, "fast")
+					close(restartDone)
+					restarted <- err
+				}()
 				time.Sleep(300 * time.Millisecond) // keep consuming slowly while it goes down
 			}
 		})
 		if !once {
+			close(restartDone) // let the producer finish
 			t.Fatal("never restarted")
 		}
 		if err := <-restarted; err != nil {
