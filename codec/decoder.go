@@ -165,45 +165,34 @@ func (d *Decoder) Decode(b []byte) (Message, error) {
 		return d.decodeStreamCommit(b)
 	case TypeStreamAbort:
 		return d.decodeStreamAbort(b)
+	// The rest are read field by field.
+	case TypeRelation:
+		return d.checked(b, (*Decoder).decodeRelation)
+	case TypeType:
+		return d.checked(b, (*Decoder).decodeType)
+	case TypeOrigin:
+		return d.checked(b, (*Decoder).decodeOrigin)
+	case TypeTruncate:
+		return d.checked(b, (*Decoder).decodeTruncate)
+	case TypeLogicalMessage:
+		return d.checked(b, (*Decoder).decodeLogicalMessage)
 	case TypeStreamPrepare:
 		if d.opts.Streaming == StreamingOff {
 			return nil, d.unexpected(b)
 		}
-	}
-	var r reader
-	r.start(b, layerPgoutput)
-	var m Message
-	var err error
-	switch t {
-	case TypeRelation:
-		m, err = d.decodeRelation(&r)
-	case TypeType:
-		m, err = d.decodeType(&r)
-	case TypeOrigin:
-		m, err = d.decodeOrigin(&r)
-	case TypeTruncate:
-		m, err = d.decodeTruncate(&r)
-	case TypeLogicalMessage:
-		m, err = d.decodeLogicalMessage(&r)
-	case TypeStreamPrepare:
-		m, err = d.decodeStreamPrepare(&r)
+		return d.checked(b, (*Decoder).decodeStreamPrepare)
 	case TypeBeginPrepare:
-		m, err = d.decodeBeginPrepare(&r)
+		return d.checked(b, (*Decoder).decodeBeginPrepare)
 	case TypePrepare:
-		m, err = d.decodePrepare(&r)
+		return d.checked(b, (*Decoder).decodePrepare)
 	case TypeCommitPrepared:
-		m, err = d.decodeCommitPrepared(&r)
+		return d.checked(b, (*Decoder).decodeCommitPrepared)
 	case TypeRollbackPrepared:
-		m, err = d.decodeRollbackPrepared(&r)
-	default:
-		r.off = 0
-		r.fail("type", ErrUnknownType)
-		return nil, r.err
+		return d.checked(b, (*Decoder).decodeRollbackPrepared)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return m, nil
+	r := reader{b: b, layer: layerPgoutput}
+	r.fail("type", ErrUnknownType)
+	return nil, r.err
 }
 
 // checked decodes b with the checked reader: the slow path that names the
