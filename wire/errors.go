@@ -79,9 +79,11 @@ func (e *ServerError) Error() string {
 // notices (e.g. PostgreSQL 18's warning about a missing publication).
 type Notice ServerError
 
-// parseErrorFields reads the (code, String) pairs of an ErrorResponse or
-// NoticeResponse body. Unknown codes are ignored; a malformed body gives
-// what could be read.
+// ParseErrorResponse reads the body of an ErrorResponse or NoticeResponse
+// (type byte and length removed): its (code, String) pairs. Unknown codes
+// are ignored; a malformed body gives what could be read.
+func ParseErrorResponse(body []byte) *ServerError { return parseErrorFields(body) }
+
 func parseErrorFields(body []byte) *ServerError {
 	e := &ServerError{}
 	var localized string

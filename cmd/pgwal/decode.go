@@ -16,6 +16,7 @@ import (
 	"github.com/pgwal/pgwal/codec"
 	"github.com/pgwal/pgwal/internal/capfile"
 	"github.com/pgwal/pgwal/internal/msgjson"
+	"github.com/pgwal/pgwal/wire"
 )
 
 const decodeHelp = `Usage: pgwal decode [flags] [file ...]
@@ -276,27 +277,6 @@ func (e *emitter) backend(typ byte, body []byte) error {
 
 // backendNotice joins the severity, SQLSTATE and message fields.
 func backendNotice(body []byte) string {
-	var sev, code, msg string
-	for len(body) > 1 {
-		field := body[0]
-		end := bytes.IndexByte(body[1:], 0)
-		if end < 0 {
-			break
-		}
-		v := string(body[1 : 1+end])
-		switch field {
-		case 'V':
-			sev = v
-		case 'S':
-			if sev == "" {
-				sev = v
-			}
-		case 'C':
-			code = v
-		case 'M':
-			msg = v
-		}
-		body = body[2+end:]
-	}
-	return strings.TrimSpace(sev + " " + code + ": " + msg)
+	e := wire.ParseErrorResponse(body)
+	return strings.TrimSpace(e.Severity + " " + e.Code + ": " + e.Message)
 }

@@ -169,3 +169,17 @@ func TestHelp(t *testing.T) {
 		t.Errorf("unknown command: exit %d, want 2", code)
 	}
 }
+
+// Error and notice responses in a wire stream show severity, SQLSTATE and
+// message.
+func TestDecodeWireErrorResponse(t *testing.T) {
+	body := []byte("SFATAL\x00VFATAL\x00C57P01\x00Mterminating connection due to administrator command\x00\x00")
+	recs, stderr, code := runDecode(t, backend('E', body), "-format", "wire")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := "FATAL 57P01: terminating connection due to administrator command"
+	if len(recs) != 1 || recs[0].Type != "ErrorResponse" || recs[0].Content == nil || *recs[0].Content != want {
+		t.Fatalf("records = %+v, want one ErrorResponse %q", recs, want)
+	}
+}
