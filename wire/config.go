@@ -73,6 +73,9 @@ type Config struct {
 	MaxMessageSize int           // largest backend message accepted; 0 = DefaultMaxMessageSize
 	TLSConfig      *tls.Config   // if non-nil, used (cloned) instead of one built from SSLMode/SSLRootCert
 	OnNotice       func(*Notice) // called for each NoticeResponse; nil = notices dropped
+	// Batching lets a running stream's reads wait a moment for more data,
+	// for far fewer wake-ups per message; off when zero. See Batching.
+	Batching Batching
 }
 
 // csKnownKeys are the connection-string keys that map to Config fields,

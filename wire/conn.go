@@ -43,6 +43,8 @@ type Conn struct {
 
 	wlk sync.Mutex // guards w: the reader sets it, Close clears it
 	w   ctxWatch   // read-side cancellation
+
+	batch *batchConn // the transport when Config.Batching applies, else nil
 }
 
 // Connect dials the server cfg names and starts a session.
@@ -81,6 +83,9 @@ func ConnectString(ctx context.Context, dsn string) (*Conn, error) {
 // owns nc.
 func NewConn(ctx context.Context, nc net.Conn, cfg *Config) (*Conn, error) {
 	c := &Conn{conn: nc, cfg: *cfg, params: map[string]string{}}
+	if b := newBatchConn(nc, cfg.Batching); b != nil {
+		c.batch, c.conn = b, b
+	}
 	if dl, ok := ctx.Deadline(); ok {
 		nc.SetDeadline(dl)
 		defer nc.SetDeadline(time.Time{})
@@ -453,12 +458,18 @@ func (c *Conn) readMsg(ctx context.Context) (byte, []byte, error) {
 	if c.hasMessage() {
 		return c.rd.next()
 	}
+	c.batch.stop() // only a running stream batches its reads
 	if err := ctx.Err(); err != nil {
 		return 0, nil, err
 	}
 	c.watch(ctx)
 	dl, _ := ctx.Deadline()
 	c.conn.SetReadDeadline(dl)
+	if err := ctx.Err(); err != nil {
+		// Cancelled while the deadline was being set: the callback's
+		// deadline may have been overwritten.
+		return 0, nil, err
+	}
 	typ, body, err := c.rd.next()
 	if err != nil {
 		if ctxErr := contextCause(ctx, err, dl); ctxErr != nil {

@@ -35,8 +35,10 @@ import (
 //     messages are the same; only the position in the XLogData header
 //     differs (see peekAsLive).
 //
-// What differs from run to run is replaced by placeholders on both sides
-// (see normalizer). Versions run two at a time, one server each.
+// Two sessions stream the same changes from two slots: one over plain TCP,
+// one over TLS with Config.Batching on; both must match. What differs from
+// run to run is replaced by placeholders on both sides (see normalizer).
+// Versions run two at a time, one server each.
 func TestGoldenLive(t *testing.T) {
 	versions := pgserver.Available()
 	if len(versions) == 0 {
@@ -78,52 +80,79 @@ func goldenLive(t *testing.T, major int, files []workload.File) {
 	liveGolden := readGolden(t, filepath.Join(dir, strings.TrimSuffix(spec.LiveFileName(), ".txt")+".golden.jsonl"))
 	peekGolden := readGolden(t, filepath.Join(dir, strings.TrimSuffix(spec.FileName(), ".txt")+".golden.jsonl"))
 
-	s := pgserver.StartT(t, workload.ServerConfig(major))
+	scfg := workload.ServerConfig(major)
+	scfg.TLS = true
+	s := pgserver.StartT(t, scfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
-	// The schema, then the slot (created over the replication connection
-	// that streams it), then the rest of the workload, as workload.Run
-	// does with its own slots.
+	// The schema, then the slots (created over the replication connections
+	// that stream them), then the rest of the workload, as workload.Run
+	// does with its own slots. The second session streams the same changes
+	// over TLS with read batching on.
 	if _, err := workload.Run(ctx, s, files[:1], nil); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := workload.ReplicationConfig(s)
-	if err != nil {
-		t.Fatal(err)
+	type session struct {
+		name string
+		slot string
+		cfg  *wire.Config
+		conn *wire.Conn
 	}
-	conn, err := wire.Connect(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.CreateReplicationSlot(ctx, spec.LiveSlot(), wire.SlotOptions{TwoPhase: spec.TwoPhase, Snapshot: "nothing"}); err != nil {
-		t.Fatal(err)
+	var sessions []*session
+	for _, name := range []string{"plain", "tls-batched"} {
+		cfg, err := workload.ReplicationConfig(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slot := spec.LiveSlot()
+		if name == "tls-batched" {
+			cfg.SSLMode = wire.SSLRequire
+			cfg.Batching = wire.Batching{MinBytes: 64 << 10, MaxDelay: 5 * time.Millisecond}
+			slot += "_batched"
+		}
+		conn, err := wire.Connect(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if name == "tls-batched" && !conn.TLS() {
+			t.Fatal("sslmode=require session without TLS")
+		}
+		if _, err := conn.CreateReplicationSlot(ctx, slot, wire.SlotOptions{TwoPhase: spec.TwoPhase, Snapshot: "nothing"}); err != nil {
+			t.Fatal(err)
+		}
+		sessions = append(sessions, &session{name, slot, cfg, conn})
 	}
 	res, err := workload.Run(ctx, s, files[1:], nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	st, err := conn.StartReplication(ctx, spec.LiveSlot(), 0, spec.LogicalOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := streamRecords(ctx, st, res.EndLSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(ctx); err != nil {
-		t.Fatalf("close: %v", err)
-	}
-	t.Logf("%d messages", len(got))
+	for _, se := range sessions {
+		st, err := se.conn.StartReplication(ctx, se.slot, 0, spec.LogicalOptions())
+		if err != nil {
+			t.Fatalf("%s: %v", se.name, err)
+		}
+		if batched := wire.BatchingOn(se.conn); batched != (se.cfg.Batching.MinBytes > 0) {
+			t.Fatalf("%s: batching on: %v", se.name, batched)
+		}
+		got, err := streamRecords(ctx, st, res.EndLSN)
+		if err != nil {
+			t.Fatalf("%s: %v", se.name, err)
+		}
+		if err := st.Close(ctx); err != nil {
+			t.Fatalf("%s: close: %v", se.name, err)
+		}
+		t.Logf("%s: %d messages", se.name, len(got))
 
-	gotLines := normalize(got)
-	if diff := cmp.Diff(normalize(liveGolden), gotLines); diff != "" {
-		t.Errorf("live stream differs from the live capture %s, positions aside (-golden +got):\n%s", spec.LiveFileName(), diff)
-	}
-	if diff := cmp.Diff(normalize(peekAsLive(peekGolden)), gotLines); diff != "" {
-		t.Errorf("live stream differs from the peek capture %s, positions aside (-peek +live):\n%s", spec.FileName(), diff)
+		gotLines := normalize(got)
+		if diff := cmp.Diff(normalize(liveGolden), gotLines); diff != "" {
+			t.Errorf("%s: live stream differs from the live capture %s, positions aside (-golden +got):\n%s", se.name, spec.LiveFileName(), diff)
+		}
+		if diff := cmp.Diff(normalize(peekAsLive(peekGolden)), gotLines); diff != "" {
+			t.Errorf("%s: live stream differs from the peek capture %s, positions aside (-peek +live):\n%s", se.name, spec.FileName(), diff)
+		}
 	}
 }
 

@@ -45,6 +45,7 @@ type msgReader struct {
 	buf        []byte
 	start, end int // unread bytes are buf[start:end]
 	max        int
+	room       int // free space each read should have (batching); 0 = any
 }
 
 // next returns the next message's type and body. The body aliases the
@@ -74,16 +75,16 @@ func (m *msgReader) next() (byte, []byte, error) {
 // fill makes at least n unread bytes available.
 func (m *msgReader) fill(n int) error {
 	for m.end-m.start < n {
-		if m.start > 0 && len(m.buf)-m.end < len(m.buf)/4 {
+		if m.start > 0 && (len(m.buf)-m.end < len(m.buf)/4 || len(m.buf)-m.end < m.room) {
 			// Move the unread bytes to the front, so reads keep room to
 			// take whatever has arrived.
 			m.end = copy(m.buf, m.buf[m.start:m.end])
 			m.start = 0
 		}
-		if m.end == len(m.buf) {
+		if m.end == len(m.buf) || len(m.buf)-m.end < m.room {
 			// Full of bytes that really arrived: grow, at most doubling and
 			// never past what this message needs.
-			size := max(min(2*len(m.buf), n), minBuffer)
+			size := max(min(2*len(m.buf), n), minBuffer, m.end+m.room)
 			nb := make([]byte, size)
 			m.end = copy(nb, m.buf[:m.end])
 			m.buf = nb

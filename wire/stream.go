@@ -292,6 +292,7 @@ func (s *Stream) start(ctx context.Context, q string) error {
 				s.c.logicalStreamed = true
 			}
 			s.lastStatus = time.Now()
+			s.c.startBatching()
 			s.stopTimer = make(chan struct{})
 			s.timerDone = make(chan struct{})
 			go s.timer()
@@ -411,7 +412,7 @@ func (s *Stream) next(ctx context.Context) (*codec.XLogData, error) {
 				return nil, s.end(err)
 			}
 		}
-		typ, body, err := s.c.readMsg(ctx)
+		typ, body, err := s.c.readStreamMsg(ctx)
 		if err != nil {
 			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 				return nil, err

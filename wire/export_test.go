@@ -1,0 +1,5 @@
+package wire
+
+// BatchingOn reports whether c's reads are batched right now (for the
+// integration tests in package wire_test).
+func BatchingOn(c *Conn) bool { return c.batch != nil && c.batch.on }
