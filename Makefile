@@ -4,6 +4,7 @@ FUZZTIME    ?= 10m
 SMOKETIME   ?= 3s
 BENCHTIME   ?= 150ms
 BENCHCOUNT  ?= 5
+DRAINFLAGS  ?= -countio
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # package:target; the wire targets need unexported code, so they live in wire.
 FUZZ_TARGETS := ./fuzz:FuzzDecode ./fuzz:FuzzRoundTrip ./fuzz:FuzzStream ./fuzz:FuzzServerCopyData \
@@ -50,7 +51,7 @@ staticcheck:
 bench:
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) . | tee bench.out && $(GO) run ./cmd/benchreport -summary ../README.md < bench.out
 
-## bench-drain: drain 1,000,000 row changes with pgwal, pglogrepl+pgconn and pg_recvlogical; writes bench/README.md
+## bench-drain: drain 1,000,000 row changes with pgwal (plain and batched), pglogrepl+pgconn and pg_recvlogical; writes bench/README.md
 bench-drain:
 	cd bench && $(GO) run ./drain $(DRAINFLAGS)
 

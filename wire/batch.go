@@ -28,7 +28,7 @@ import (
 // late, too. Keepalive replies and status updates are unaffected.
 //
 // Batching{MinBytes: 64 << 10, MaxDelay: 5 * time.Millisecond} cut the CPU
-// time of draining a million row changes to about a quarter (see
+// time of draining a million row changes from 2.7 s to 0.6 s (see
 // bench/README.md). It applies to TCP connections, plain or TLS, on Linux,
 // and only while a stream runs; elsewhere it is ignored. The zero value is
 // off.
@@ -50,6 +50,14 @@ type batchConn struct {
 	on    bool // the low-water mark is set and Read waits for it
 	mark  int  // the low-water mark the kernel took (it caps min)
 	reads int  // read system calls while on (tests)
+
+	// The callbacks for raw and their arguments and results, made once so
+	// that a read allocates nothing.
+	readFn  func(fd uintptr) bool
+	lowatFn func(fd uintptr)
+	p       []byte
+	n, want int
+	err     error
 }
 
 // newBatchConn wraps nc when cfg asks for batching and nc is a TCP socket
@@ -70,15 +78,37 @@ func newBatchConn(nc net.Conn, cfg Batching) *batchConn {
 	if b.delay <= 0 {
 		b.delay = DefaultBatchDelay
 	}
+	b.readFn, b.lowatFn = b.readFD, b.setLowatFD
 	return b
+}
+
+// setLowat sets the socket's receive low-water mark to n and returns the
+// mark the kernel took.
+func (b *batchConn) setLowat(n int) (int, error) {
+	b.want, b.n, b.err = n, 0, nil
+	if err := b.raw.Control(b.lowatFn); err != nil {
+		return 0, err
+	}
+	return b.n, b.err
+}
+
+func (b *batchConn) setLowatFD(fd uintptr) {
+	b.n, b.err = setLowat(fd, b.want)
 }
 
 // start sets the low-water mark for a stream; stop restores the default so
 // commands after the stream are not delayed.
 func (b *batchConn) start() {
 	if b != nil && !b.on {
-		mark, err := setLowat(b.raw, b.min)
+		mark, err := b.setLowat(b.min)
 		b.on, b.mark = err == nil, mark
+	}
+}
+
+func (b *batchConn) stop() {
+	if b != nil && b.on {
+		b.setLowat(1)
+		b.on = false
 	}
 }
 
@@ -94,13 +124,6 @@ func (c *Conn) startBatching() {
 	}
 }
 
-func (b *batchConn) stop() {
-	if b != nil && b.on {
-		setLowat(b.raw, 1)
-		b.on = false
-	}
-}
-
 // Read reads once at least min bytes are queued. The low-water mark keeps
 // the kernel from waking the reader before; the queue check skips a read
 // that a stale readiness report would make return a few bytes.
@@ -108,16 +131,15 @@ func (b *batchConn) Read(p []byte) (int, error) {
 	if !b.on {
 		return b.Conn.Read(p)
 	}
-	var n int
-	var err error
-	rerr := b.raw.Read(func(fd uintptr) bool {
-		if q, qerr := queued(fd); qerr == nil && q < b.mark && q < len(p) {
-			return false // wait: the kernel wakes us at the mark
-		}
-		n, err = readFD(fd, p)
-		b.reads++
-		return err != syscall.EAGAIN
-	})
+	b.p, b.n, b.err = p, 0, nil
+	rerr := b.raw.Read(b.readFn)
+	b.p = nil
+	n, err := b.n, b.err
+	if errors.Is(rerr, os.ErrDeadlineExceeded) {
+		// Expected on every quiet batch: no allocation (it is a net.Error
+		// with Timeout and Temporary, as TLS expects).
+		return 0, rerr
+	}
 	if rerr != nil {
 		return 0, &net.OpError{Op: "read", Net: "tcp", Source: b.LocalAddr(), Addr: b.RemoteAddr(), Err: rerr}
 	}
@@ -128,6 +150,16 @@ func (b *batchConn) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	return n, nil
+}
+
+// readFD is raw.Read's callback: false means wait for readiness.
+func (b *batchConn) readFD(fd uintptr) bool {
+	if q, err := queued(fd); err == nil && q < b.mark && q < len(b.p) {
+		return false // wait: the kernel wakes us at the mark
+	}
+	b.n, b.err = readFD(fd, b.p)
+	b.reads++
+	return b.err != syscall.EAGAIN
 }
 
 // readStreamMsg is readMsg for a running stream: with batching on, a read

@@ -12,21 +12,14 @@ const lowatSupported = true
 // fionread is FIONREAD (SIOCINQ) on these architectures.
 const fionread = 0x541B
 
-// setLowat sets the socket's receive low-water mark, so that poll and
-// epoll report it readable only once n bytes are queued, and returns the
-// mark the kernel took (Linux caps it at half the largest receive buffer).
-func setLowat(raw syscall.RawConn, n int) (int, error) {
-	var mark int
-	var serr error
-	err := raw.Control(func(fd uintptr) {
-		if serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVLOWAT, n); serr == nil {
-			mark, serr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVLOWAT)
-		}
-	})
-	if err != nil {
+// setLowat sets fd's receive low-water mark, so that poll and epoll report
+// it readable only once n bytes are queued, and returns the mark the kernel
+// took (Linux caps it at half the largest receive buffer).
+func setLowat(fd uintptr, n int) (int, error) {
+	if err := syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVLOWAT, n); err != nil {
 		return 0, err
 	}
-	return mark, serr
+	return syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVLOWAT)
 }
 
 // queued returns how many bytes the socket holds unread.

@@ -2,14 +2,11 @@
 
 package wire
 
-import (
-	"errors"
-	"syscall"
-)
+import "errors"
 
 const lowatSupported = false
 
-func setLowat(syscall.RawConn, int) (int, error) { return 0, errors.ErrUnsupported }
+func setLowat(uintptr, int) (int, error) { return 0, errors.ErrUnsupported }
 
 func queued(uintptr) (int, error) { return 0, errors.ErrUnsupported }
 

@@ -35,6 +35,12 @@
 // wal_sender_timeout) and in answer to keepalives; reads and writes never
 // share a deadline.
 //
+// A consumer that keeps up with the server spends its CPU on wake-ups, not
+// on decoding: the walsender sends each message on its own. Config.Batching
+// lets a stream's reads wait a few milliseconds for a batch instead:
+//
+//	cfg.Batching = wire.Batching{MinBytes: 64 << 10, MaxDelay: 5 * time.Millisecond}
+//
 // Errors from the server are *ServerError values carrying the SQLSTATE,
 // message, detail and hint.
 package wire

@@ -10,11 +10,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pglogrepl"
@@ -47,29 +48,48 @@ type childReport struct {
 	SteadyMsgs    int64  `json:"steady_msgs"`
 	SteadyMallocs uint64 `json:"steady_mallocs"`
 	NumGC         uint32 `json:"num_gc"`
-	// With -countio: Read and Write calls on the connection (one system call
-	// each, plaintext TCP) and bytes read.
+	// With -countio: read and write system calls of the whole process
+	// during the receive loop, and bytes read (/proc/self/io).
 	Reads     int64 `json:"reads,omitempty"`
 	Writes    int64 `json:"writes,omitempty"`
 	ReadBytes int64 `json:"read_bytes,omitempty"`
 }
 
-// countingConn counts a connection's reads and writes (-countio).
-type countingConn struct {
-	net.Conn
-	r *childReport
+// procIO is the read and write system calls and bytes of this process so
+// far (/proc/self/io), for -countio.
+type procIO struct{ syscr, syscw, rchar int64 }
+
+func readProcIO() (procIO, error) {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return procIO{}, err
+	}
+	var p procIO
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ": ")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		switch k {
+		case "syscr":
+			p.syscr = n
+		case "syscw":
+			p.syscw = n
+		case "rchar":
+			p.rchar = n
+		}
+	}
+	return p, nil
 }
 
-func (c countingConn) Read(b []byte) (int, error) {
-	n, err := c.Conn.Read(b)
-	c.r.Reads++
-	c.r.ReadBytes += int64(n)
-	return n, err
-}
-
-func (c countingConn) Write(b []byte) (int, error) {
-	c.r.Writes++
-	return c.Conn.Write(b)
+// recordIO records the system calls between two readings in r.
+func recordIO(r *childReport, before procIO) {
+	after, err := readProcIO()
+	if err != nil {
+		return
+	}
+	r.Reads, r.Writes, r.ReadBytes = after.syscr-before.syscr, after.syscw-before.syscw, after.rchar-before.rchar
 }
 
 func childMain(args []string) {
@@ -83,7 +103,9 @@ func childMain(args []string) {
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the drain here")
 	memprofile := fs.String("memprofile", "", "write an allocation profile (MemProfileRate=1) here")
 	ctxKind := fs.String("ctx", "cancel", "pgwal: context for Next: cancel (signal.NotifyContext) or background")
-	countIO := fs.Bool("countio", false, "count the connection's reads and writes (pgwal: wire.NewConn over a wrapped net.Conn instead of wire.Connect)")
+	batchBytes := fs.Int("batch-bytes", 64<<10, "pgwal-batched: Batching.MinBytes")
+	batchDelay := fs.Duration("batch-delay", 5*time.Millisecond, "pgwal-batched: Batching.MaxDelay")
+	countIO := fs.Bool("countio", false, "count the process's read and write system calls over the receive loop (/proc/self/io)")
 	fs.Parse(args)
 
 	endpos, err := lsn.Parse(*endArg)
@@ -111,7 +133,9 @@ func childMain(args []string) {
 	var r *childReport
 	switch *client {
 	case "pgwal":
-		r, err = drainPgwal(ctx, *dsn, *slot, *pub, endpos, *countIO)
+		r, err = drainPgwal(ctx, *dsn, *slot, *pub, endpos, *countIO, wire.Batching{})
+	case "pgwal-batched":
+		r, err = drainPgwal(ctx, *dsn, *slot, *pub, endpos, *countIO, wire.Batching{MinBytes: *batchBytes, MaxDelay: *batchDelay})
 	case "pglogrepl":
 		r, err = drainPglogrepl(ctx, *dsn, *slot, *pub, endpos, true, *countIO)
 	case "pglogrepl-bg":
@@ -153,30 +177,16 @@ const steadyFrom = 10000
 // Next until the final Commit, Ack of every Commit's end (wire.AckPosition),
 // Close. wire sends the acknowledged position when Next is about to wait
 // for the server, in answer to keepalives and on its timer.
-func drainPgwal(ctx context.Context, dsn, slot, pub string, endpos lsn.LSN, countIO bool) (*childReport, error) {
+func drainPgwal(ctx context.Context, dsn, slot, pub string, endpos lsn.LSN, countIO bool, batch wire.Batching) (*childReport, error) {
 	r := &childReport{}
 	cfg, err := wire.ParseConfig(dsn + " replication=database")
 	if err != nil {
 		return nil, err
 	}
-	var conn *wire.Conn
-	if countIO {
-		var d net.Dialer
-		network, addr := cfg.Network()
-		nc, err := d.DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		conn, err = wire.NewConn(ctx, countingConn{nc, r}, cfg)
-		if err != nil {
-			nc.Close()
-			return nil, err
-		}
-	} else {
-		conn, err = wire.Connect(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
+	cfg.Batching = batch
+	conn, err := wire.Connect(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
 	defer conn.Close()
 	stream, err := conn.StartReplication(ctx, slot, 0, wire.LogicalOptions{ProtoVersion: 1, Publications: []string{pub}})
@@ -187,6 +197,7 @@ func drainPgwal(ctx context.Context, dsn, slot, pub string, endpos lsn.LSN, coun
 	var m0, m1, m2 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	m1 = m0
+	io0, _ := readProcIO()
 	start := time.Now()
 	for {
 		m, err := stream.Next(ctx)
@@ -214,6 +225,9 @@ func drainPgwal(ctx context.Context, dsn, slot, pub string, endpos lsn.LSN, coun
 		}
 	}
 	r.LoopNs = int64(time.Since(start))
+	if countIO {
+		recordIO(r, io0)
+	}
 	runtime.ReadMemStats(&m2)
 	fillMallocs(r, &m0, &m1, &m2)
 	if err := stream.Close(ctx); err != nil {
@@ -245,16 +259,6 @@ func drainPglogrepl(ctx context.Context, dsn, slot, pub string, endpos lsn.LSN, 
 	if err != nil {
 		return nil, err
 	}
-	if countIO {
-		dial := pcfg.DialFunc
-		pcfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
-			nc, err := dial(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			return countingConn{nc, r}, nil
-		}
-	}
 	conn, err := pgconn.ConnectConfig(ctx, pcfg)
 	if err != nil {
 		return nil, err
@@ -279,6 +283,7 @@ func drainPglogrepl(ctx context.Context, dsn, slot, pub string, endpos lsn.LSN, 
 	var m0, m1, m2 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	m1 = m0
+	io0, _ := readProcIO()
 	start := time.Now()
 	for done := false; !done; {
 		if time.Now().After(nextStatus) {
@@ -356,6 +361,9 @@ func drainPglogrepl(ctx context.Context, dsn, slot, pub string, endpos lsn.LSN, 
 		}
 	}
 	r.LoopNs = int64(time.Since(start))
+	if countIO {
+		recordIO(r, io0)
+	}
 	runtime.ReadMemStats(&m2)
 	fillMallocs(r, &m0, &m1, &m2)
 	if _, err := pglogrepl.SendStandbyCopyDone(ctx, conn); err != nil && !errors.Is(err, context.Canceled) {

@@ -40,7 +40,8 @@ func TestDrainSmoke(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	const rows = 20000
-	rep, err := run(ctx, srv, options{Rows: rows, TxnRows: 1000, Clients: allClients, Exe: exe, Ctx: "cancel", CountIO: true, Logf: t.Logf})
+	rep, err := run(ctx, srv, options{Rows: rows, TxnRows: 1000, Clients: allClients, Exe: exe, Ctx: "cancel", CountIO: true,
+		BatchBytes: 64 << 10, BatchDelay: 5 * time.Millisecond, Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,6 +54,9 @@ func TestDrainSmoke(t *testing.T) {
 			if c.Inserts != rows || c.Messages != want || c.Commits != rows/1000 || c.Relations != 1 {
 				t.Errorf("%s: %d inserts, %d messages, %d commits, %d relations; want %d, %d, %d, 1",
 					r.Client, c.Inserts, c.Messages, c.Commits, c.Relations, rows, want, rows/1000)
+			}
+			if c.Reads <= 0 || c.ReadBytes <= 0 {
+				t.Errorf("%s: -countio counted %d reads of %d bytes", r.Client, c.Reads, c.ReadBytes)
 			}
 			if c.LastEnd < uint64(rep.EndPos) {
 				t.Errorf("%s: stopped at %d, before endpos %v", r.Client, c.LastEnd, rep.EndPos)

@@ -40,17 +40,20 @@ const (
 )
 
 // allClients is the default order of the drains.
-var allClients = []string{"pgwal", "pglogrepl", "pglogrepl-bg", "pg_recvlogical"}
+var allClients = []string{"pgwal", "pgwal-batched", "pglogrepl", "pglogrepl-bg", "pg_recvlogical"}
 
 type options struct {
 	Rows       int
 	TxnRows    int
 	Clients    []string
-	Exe        string // the binary to re-execute for the Go clients
-	CPUProfile string // prefix for <prefix>.<client>.pprof, Go clients
-	MemProfile string // prefix for <prefix>.<client>.allocs.pprof (MemProfileRate=1: slow)
-	Ctx        string // pgwal child's context: cancel or background
-	CountIO    bool   // Go clients count their connection's reads and writes
+	Exe        string        // the binary to re-execute for the Go clients
+	CPUProfile string        // prefix for <prefix>.<client>.pprof, Go clients
+	MemProfile string        // prefix for <prefix>.<client>.allocs.pprof (MemProfileRate=1: slow)
+	Ctx        string        // pgwal child's context: cancel or background
+	CountIO    bool          // Go clients count their read and write system calls
+	BatchBytes int           // Batching.MinBytes of the pgwal-batched client
+	BatchDelay time.Duration // Batching.MaxDelay of the pgwal-batched client
+	Wrap       []string      // command (and arguments) to run each Go child under
 	Logf       func(format string, args ...any)
 }
 
@@ -81,6 +84,9 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write <prefix>.<client>.pprof CPU profiles of the Go clients")
 	memprofile := flag.String("memprofile", "", "write <prefix>.<client>.allocs.pprof (MemProfileRate=1, slows the client)")
 	ctxKind := flag.String("ctx", "cancel", "context the pgwal client passes to Next: cancel or background")
+	batchBytes := flag.Int("batch-bytes", 64<<10, "Batching.MinBytes of the pgwal-batched client")
+	batchDelay := flag.Duration("batch-delay", 5*time.Millisecond, "Batching.MaxDelay of the pgwal-batched client")
+	wrap := flag.String("wrap", "", "run each Go client under this command, e.g. 'perf stat -o /tmp/x' or 'strace -f -c -o /tmp/y'")
 	countIO := flag.Bool("countio", false, "Go clients count their connection's reads and writes (pgwal then uses wire.NewConn over a wrapped net.Conn)")
 	verbose := flag.Bool("v", false, "log progress and the server log")
 	flag.Parse()
@@ -102,7 +108,8 @@ func main() {
 	}
 	rep, err := run(ctx, srv, options{
 		Rows: *rows, TxnRows: *txn, Clients: strings.Split(*clients, ","), Exe: exe,
-		CPUProfile: *cpuprofile, MemProfile: *memprofile, Ctx: *ctxKind, CountIO: *countIO, Logf: progress,
+		CPUProfile: *cpuprofile, MemProfile: *memprofile, Ctx: *ctxKind, CountIO: *countIO,
+		BatchBytes: *batchBytes, BatchDelay: *batchDelay, Wrap: strings.Fields(*wrap), Logf: progress,
 	})
 	if serr := srv.Stop(); serr != nil && err == nil {
 		err = serr
@@ -139,8 +146,10 @@ type result struct {
 	Client    string
 	Wall      time.Duration
 	User, Sys time.Duration
-	Child     *childReport // Go clients
-	Confirmed lsn.LSN      // the slot's confirmed_flush_lsn afterwards
+	// Context switches: voluntary (the client waited) and involuntary.
+	Nvcsw, Nivcsw int64
+	Child         *childReport // Go clients
+	Confirmed     lsn.LSN      // the slot's confirmed_flush_lsn afterwards
 }
 
 func (r result) cpu() time.Duration { return r.User + r.Sys }
@@ -234,7 +243,7 @@ CREATE PUBLICATION %[2]s FOR TABLE %[1]s;
 			return nil, fmt.Errorf("%s: slot confirmed %v, last commit ended at %v: the final acknowledgement was lost",
 				c, res.Confirmed, lsn.LSN(res.Child.LastEnd))
 		}
-		o.Logf("%-14s wall %v, CPU %v", c, res.Wall.Round(time.Millisecond), res.cpu().Round(time.Millisecond))
+		o.Logf("%-14s wall %v, CPU %v (user %v, sys %v), context switches %d voluntary, %d involuntary", c, res.Wall.Round(time.Millisecond), res.cpu().Round(time.Millisecond), res.User.Round(time.Millisecond), res.Sys.Round(time.Millisecond), res.Nvcsw, res.Nivcsw)
 		rep.Results = append(rep.Results, res)
 	}
 	return rep, nil
@@ -259,13 +268,20 @@ func drainOne(ctx context.Context, srv *pgserver.Server, o options, client strin
 		if o.CountIO {
 			args = append(args, "-countio")
 		}
+		if client == "pgwal-batched" {
+			args = append(args, "-batch-bytes", strconv.Itoa(o.BatchBytes), "-batch-delay", o.BatchDelay.String())
+		}
 		if o.CPUProfile != "" {
 			args = append(args, "-cpuprofile", o.CPUProfile+"."+client+".pprof")
 		}
 		if o.MemProfile != "" {
 			args = append(args, "-memprofile", o.MemProfile+"."+client+".allocs.pprof")
 		}
-		cmd = exec.CommandContext(ctx, o.Exe, args...)
+		if len(o.Wrap) > 0 {
+			cmd = exec.CommandContext(ctx, o.Wrap[0], append(append(o.Wrap[1:], o.Exe), args...)...)
+		} else {
+			cmd = exec.CommandContext(ctx, o.Exe, args...)
+		}
 		cmd.Env = append(cleanEnv(), childEnv+"=1")
 	}
 	var stdout, stderr bytes.Buffer
@@ -283,6 +299,7 @@ func drainOne(ctx context.Context, srv *pgserver.Server, o options, client strin
 	}
 	res.User = time.Duration(ru.Utime.Nano())
 	res.Sys = time.Duration(ru.Stime.Nano())
+	res.Nvcsw, res.Nivcsw = ru.Nvcsw, ru.Nivcsw
 	if client != "pg_recvlogical" {
 		res.Child = &childReport{}
 		if err := json.Unmarshal(stdout.Bytes(), res.Child); err != nil {
@@ -335,8 +352,8 @@ func (rep *report) markdown() string {
 		"(%.0f-byte rows, %.1f MB of WAL, inserted in %.1f s), %d pgoutput messages per slot (protocol 1), drained one client at a time in the order below.\n\n",
 		rep.Server, runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), runtime.Version(), o.Rows, txns, o.TxnRows,
 		rep.RowBytes, float64(rep.WALBytes)/1e6, rep.InsertTime.Seconds(), rep.messages())
-	b.WriteString("| client | wall s | CPU s (user+sys) | CPU ns/change | messages/s | allocs/msg (loop) | allocs/msg (steady) | GCs | status updates sent by the loop |\n")
-	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("| client | wall s | CPU s (user+sys) | user s | sys s | CPU ns/change | messages/s | allocs/msg (loop) | allocs/msg (steady) | GCs | context switches (voluntary) | status updates sent by the loop |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	msgs := rep.messages()
 	for _, r := range rep.Results {
 		allocs, steady, gcs, statuses := "—", "—", "—", "—"
@@ -346,17 +363,17 @@ func (rep *report) markdown() string {
 				steady = fmt.Sprintf("%.3f", float64(c.SteadyMallocs)/float64(c.SteadyMsgs))
 			}
 			gcs = strconv.Itoa(int(c.NumGC))
-			if c.Client != "pgwal" {
+			if strings.HasPrefix(c.Client, "pglogrepl") {
 				statuses = strconv.FormatInt(c.Statuses, 10)
 			} else {
 				statuses = "(inside wire)"
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.0f | %.0f | %s | %s | %s | %s |\n", r.Client, r.Wall.Seconds(), r.cpu().Seconds(),
-			float64(r.cpu().Nanoseconds())/float64(o.Rows), float64(msgs)/r.Wall.Seconds(), allocs, steady, gcs, statuses)
+		fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.2f | %.2f | %.0f | %.0f | %s | %s | %s | %d | %s |\n", r.Client, r.Wall.Seconds(), r.cpu().Seconds(),
+			r.User.Seconds(), r.Sys.Seconds(), float64(r.cpu().Nanoseconds())/float64(o.Rows), float64(msgs)/r.Wall.Seconds(),
+			allocs, steady, gcs, r.Nvcsw, statuses)
 	}
 	b.WriteString("\n")
-	pw := rep.find("pgwal")
 	ratio := func(name string, num, den time.Duration, bar float64, barText string) {
 		v := float64(num) / float64(den)
 		mark := "✓"
@@ -365,24 +382,31 @@ func (rep *report) markdown() string {
 		}
 		fmt.Fprintf(&b, "- %s: **%.3f** (bar %s) %s\n", name, v, barText, mark)
 	}
-	if pw != nil {
+	for _, name := range []string{"pgwal", "pgwal-batched"} {
+		pw := rep.find(name)
+		if pw == nil {
+			continue
+		}
 		if r := rep.find("pglogrepl"); r != nil {
-			ratio("pgwal CPU / pglogrepl CPU (README idiom)", pw.cpu(), r.cpu(), 1.0/3, "≤ 1/3")
+			ratio(name+" CPU / pglogrepl CPU (README idiom)", pw.cpu(), r.cpu(), 1.0/3, "≤ 1/3")
 		}
 		if r := rep.find("pglogrepl-bg"); r != nil {
-			ratio("pgwal CPU / pglogrepl-bg CPU (context.Background)", pw.cpu(), r.cpu(), 1.0/3, "≤ 1/3")
+			ratio(name+" CPU / pglogrepl-bg CPU (context.Background)", pw.cpu(), r.cpu(), 1.0/3, "≤ 1/3")
 		}
 		if r := rep.find("pg_recvlogical"); r != nil {
-			ratio("pgwal wall / pg_recvlogical wall", pw.Wall, r.Wall, 1, "≤ 1")
+			ratio(name+" wall / pg_recvlogical wall", pw.Wall, r.Wall, 1, "≤ 1")
 		}
 		if c := pw.Child; c != nil {
-			fmt.Fprintf(&b, "- pgwal allocations: %d over the receive loop (%d messages), %d from message %d on (%d messages); Next's context: %s\n",
-				c.Mallocs, c.Messages, c.SteadyMallocs, c.SteadyFrom, c.SteadyMsgs, o.Ctx)
+			fmt.Fprintf(&b, "- %s allocations: %d over the receive loop (%d messages), %d from message %d on (%d messages); Next's context: %s\n",
+				name, c.Mallocs, c.Messages, c.SteadyMallocs, c.SteadyFrom, c.SteadyMsgs, o.Ctx)
 		}
+	}
+	if rep.find("pgwal-batched") != nil {
+		fmt.Fprintf(&b, "- pgwal-batched: `wire.Config.Batching{MinBytes: %d, MaxDelay: %v}`; pgwal: no batching (the default)\n", o.BatchBytes, o.BatchDelay)
 	}
 	for _, r := range rep.Results {
 		if c := r.Child; c != nil && c.Reads > 0 {
-			fmt.Fprintf(&b, "- %s I/O (-countio): %d reads (%.2f messages, %.0f bytes per read), %d writes\n",
+			fmt.Fprintf(&b, "- %s system calls over the receive loop (-countio): %d reads (%.2f messages, %.0f bytes per read), %d writes\n",
 				r.Client, c.Reads, float64(c.Messages)/float64(c.Reads), float64(c.ReadBytes)/float64(c.Reads), c.Writes)
 		}
 	}

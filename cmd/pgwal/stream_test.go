@@ -257,6 +257,19 @@ DELETE FROM people WHERE id = 10;`)
 		}
 	})
 
+	t.Run("batch", func(t *testing.T) {
+		f.sql(t, "SELECT pg_create_logical_replication_slot('s_batch', 'pgoutput'); INSERT INTO people VALUES (40, 'a', NULL), (41, 'b', NULL);")
+		start := time.Now()
+		r := runSync("stream", "--dsn", f.dsn, "--slot", "s_batch", "--publication", "pub", "--batch", "5ms", "--limit", "4", "--for", "20s")
+		lines := parseLines(t, r.stdout)
+		if r.code != 0 || len(lines) != 4 || time.Since(start) > 10*time.Second {
+			t.Fatalf("--batch 5ms --limit 4: exit %d, %d lines in %v: %s", r.code, len(lines), time.Since(start), r.stderr)
+		}
+		if lines[0].Type != "Begin" || lines[1].Type != "Relation" || lines[2].Type != "Insert" || lines[3].Type != "Insert" {
+			t.Errorf("--batch: %v", lines)
+		}
+	})
+
 	t.Run("errors", func(t *testing.T) {
 		for _, tc := range []struct {
 			name string
@@ -270,6 +283,7 @@ DELETE FROM people WHERE id = 10;`)
 			{"missing publication", []string{"--dsn", f.dsn, "--slot", "s_live", "--publication", "pub,nope"}, `publication "nope" does not exist in database "pgwal"`},
 			{"missing slot", []string{"--dsn", f.dsn, "--slot", "no_such_slot", "--publication", "pub"}, "SQLSTATE 42704"},
 			{"bad start", []string{"--dsn", f.dsn, "--slot", "x", "--publication", "pub", "--start", "zz"}, `--start "zz"`},
+			{"negative batch", []string{"--dsn", f.dsn, "--slot", "x", "--publication", "pub", "--batch", "-1s"}, "--batch -1s: negative"},
 		} {
 			for _, cmd := range []string{"stream", "capture"} {
 				args := append([]string{cmd}, tc.args...)
