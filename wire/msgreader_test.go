@@ -177,3 +177,46 @@ func TestMsgReaderErrors(t *testing.T) {
 		}
 	}
 }
+
+// sizeRecorder records the size of every Read it is given.
+type sizeRecorder struct {
+	r     io.Reader
+	sizes []int
+}
+
+func (s *sizeRecorder) Read(p []byte) (int, error) {
+	s.sizes = append(s.sizes, len(p))
+	return s.r.Read(p)
+}
+
+// TestMsgReaderRoom: with room set (read batching), every read is offered
+// at least room bytes, whatever is left unread, and the messages come out
+// intact.
+func TestMsgReaderRoom(t *testing.T) {
+	const room = 16 << 10
+	stream, bodies := mrFrames(300, 97) // bodies up to 29 KB, crossing every buffer edge
+	rec := &sizeRecorder{r: iotest.HalfReader(bytes.NewReader(stream))}
+	m := &msgReader{r: rec, max: 1 << 20, room: room}
+	mrCheckAll(t, m, bodies)
+	for i, n := range rec.sizes {
+		if n < room {
+			t.Fatalf("read %d was offered %d bytes, want at least %d", i, n, room)
+		}
+	}
+	if len(m.buf) > 4*(room+300*97) {
+		t.Errorf("buffer grew to %d bytes", len(m.buf))
+	}
+	// Without room, reads near the end of the buffer are offered less.
+	rec = &sizeRecorder{r: iotest.HalfReader(bytes.NewReader(stream))}
+	m = &msgReader{r: rec, max: 1 << 20}
+	mrCheckAll(t, m, bodies)
+	small := 0
+	for _, n := range rec.sizes {
+		if n < room {
+			small++
+		}
+	}
+	if small == 0 {
+		t.Errorf("no read under %d bytes without room: the check above proves nothing", room)
+	}
+}
