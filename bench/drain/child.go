@@ -193,12 +193,7 @@ func drainPgwal(ctx context.Context, dsn, slot, pub string, endpos lsn.LSN, coun
 	if err != nil {
 		return nil, err
 	}
-	r.SteadyFrom = steadyFrom
-	var m0, m1, m2 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	m1 = m0
-	io0, _ := readProcIO()
-	start := time.Now()
+	meter := startLoop(r, countIO)
 	for {
 		m, err := stream.Next(ctx)
 		if err != nil {
@@ -220,28 +215,55 @@ func drainPgwal(ctx context.Context, dsn, slot, pub string, endpos lsn.LSN, coun
 				break
 			}
 		}
-		if r.Messages == r.SteadyFrom {
-			runtime.ReadMemStats(&m1)
-		}
+		meter.counted()
 	}
-	r.LoopNs = int64(time.Since(start))
-	if countIO {
-		recordIO(r, io0)
-	}
-	runtime.ReadMemStats(&m2)
-	fillMallocs(r, &m0, &m1, &m2)
+	meter.finish()
 	if err := stream.Close(ctx); err != nil {
 		return r, fmt.Errorf("close: %w", err)
 	}
 	return r, nil
 }
 
-func fillMallocs(r *childReport, m0, m1, m2 *runtime.MemStats) {
-	r.Mallocs = m2.Mallocs - m0.Mallocs
-	r.NumGC = m2.NumGC - m0.NumGC
+// loopMeter measures a receive loop: its time, its allocations (all, and
+// from message steadyFrom on), its GCs and, with -countio, its system calls.
+type loopMeter struct {
+	r       *childReport
+	countIO bool
+	m0, m1  runtime.MemStats
+	io0     procIO
+	start   time.Time
+}
+
+func startLoop(r *childReport, countIO bool) *loopMeter {
+	l := &loopMeter{r: r, countIO: countIO}
+	r.SteadyFrom = steadyFrom
+	runtime.ReadMemStats(&l.m0)
+	l.m1 = l.m0
+	l.io0, _ = readProcIO()
+	l.start = time.Now()
+	return l
+}
+
+// counted is called after each message has been counted in r.Messages.
+func (l *loopMeter) counted() {
+	if l.r.Messages == l.r.SteadyFrom {
+		runtime.ReadMemStats(&l.m1)
+	}
+}
+
+func (l *loopMeter) finish() {
+	r := l.r
+	r.LoopNs = int64(time.Since(l.start))
+	if l.countIO {
+		recordIO(r, l.io0)
+	}
+	var m2 runtime.MemStats
+	runtime.ReadMemStats(&m2)
+	r.Mallocs = m2.Mallocs - l.m0.Mallocs
+	r.NumGC = m2.NumGC - l.m0.NumGC
 	if r.Messages > r.SteadyFrom {
 		r.SteadyMsgs = r.Messages - r.SteadyFrom
-		r.SteadyMallocs = m2.Mallocs - m1.Mallocs
+		r.SteadyMallocs = m2.Mallocs - l.m1.Mallocs
 	}
 }
 
@@ -270,7 +292,6 @@ func drainPglogrepl(ctx context.Context, dsn, slot, pub string, endpos lsn.LSN, 
 	if err != nil {
 		return nil, err
 	}
-	r.SteadyFrom = steadyFrom
 	relations := map[uint32]*pglogrepl.RelationMessage{}
 	const standbyTimeout = 10 * time.Second
 	nextStatus := time.Now().Add(standbyTimeout)
@@ -280,11 +301,7 @@ func drainPglogrepl(ctx context.Context, dsn, slot, pub string, endpos lsn.LSN, 
 		nextStatus = time.Now().Add(standbyTimeout)
 		return pglogrepl.SendStandbyStatusUpdate(ctx, conn, pglogrepl.StandbyStatusUpdate{WALWritePosition: acked})
 	}
-	var m0, m1, m2 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	m1 = m0
-	io0, _ := readProcIO()
-	start := time.Now()
+	meter := startLoop(r, countIO)
 	for done := false; !done; {
 		if time.Now().After(nextStatus) {
 			if err := sendStatus(); err != nil {
@@ -355,17 +372,10 @@ func drainPglogrepl(ctx context.Context, dsn, slot, pub string, endpos lsn.LSN, 
 				}
 				done = lsn.LSN(lm.TransactionEndLSN) >= endpos
 			}
-			if r.Messages == r.SteadyFrom {
-				runtime.ReadMemStats(&m1)
-			}
+			meter.counted()
 		}
 	}
-	r.LoopNs = int64(time.Since(start))
-	if countIO {
-		recordIO(r, io0)
-	}
-	runtime.ReadMemStats(&m2)
-	fillMallocs(r, &m0, &m1, &m2)
+	meter.finish()
 	if _, err := pglogrepl.SendStandbyCopyDone(ctx, conn); err != nil && !errors.Is(err, context.Canceled) {
 		return r, fmt.Errorf("copy done: %w", err)
 	}
