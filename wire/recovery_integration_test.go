@@ -116,6 +116,9 @@ func consume(ctx context.Context, t *testing.T, cfg *wire.Config, slot string, s
 			time.Sleep(200 * time.Millisecond)
 			continue
 		}
+		if wire.BatchingOn(c) != (cfg.Batching.MinBytes > 0) {
+			t.Errorf("batching on: %v with %+v", wire.BatchingOn(c), cfg.Batching)
+		}
 		sink.pending = sink.pending[:0] // an interrupted transaction comes again
 		sink.mu.Lock()
 		sink.session++
@@ -165,6 +168,12 @@ func setupSlot(t *testing.T, s *pgserver.Server, slot string) *wire.Config {
 	if _, err := c.CreateReplicationSlot(ctx, slot, wire.SlotOptions{Snapshot: "nothing"}); err != nil {
 		t.Fatal(err)
 	}
+	// Odd versions stream with read batching and even ones without, so
+	// every recovery test covers both read paths.
+	if s.Major()%2 == 1 {
+		cfg.Batching = wire.Batching{MinBytes: 64 << 10, MaxDelay: 5 * time.Millisecond}
+		t.Logf("streaming with %+v", cfg.Batching)
+	}
 	return cfg
 }
 
@@ -180,6 +189,9 @@ func startStream(ctx context.Context, t *testing.T, cfg *wire.Config, slot strin
 	st, err := c.StartReplication(ctx, slot, 0, wire.LogicalOptions{Publications: []string{"pub"}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if wire.BatchingOn(c) != (cfg.Batching.MinBytes > 0) {
+		t.Fatalf("batching on: %v with %+v", wire.BatchingOn(c), cfg.Batching)
 	}
 	return st
 }
