@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net"
@@ -161,49 +160,4 @@ func (b *batchConn) readFD(fd uintptr) bool {
 	b.n, b.err = readFD(fd, b.p)
 	b.reads++
 	return b.err != syscall.EAGAIN
-}
-
-// readStreamMsg is readMsg for a running stream: with batching on, a read
-// waits at most the batching delay for MinBytes, then takes what there is.
-func (c *Conn) readStreamMsg(ctx context.Context) (byte, []byte, error) {
-	if c.hasMessage() {
-		return c.rd.next()
-	}
-	b := c.batch
-	if b == nil || !b.on {
-		return c.readMsg(ctx)
-	}
-	if err := ctx.Err(); err != nil {
-		return 0, nil, err
-	}
-	c.watch(ctx)
-	dl, _ := ctx.Deadline()
-	wait := time.Now().Add(b.delay)
-	if !dl.IsZero() && dl.Before(wait) {
-		wait = dl
-	}
-	c.conn.SetReadDeadline(wait)
-	if err := ctx.Err(); err != nil {
-		return 0, nil, err // cancelled while the deadline was being set
-	}
-	typ, body, err := c.rd.next()
-	if err != nil && ctx.Err() == nil && errors.Is(err, os.ErrDeadlineExceeded) && (dl.IsZero() || time.Now().Before(dl)) {
-		// Fewer than MinBytes within the delay: take what has arrived,
-		// or wait for the next byte.
-		b.stop()
-		c.conn.SetReadDeadline(dl)
-		if err := ctx.Err(); err != nil {
-			b.start()
-			return 0, nil, err
-		}
-		typ, body, err = c.rd.next()
-		b.start()
-	}
-	if err != nil {
-		if ctxErr := contextCause(ctx, err, dl); ctxErr != nil {
-			return 0, nil, ctxErr
-		}
-		return 0, nil, c.readErr(err)
-	}
-	return typ, body, nil
 }

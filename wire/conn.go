@@ -454,23 +454,48 @@ func (c *Conn) writeCtx(ctx context.Context, b []byte) error {
 // readMsg returns the next backend message, honouring ctx through the read
 // deadline only. A message already buffered costs no system call and no
 // allocation.
-func (c *Conn) readMsg(ctx context.Context) (byte, []byte, error) {
+func (c *Conn) readMsg(ctx context.Context) (byte, []byte, error) { return c.read(ctx, false) }
+
+// readStreamMsg is readMsg for a running stream: with Config.Batching on,
+// a read waits at most the batching delay for MinBytes, then takes what is
+// there.
+func (c *Conn) readStreamMsg(ctx context.Context) (byte, []byte, error) { return c.read(ctx, true) }
+
+func (c *Conn) read(ctx context.Context, stream bool) (byte, []byte, error) {
 	if c.hasMessage() {
 		return c.rd.next()
 	}
-	c.batch.stop() // only a running stream batches its reads
+	b := c.batch
+	batched := stream && b != nil && b.on
+	if !batched {
+		b.stop() // only a running stream batches its reads
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, nil, err
 	}
 	c.watch(ctx)
 	dl, _ := ctx.Deadline()
-	c.conn.SetReadDeadline(dl)
-	if err := ctx.Err(); err != nil {
-		// Cancelled while the deadline was being set: the callback's
-		// deadline may have been overwritten.
-		return 0, nil, err
+	rdl := dl
+	if batched {
+		if wait := time.Now().Add(b.delay); dl.IsZero() || wait.Before(dl) {
+			rdl = wait
+		}
 	}
-	typ, body, err := c.rd.next()
+	err := c.setReadDeadline(ctx, rdl)
+	var typ byte
+	var body []byte
+	if err == nil {
+		typ, body, err = c.rd.next()
+	}
+	if batched && !rdl.Equal(dl) && err != nil && ctx.Err() == nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		// Fewer than MinBytes within the delay: take what has arrived,
+		// or wait for the next byte.
+		b.stop()
+		if err = c.setReadDeadline(ctx, dl); err == nil {
+			typ, body, err = c.rd.next()
+		}
+		b.start()
+	}
 	if err != nil {
 		if ctxErr := contextCause(ctx, err, dl); ctxErr != nil {
 			// The bytes read so far stay buffered: the next call resumes.
@@ -479,6 +504,14 @@ func (c *Conn) readMsg(ctx context.Context) (byte, []byte, error) {
 		return 0, nil, c.readErr(err)
 	}
 	return typ, body, nil
+}
+
+// setReadDeadline sets the socket's read deadline and reports ctx's error
+// if ctx ended meanwhile: its callback's deadline may have been
+// overwritten.
+func (c *Conn) setReadDeadline(ctx context.Context, t time.Time) error {
+	c.conn.SetReadDeadline(t)
+	return ctx.Err()
 }
 
 // ctxWatch interrupts reads when a context is cancelled. One registration
