@@ -1,0 +1,121 @@
+package wire
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"sort"
+	"time"
+)
+
+// NewConn starts a session over an established transport: TLS
+// negotiation as cfg.SSLMode asks, the startup message, authentication, and
+// the server's parameters up to ReadyForQuery. On error the caller still
+// owns nc.
+func NewConn(ctx context.Context, nc net.Conn, cfg *Config) (*Conn, error) {
+	c := &Conn{conn: nc, cfg: *cfg, params: map[string]string{}}
+	if b := newBatchConn(nc, cfg.Batching); b != nil {
+		c.batch, c.conn = b, b
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		nc.SetDeadline(dl)
+		defer nc.SetDeadline(time.Time{})
+	}
+	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	err := c.startup()
+	if err != nil && ctx.Err() != nil {
+		err = fmt.Errorf("wire: startup: %w (%v)", ctx.Err(), err)
+	}
+	if err != nil {
+		if c.conn != nc {
+			// Keep the caller's transport open for them to close.
+			c.conn = nc
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Conn) maxMessageSize() int {
+	if c.cfg.MaxMessageSize > 0 {
+		return c.cfg.MaxMessageSize
+	}
+	return DefaultMaxMessageSize
+}
+
+func (c *Conn) startup() error {
+	if err := c.negotiateTLS(); err != nil {
+		return err
+	}
+	c.rd = msgReader{r: c.conn, max: c.maxMessageSize()}
+	if err := c.write(appendStartup(nil, c.startupParams())); err != nil {
+		return err
+	}
+	if err := c.authenticate(); err != nil {
+		return err
+	}
+	for {
+		typ, body, err := c.rd.next()
+		if err != nil {
+			return c.readErr(err)
+		}
+		switch typ {
+		case msgParameterStatus:
+			k, v, ok := twoStrings(body)
+			if ok {
+				c.params[k] = v
+			}
+		case msgBackendKeyData:
+			if len(body) >= 8 {
+				c.pid = binary.BigEndian.Uint32(body)
+				c.key = append([]byte(nil), body[4:]...)
+			}
+		case msgReadyForQuery:
+			return nil
+		case msgErrorResponse:
+			return parseErrorFields(body)
+		case msgNoticeResponse:
+			c.notice(body)
+		case msgNegotiateProtocol:
+			// The server speaks an older minor version: fine for 3.0.
+		default:
+			return fmt.Errorf("%w: unexpected message %q during startup", ErrProtocol, typ)
+		}
+	}
+}
+
+// startupParams pins the settings that make text values predictable; the
+// user's RuntimeParams override them.
+func (c *Conn) startupParams() [][2]string {
+	p := map[string]string{
+		"client_encoding":    "UTF8",
+		"DateStyle":          "ISO",
+		"IntervalStyle":      "postgres",
+		"extra_float_digits": "3",
+		"TimeZone":           "UTC",
+	}
+	for k, v := range c.cfg.RuntimeParams {
+		p[k] = v
+	}
+	params := [][2]string{{"user", c.cfg.User}}
+	if c.cfg.Database != "" {
+		params = append(params, [2]string{"database", c.cfg.Database})
+	}
+	if c.cfg.Replication != ReplicationOff {
+		params = append(params, [2]string{"replication", string(c.cfg.Replication)})
+	}
+	if c.cfg.ApplicationName != "" {
+		params = append(params, [2]string{"application_name", c.cfg.ApplicationName})
+	}
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		params = append(params, [2]string{k, p[k]})
+	}
+	return params
+}
