@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/binary"
@@ -12,9 +13,9 @@ func (c *Conn) authenticate() error {
 	var sc *scramClient
 	scramDone := false
 	for {
-		typ, body, err := c.rd.next()
+		typ, body, err := c.receive(context.Background(), readOpts{})
 		if err != nil {
-			return c.readErr(err)
+			return err
 		}
 		switch typ {
 		case msgErrorResponse:

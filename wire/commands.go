@@ -12,7 +12,7 @@ import (
 // SystemInfo is IDENTIFY_SYSTEM's answer.
 type SystemInfo struct {
 	SystemID string  // the cluster's system identifier
-	Timeline int64   // current timeline
+	Timeline uint32  // current timeline
 	XLogPos  lsn.LSN // current WAL flush position
 	DBName   string  // the database of a logical session, "" otherwise
 }
@@ -23,16 +23,36 @@ func (c *Conn) IdentifySystem(ctx context.Context) (SystemInfo, error) {
 	if err != nil {
 		return SystemInfo{}, err
 	}
-	var info SystemInfo
-	info.SystemID = r.Value(0, "systemid")
-	info.DBName = r.Value(0, "dbname")
-	if info.Timeline, err = strconv.ParseInt(r.Value(0, "timeline"), 10, 64); err != nil {
-		return info, fmt.Errorf("%w: IDENTIFY_SYSTEM timeline %q", ErrProtocol, r.Value(0, "timeline"))
+	return ParseIdentifySystem(r)
+}
+
+// ParseIdentifySystem reads IDENTIFY_SYSTEM's result, for drivers that run
+// the command themselves.
+func ParseIdentifySystem(r *Result) (SystemInfo, error) {
+	if len(r.Rows) != 1 {
+		return SystemInfo{}, fmt.Errorf("%w: IDENTIFY_SYSTEM returned %d rows", ErrProtocol, len(r.Rows))
+	}
+	info := SystemInfo{SystemID: r.Value(0, "systemid"), DBName: r.Value(0, "dbname")}
+	var err error
+	if info.Timeline, err = parseTimeline(r.Value(0, "timeline")); err != nil {
+		return info, fmt.Errorf("%w: IDENTIFY_SYSTEM timeline: %w", ErrProtocol, err)
 	}
 	if info.XLogPos, err = lsn.Parse(r.Value(0, "xlogpos")); err != nil {
-		return info, fmt.Errorf("%w: IDENTIFY_SYSTEM xlogpos: %v", ErrProtocol, err)
+		return info, fmt.Errorf("%w: IDENTIFY_SYSTEM xlogpos: %w", ErrProtocol, err)
 	}
 	return info, nil
+}
+
+// parseTimeline reads a timeline ID: 1 to 2^32-1.
+func parseTimeline(s string) (uint32, error) {
+	v, err := strconv.ParseUint(s, 10, 32)
+	if err != nil {
+		return 0, err
+	}
+	if v == 0 {
+		return 0, fmt.Errorf("timeline 0")
+	}
+	return uint32(v), nil
 }
 
 // Show runs SHOW name and returns the setting's value.
@@ -44,21 +64,36 @@ func (c *Conn) Show(ctx context.Context, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return parseShow(r)
+}
+
+// parseShow reads SHOW's result: one row of one column.
+func parseShow(r *Result) (string, error) {
 	if len(r.Rows) != 1 || len(r.Rows[0]) != 1 {
 		return "", fmt.Errorf("%w: SHOW returned %d rows", ErrProtocol, len(r.Rows))
 	}
 	return r.Rows[0][0].String, nil
 }
 
-// TimelineHistory runs TIMELINE_HISTORY for timeline tli (> 1; timeline 1
-// has no history file) and returns the history file's name and content.
-func (c *Conn) TimelineHistory(ctx context.Context, tli int32) (name string, content []byte, err error) {
+// TimelineHistory runs TIMELINE_HISTORY for timeline tli and returns the
+// history file's name and content. Timeline 0 does not exist and is
+// refused before anything is sent; timeline 1 never has a history file, so
+// the server answers it with a *ServerError (SQLSTATE 58P01).
+func (c *Conn) TimelineHistory(ctx context.Context, tli uint32) (name string, content []byte, err error) {
 	if tli < 1 {
 		return "", nil, fmt.Errorf("wire: TIMELINE_HISTORY: timeline %d", tli)
 	}
-	r, err := c.command1(ctx, "TIMELINE_HISTORY "+strconv.Itoa(int(tli)))
+	r, err := c.command1(ctx, "TIMELINE_HISTORY "+strconv.FormatUint(uint64(tli), 10))
 	if err != nil {
 		return "", nil, err
+	}
+	return ParseTimelineHistory(r)
+}
+
+// ParseTimelineHistory reads TIMELINE_HISTORY's result.
+func ParseTimelineHistory(r *Result) (name string, content []byte, err error) {
+	if len(r.Rows) != 1 {
+		return "", nil, fmt.Errorf("%w: TIMELINE_HISTORY returned %d rows", ErrProtocol, len(r.Rows))
 	}
 	return r.Value(0, "filename"), []byte(r.Value(0, "content")), nil
 }
@@ -157,10 +192,19 @@ func (c *Conn) CreateReplicationSlot(ctx context.Context, name string, o SlotOpt
 	if err != nil {
 		return Slot{}, err
 	}
+	return ParseCreateReplicationSlot(r)
+}
+
+// ParseCreateReplicationSlot reads CREATE_REPLICATION_SLOT's result.
+func ParseCreateReplicationSlot(r *Result) (Slot, error) {
+	if len(r.Rows) != 1 {
+		return Slot{}, fmt.Errorf("%w: CREATE_REPLICATION_SLOT returned %d rows", ErrProtocol, len(r.Rows))
+	}
 	s := Slot{Name: r.Value(0, "slot_name"), SnapshotName: r.Value(0, "snapshot_name"), OutputPlugin: r.Value(0, "output_plugin")}
 	if cp := r.Value(0, "consistent_point"); cp != "" {
+		var err error
 		if s.ConsistentPoint, err = lsn.Parse(cp); err != nil {
-			return s, fmt.Errorf("%w: consistent_point: %v", ErrProtocol, err)
+			return s, fmt.Errorf("%w: consistent_point: %w", ErrProtocol, err)
 		}
 	}
 	return s, nil
@@ -185,7 +229,7 @@ type SlotState struct {
 	Exists     bool
 	SlotType   string
 	RestartLSN lsn.LSN
-	RestartTLI int64
+	RestartTLI uint32
 }
 
 // ReadReplicationSlot runs READ_REPLICATION_SLOT (PostgreSQL 15+).
@@ -200,17 +244,33 @@ func (c *Conn) ReadReplicationSlot(ctx context.Context, name string) (SlotState,
 	if err != nil {
 		return SlotState{}, err
 	}
-	if len(r.Rows) == 0 || !r.Rows[0][0].Valid {
+	return ParseReadReplicationSlot(r)
+}
+
+// ParseReadReplicationSlot reads READ_REPLICATION_SLOT's result: one row,
+// all NULL when the slot does not exist.
+func ParseReadReplicationSlot(r *Result) (SlotState, error) {
+	if len(r.Rows) != 1 {
+		return SlotState{}, fmt.Errorf("%w: READ_REPLICATION_SLOT returned %d rows", ErrProtocol, len(r.Rows))
+	}
+	typ, ok := r.Get(0, "slot_type")
+	if !ok {
+		return SlotState{}, fmt.Errorf("%w: READ_REPLICATION_SLOT result has no slot_type", ErrProtocol)
+	}
+	if !typ.Valid {
 		return SlotState{}, nil
 	}
-	st := SlotState{Exists: true, SlotType: r.Value(0, "slot_type")}
+	st := SlotState{Exists: true, SlotType: typ.String}
+	var err error
 	if v := r.Value(0, "restart_lsn"); v != "" {
 		if st.RestartLSN, err = lsn.Parse(v); err != nil {
-			return st, fmt.Errorf("%w: restart_lsn: %v", ErrProtocol, err)
+			return st, fmt.Errorf("%w: restart_lsn: %w", ErrProtocol, err)
 		}
 	}
 	if v := r.Value(0, "restart_tli"); v != "" {
-		st.RestartTLI, _ = strconv.ParseInt(v, 10, 64)
+		if st.RestartTLI, err = parseTimeline(v); err != nil {
+			return st, fmt.Errorf("%w: restart_tli: %w", ErrProtocol, err)
+		}
 	}
 	return st, nil
 }

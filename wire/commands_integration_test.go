@@ -330,10 +330,10 @@ func commandSuite(t *testing.T, s *pgserver.Server) {
 			{"proto_version 0-1", wire.LogicalOptions{ProtoVersion: -1}, false},
 			{"binary", wire.LogicalOptions{Binary: true}, true},
 			{"messages", wire.LogicalOptions{Messages: true}, true},
-			{"streaming on", wire.LogicalOptions{Streaming: "on"}, true},
-			{"streaming on proto 1", wire.LogicalOptions{Streaming: "on", ProtoVersion: 1}, false},
-			{"streaming parallel", wire.LogicalOptions{Streaming: "parallel"}, v >= 160000},
-			{"streaming parallel proto 3", wire.LogicalOptions{Streaming: "parallel", ProtoVersion: 3}, false},
+			{"streaming on", wire.LogicalOptions{Streaming: codec.StreamingOn}, true},
+			{"streaming on proto 1", wire.LogicalOptions{Streaming: codec.StreamingOn, ProtoVersion: 1}, false},
+			{"streaming parallel", wire.LogicalOptions{Streaming: codec.StreamingParallel}, v >= 160000},
+			{"streaming parallel proto 3", wire.LogicalOptions{Streaming: codec.StreamingParallel, ProtoVersion: 3}, false},
 			{"two_phase", wire.LogicalOptions{TwoPhase: true}, v >= 150000},
 			{"two_phase proto 2", wire.LogicalOptions{TwoPhase: true, ProtoVersion: 2}, false},
 			{"origin none", wire.LogicalOptions{Origin: "none"}, v >= 160000},
@@ -357,10 +357,10 @@ func commandSuite(t *testing.T, s *pgserver.Server) {
 			}
 		}
 		for _, o := range []wire.LogicalOptions{
-			{},                                     // no publications
-			{Publications: []string{""}},           // empty name
-			{Publications: pubs, Streaming: "yes"}, // bad value
-			{Publications: pubs, Origin: "local"},  // bad value
+			{},                           // no publications
+			{Publications: []string{""}}, // empty name
+			{Publications: pubs, Streaming: codec.Streaming(9)}, // bad value
+			{Publications: pubs, Origin: "local"},               // bad value
 		} {
 			w := cc.writes.Load()
 			_, err := c.StartReplication(ctx, "it_opts", 0, o)
@@ -371,12 +371,12 @@ func commandSuite(t *testing.T, s *pgserver.Server) {
 		}
 
 		// Every option this version has, at once.
-		all := wire.LogicalOptions{Publications: pubs, Binary: true, Messages: true, Streaming: "on"}
+		all := wire.LogicalOptions{Publications: pubs, Binary: true, Messages: true, Streaming: codec.StreamingOn}
 		for _, tc := range cases {
 			if tc.ok {
 				switch tc.name {
 				case "streaming parallel":
-					all.Streaming = "parallel"
+					all.Streaming = codec.StreamingParallel
 				case "two_phase":
 					all.TwoPhase = true
 				case "origin none":

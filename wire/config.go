@@ -76,6 +76,12 @@ type Config struct {
 	// Batching lets a running stream's reads wait a moment for more data,
 	// for far fewer wake-ups per message; off when zero. See Batching.
 	Batching Batching
+	// ReceiveTimeout ends a stream that hears nothing from the server for
+	// this long with ErrConnectionLost (ErrReceiveTimeout); status updates
+	// that ask for a reply keep a live idle stream talking. 0: the
+	// server's wal_sender_timeout (DefaultReceiveTimeout when that is 0);
+	// negative: never.
+	ReceiveTimeout time.Duration
 }
 
 // csKnownKeys are the connection-string keys that map to Config fields,

@@ -3,11 +3,13 @@ package wire
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 )
 
 var (
-	// ErrClosed: the connection was closed or broken by an earlier error.
+	// ErrClosed: the connection was closed, or broken by an earlier error
+	// (which the returned error also wraps).
 	ErrClosed = errors.New("wire: connection closed")
 	// ErrMessageTooLarge: the server declared a message longer than
 	// Config.MaxMessageSize.
@@ -19,10 +21,18 @@ var (
 	// CommandComplete and no CopyDone, as a walsender does when the server
 	// shuts down or a standby is promoted. Reconnect to resume.
 	ErrServerShutdown = errors.New("wire: server ended the stream without CopyDone (shutdown or promotion); reconnect to resume")
-	// ErrConnectionLost: the connection ended without an error message. A
-	// walsender that hit wal_sender_timeout closes the connection this way
-	// (the server only logs the timeout).
-	ErrConnectionLost = errors.New("wire: connection lost without an error from the server (e.g. wal_sender_timeout expired, or the server process was killed)")
+	// ErrConnectionLost: the transport failed: a read or a write returned
+	// an error, the server closed the connection without an error message
+	// (a walsender that hit wal_sender_timeout does this, as does a killed
+	// server process), or nothing arrived within the receive timeout. Every
+	// such error is a *TransportError, which also wraps the cause (io.EOF,
+	// syscall.ECONNRESET, ErrReceiveTimeout, ...).
+	ErrConnectionLost = errors.New("wire: connection lost")
+	// ErrReceiveTimeout: a stream heard nothing from the server, not even
+	// an answer to a status update that asked for one, for the receive
+	// timeout (Config.ReceiveTimeout). It comes wrapped in a
+	// *TransportError, so it matches ErrConnectionLost too.
+	ErrReceiveTimeout = errors.New("wire: nothing received from the server within the receive timeout")
 	// ErrSecondLogicalStream: a session can run one logical stream. A
 	// logical walsender (PostgreSQL 14–18 at least) ends a second
 	// START_REPLICATION at once, so StartReplication refuses it before
@@ -31,6 +41,70 @@ var (
 	// ErrUnsupported: the server's version lacks an option or command.
 	ErrUnsupported = errors.New("wire: not supported by this server version")
 )
+
+// TransportError is a failure of the connection itself, under a read or a
+// write. It matches ErrConnectionLost and wraps the cause, so both
+// errors.Is(err, wire.ErrConnectionLost) and, say,
+// errors.Is(err, syscall.ECONNRESET) hold.
+type TransportError struct {
+	Op  string // "read" or "write", with what was being written
+	Err error
+}
+
+func (e *TransportError) Error() string {
+	msg := "wire: connection lost: " + e.Op + ": " + e.Err.Error()
+	if errors.Is(e.Err, io.EOF) || errors.Is(e.Err, io.ErrUnexpectedEOF) {
+		msg += " (the server closed the connection without an error message, as a walsender does after wal_sender_timeout or when its process is killed)"
+	}
+	return msg
+}
+
+func (e *TransportError) Unwrap() []error { return []error{ErrConnectionLost, e.Err} }
+
+// brokenError is what a Conn broken by an earlier error returns: it
+// matches ErrClosed and that error.
+type brokenError struct{ cause error }
+
+func (e *brokenError) Error() string {
+	if e.cause == ErrClosed {
+		return ErrClosed.Error()
+	}
+	return ErrClosed.Error() + ": " + e.cause.Error()
+}
+
+func (e *brokenError) Unwrap() []error { return []error{ErrClosed, e.cause} }
+
+// IsRetryable reports whether err is one a reconnect loop should answer by
+// closing the connection, waiting a moment and connecting again, resuming
+// from its own durable position:
+//   - ErrConnectionLost (every *TransportError, incl. ErrReceiveTimeout);
+//   - ErrServerShutdown;
+//   - a *ServerError with SQLSTATE class 08 (connection exception), 55006
+//     (object in use: the slot is still active, typically for a few
+//     seconds after a reconnect while the old walsender exits), 57P01
+//     (admin shutdown), 57P02 (crash shutdown), 57P03 (cannot connect now:
+//     the server is starting or shutting down) or 53300 (too many
+//     connections).
+//
+// Everything else needs a person or a code change: authentication and
+// permission errors, a missing slot or publication (42704), ErrProtocol,
+// ErrMessageTooLarge, a *codec.DecodeError, ErrUnsupported,
+// ErrSecondLogicalStream. A context's error is the caller's own.
+func IsRetryable(err error) bool {
+	if errors.Is(err, ErrConnectionLost) || errors.Is(err, ErrServerShutdown) {
+		return true
+	}
+	var se *ServerError
+	if errors.As(err, &se) {
+		switch {
+		case strings.HasPrefix(se.Code, "08"):
+			return true
+		case se.Code == "55006", se.Code == "57P01", se.Code == "57P02", se.Code == "57P03", se.Code == "53300":
+			return true
+		}
+	}
+	return false
+}
 
 // ServerError is an ErrorResponse (or a FATAL) from the server.
 type ServerError struct {

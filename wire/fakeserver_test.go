@@ -118,7 +118,7 @@ func fakeStream(t testing.TB, setup func(fs *fakeServer, cfg *Config)) (*fakeSer
 	c := fs.connect(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	s, err := c.StartReplication(ctx, "s1", 0, LogicalOptions{Publications: []string{"pub"}, Streaming: "on"})
+	s, err := c.StartReplication(ctx, "s1", 0, LogicalOptions{Publications: []string{"pub"}, Streaming: codec.StreamingOn})
 	if err != nil {
 		t.Fatalf("StartReplication: %v", err)
 	}

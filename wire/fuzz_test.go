@@ -33,8 +33,8 @@ func (c *fuzzConn) SetWriteDeadline(time.Time) error { return nil }
 func fuzzStream(data []byte, streaming codec.Streaming) *Stream {
 	c := &Conn{conn: &fuzzConn{r: bytes.NewReader(data)}, params: map[string]string{}, busy: true}
 	c.cfg.MaxMessageSize = 1 << 20
-	c.rd = msgReader{r: c.conn, max: c.maxMessageSize()}
-	s := &Stream{c: c, logical: true, openStreams: map[uint32]struct{}{}, interval: time.Second}
+	c.rd = Framer{r: c.conn, max: c.maxMessageSize()}
+	s := &Stream{c: c, logical: true, ack: NewAckTracker(true, 0), interval: time.Second}
 	s.dec = codec.NewDecoder(codec.Options{ProtoVersion: 4, Streaming: streaming})
 	return s
 }
@@ -131,9 +131,9 @@ func FuzzBackendStream(f *testing.F) {
 	})
 }
 
-// FuzzMsgReader checks msgReader against a direct parse of the same bytes,
+// FuzzFramer checks Framer against a direct parse of the same bytes,
 // read in chunks of varying size.
-func FuzzMsgReader(f *testing.F) {
+func FuzzFramer(f *testing.F) {
 	seed, _ := mrFrames(5, 3)
 	f.Add(seed, uint8(1))
 	f.Add(seed, uint8(0))
@@ -144,10 +144,10 @@ func FuzzMsgReader(f *testing.F) {
 		const limit = 1024
 		size := int(chunk)%64 + 1
 		cr := &chunkReader{data: data, size: size}
-		m := &msgReader{r: cr, max: limit}
+		m := &Framer{r: cr, max: limit}
 		rest := data
 		for {
-			typ, body, err := m.next()
+			typ, body, err := m.ReadMessage()
 			// The reference parse.
 			var want error
 			var wantTyp byte

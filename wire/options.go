@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/pgwal/pgwal/codec"
 )
 
 // LogicalOptions are pgoutput's START_REPLICATION options. Options the
@@ -15,11 +17,15 @@ type LogicalOptions struct {
 	ProtoVersion int
 	// Publications to stream; names are case-sensitive as given.
 	Publications []string
-	Binary       bool   // binary column values (PostgreSQL 14+)
-	Messages     bool   // pg_logical_emit_message messages (PostgreSQL 14+)
-	Streaming    string // "", "off", "on" (PostgreSQL 14+, protocol 2+) or "parallel" (PostgreSQL 16+, protocol 4)
-	TwoPhase     bool   // prepared transactions at PREPARE (PostgreSQL 15+, protocol 3+)
-	Origin       string // "", "any" or "none" (PostgreSQL 16+)
+	Binary       bool // binary column values (PostgreSQL 14+)
+	Messages     bool // pg_logical_emit_message messages (PostgreSQL 14+)
+	// Streaming asks for large transactions while they are still in
+	// progress: codec.StreamingOn (PostgreSQL 14+, protocol 2+) or
+	// codec.StreamingParallel (PostgreSQL 16+, protocol 4). The zero value
+	// (codec.StreamingAuto) and codec.StreamingOff send no option: off.
+	Streaming codec.Streaming
+	TwoPhase  bool   // prepared transactions at PREPARE (PostgreSQL 15+, protocol 3+)
+	Origin    string // "", "any" or "none" (PostgreSQL 16+)
 }
 
 func pgoutputOptions(v int, o LogicalOptions) (int, []string, error) {
@@ -72,8 +78,8 @@ func pgoutputOptions(v int, o LogicalOptions) (int, []string, error) {
 		opts = append(opts, `"messages" 'true'`)
 	}
 	switch o.Streaming {
-	case "", "off":
-	case "on":
+	case codec.StreamingAuto, codec.StreamingOff:
+	case codec.StreamingOn:
 		if err := need("streaming", 140000); err != nil {
 			return 0, nil, err
 		}
@@ -81,7 +87,7 @@ func pgoutputOptions(v int, o LogicalOptions) (int, []string, error) {
 			return 0, nil, fmt.Errorf("%w: streaming needs proto_version 2", ErrUnsupported)
 		}
 		opts = append(opts, `"streaming" 'on'`)
-	case "parallel":
+	case codec.StreamingParallel:
 		if err := need("streaming parallel", 160000); err != nil {
 			return 0, nil, err
 		}
@@ -90,7 +96,7 @@ func pgoutputOptions(v int, o LogicalOptions) (int, []string, error) {
 		}
 		opts = append(opts, `"streaming" 'parallel'`)
 	default:
-		return 0, nil, fmt.Errorf("wire: StartReplication: streaming %q (want off, on or parallel)", o.Streaming)
+		return 0, nil, fmt.Errorf("wire: StartReplication: streaming %d (want codec.StreamingOff, StreamingOn or StreamingParallel)", o.Streaming)
 	}
 	if o.TwoPhase {
 		if err := need("two_phase", 150000); err != nil {

@@ -27,7 +27,7 @@ func TestPhysicalStream(t *testing.T) {
 		}
 		// Start at a segment-independent page boundary at or before xlogpos.
 		start := sys.XLogPos - sys.XLogPos%8192
-		st, err := c.StartPhysicalReplication(ctx, "phys", start, int32(sys.Timeline))
+		st, err := c.StartPhysicalReplication(ctx, "phys", start, sys.Timeline)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +63,7 @@ func TestPhysicalStream(t *testing.T) {
 			t.Errorf("slot restart_lsn %v (%v), want ≥ %v", restart, err, target)
 		}
 		// A physical session can stream again.
-		st, err = c.StartPhysicalReplication(ctx, "phys", next-next%8192, int32(sys.Timeline))
+		st, err = c.StartPhysicalReplication(ctx, "phys", next-next%8192, sys.Timeline)
 		if err != nil {
 			t.Fatalf("second physical stream: %v", err)
 		}

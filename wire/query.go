@@ -14,37 +14,55 @@ type Result struct {
 	Tag     string
 }
 
-// Value returns the text of column name in row i, "" when NULL or absent.
-func (r *Result) Value(i int, name string) string {
+// Get returns column name of row i, and whether the row and the column
+// exist. A NULL is an invalid sql.NullString.
+func (r *Result) Get(i int, name string) (sql.NullString, bool) {
+	if i < 0 || i >= len(r.Rows) {
+		return sql.NullString{}, false
+	}
 	for j, c := range r.Columns {
-		if c == name && i < len(r.Rows) && j < len(r.Rows[i]) {
-			return r.Rows[i][j].String
+		if c == name {
+			if j < len(r.Rows[i]) {
+				return r.Rows[i][j], true
+			}
+			return sql.NullString{}, false
 		}
 	}
-	return ""
+	return sql.NullString{}, false
+}
+
+// Value returns the text of column name in row i, "" when NULL or absent.
+func (r *Result) Value(i int, name string) string {
+	v, _ := r.Get(i, name)
+	return v.String
 }
 
 // Exec runs sql with the simple query protocol and returns one Result per
 // statement. It is how replication commands (IDENTIFY_SYSTEM, SHOW, …) and,
 // on a replication=database session, plain SQL are sent. A server error
 // ends with a *ServerError after the server is ready again.
+//
+// If ctx ends while the server is still working, the session cannot tell
+// where the command's answer ends, so it is marked broken and must be
+// closed.
 func (c *Conn) Exec(ctx context.Context, sql string) ([]Result, error) {
 	if err := c.acquire(); err != nil {
 		return nil, err
 	}
 	defer c.release()
-	if err := c.writeCtx(ctx, appendQuery(nil, sql)); err != nil {
+	if err := c.send(ctx, "query", AppendQuery(nil, sql)); err != nil {
 		return nil, err
 	}
 	return c.readResults(ctx)
 }
 
+// readResults collects the answer to a simple query up to ReadyForQuery.
 func (c *Conn) readResults(ctx context.Context) ([]Result, error) {
 	var results []Result
 	var cur *Result
 	var firstErr error
 	for {
-		typ, body, err := c.readMsg(ctx)
+		typ, body, err := c.receive(ctx, readOpts{})
 		if err != nil {
 			if ctx.Err() != nil {
 				// The command is still running on the server; the session
@@ -76,22 +94,13 @@ func (c *Conn) readResults(ctx context.Context) ([]Result, error) {
 		case msgEmptyQuery:
 			cur = nil
 		case msgErrorResponse:
-			if firstErr == nil {
-				firstErr = parseErrorFields(body)
+			if se := c.serverError(body); firstErr == nil {
+				firstErr = se
 			}
-		case msgNoticeResponse:
-			c.notice(body)
-		case msgParameterStatus:
-			if k, v, ok := twoStrings(body); ok {
-				c.params[k] = v
-			}
-		case msgNotification:
 		case msgReadyForQuery:
 			return results, firstErr
 		case msgCopyBothResponse, msgCopyOutResponse, msgCopyInResponse:
 			err = fmt.Errorf("%w: Exec cannot run a command that starts COPY (use StartReplication)", ErrProtocol)
-			c.fail(err)
-			return nil, err
 		default:
 			err = fmt.Errorf("%w: unexpected message %q in a query result", ErrProtocol, typ)
 		}

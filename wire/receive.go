@@ -2,106 +2,159 @@ package wire
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"os"
-	"strings"
 	"time"
 )
 
-func (c *Conn) write(b []byte) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	_, err := c.conn.Write(b)
-	if err != nil {
-		return fmt.Errorf("wire: write: %w", err)
-	}
-	return nil
+// readOpts say how one read of a backend message may wait.
+type readOpts struct {
+	// batch: a running stream's read, which Config.Batching may hold for
+	// more bytes.
+	batch bool
+	// quiet: a stream's receive timeout; if no byte arrives for this long,
+	// counted from quietFrom, the connection is lost. 0: no such limit.
+	quiet     time.Duration
+	quietFrom time.Time
 }
 
-// writeCtx sends b with a write deadline from ctx. Only the write deadline
-// is touched, never the read one.
-func (c *Conn) writeCtx(ctx context.Context, b []byte) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	dl, _ := ctx.Deadline()
-	c.conn.SetWriteDeadline(dl)
-	_, err := c.conn.Write(b)
-	if err != nil {
-		if ctxErr := contextCause(ctx, err, dl); ctxErr != nil {
-			err = ctxErr
+// errInterrupted: a read was cut short by interruptRead; the caller
+// decides what the interruption was for.
+var errInterrupted = errors.New("wire: read interrupted")
+
+// receive returns the next backend message the caller must handle. It is
+// the one receive loop of a session: ParameterStatus, NoticeResponse and
+// NotificationResponse are handled here, wherever they arrive, and every
+// other message goes to the caller. The body is valid until the next call.
+//
+// Errors: ctx's own error when ctx ended (the bytes read so far stay
+// buffered, so a later call resumes); errInterrupted after interruptRead;
+// otherwise the connection is marked broken and the error is ErrProtocol,
+// ErrMessageTooLarge, or a *TransportError.
+func (c *Conn) receive(ctx context.Context, o readOpts) (byte, []byte, error) {
+	for {
+		typ, body, err := c.read(ctx, o)
+		if err != nil {
+			return 0, nil, err
 		}
-		// Part of a message may have gone out: the session is unusable.
-		c.fail(err)
-		return fmt.Errorf("wire: write: %w", err)
+		switch typ {
+		case msgParameterStatus:
+			c.setParam(body)
+		case msgNoticeResponse:
+			c.notice(body)
+		case msgNotification:
+			// LISTEN has no use on a replication session; dropped.
+		default:
+			return typ, body, nil
+		}
 	}
-	return nil
 }
 
-// readMsg returns the next backend message, honouring ctx through the read
+// read returns the next backend message, honouring ctx through the read
 // deadline only. A message already buffered costs no system call and no
 // allocation.
-func (c *Conn) readMsg(ctx context.Context) (byte, []byte, error) { return c.read(ctx, false) }
-
-// readStreamMsg is readMsg for a running stream: with Config.Batching on,
-// a read waits at most the batching delay for MinBytes, then takes what is
-// there.
-func (c *Conn) readStreamMsg(ctx context.Context) (byte, []byte, error) { return c.read(ctx, true) }
-
-func (c *Conn) read(ctx context.Context, stream bool) (byte, []byte, error) {
-	if c.hasMessage() {
-		return c.rd.next()
+func (c *Conn) read(ctx context.Context, o readOpts) (byte, []byte, error) {
+	if c.rd.HasMessage() {
+		typ, body, err := c.rd.ReadMessage()
+		if err != nil {
+			return 0, nil, c.readErr(err)
+		}
+		return typ, body, nil
 	}
 	b := c.batch
-	batched := stream && b != nil && b.on
+	batched := o.batch && b != nil && b.on
 	if !batched {
 		b.stop() // only a running stream batches its reads
+	} else {
+		defer b.start() // after a read that took what was there
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, nil, err
 	}
-	c.watch(ctx)
+	c.watch.watch(ctx)
 	dl, _ := ctx.Deadline()
-	rdl := dl
-	if batched {
-		if wait := time.Now().Add(b.delay); dl.IsZero() || wait.Before(dl) {
-			rdl = wait
+	quietFrom := o.quietFrom
+	for {
+		var quietUntil time.Time
+		if o.quiet > 0 {
+			quietUntil = quietFrom.Add(o.quiet)
 		}
-	}
-	err := c.setReadDeadline(ctx, rdl)
-	var typ byte
-	var body []byte
-	if err == nil {
-		typ, body, err = c.rd.next()
-	}
-	if batched && !rdl.Equal(dl) && err != nil && ctx.Err() == nil && errors.Is(err, os.ErrDeadlineExceeded) {
-		// Fewer than MinBytes within the delay: take what has arrived,
-		// or wait for the next byte.
-		b.stop()
-		if err = c.setReadDeadline(ctx, dl); err == nil {
-			typ, body, err = c.rd.next()
+		hard := earliest(dl, quietUntil) // the deadlines that end the wait
+		rdl := hard
+		holding := batched && b.on
+		if holding {
+			rdl = earliest(rdl, time.Now().Add(b.delay))
 		}
-		b.start()
-	}
-	if err != nil {
+		arrived := c.rd.n
+		typ, body, err := c.readUntil(ctx, rdl)
+		if err == nil {
+			c.lastRecv.Store(time.Now().UnixNano())
+			return typ, body, nil
+		}
+		if errors.Is(err, errInterrupted) {
+			return 0, nil, err
+		}
 		if ctxErr := contextCause(ctx, err, dl); ctxErr != nil {
 			// The bytes read so far stay buffered: the next call resumes.
 			return 0, nil, ctxErr
 		}
-		return 0, nil, c.readErr(err)
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return 0, nil, c.readErr(err)
+		}
+		now := time.Now()
+		if c.rd.n != arrived {
+			// Part of a message came: the server is there.
+			quietFrom = now
+			c.lastRecv.Store(now.UnixNano())
+		} else if o.quiet > 0 && !now.Before(quietUntil) {
+			return 0, nil, c.readErr(fmt.Errorf("%w (%v)", ErrReceiveTimeout, o.quiet))
+		}
+		if holding && (hard.IsZero() || rdl.Before(hard)) {
+			// Fewer than MinBytes within the delay: take what has arrived,
+			// or wait for the next byte.
+			b.stop()
+		}
+		// Otherwise a stale deadline (an interruption already handled):
+		// wait on with fresh ones.
 	}
-	return typ, body, nil
 }
 
-// setReadDeadline sets the socket's read deadline and reports ctx's error
-// if ctx ended meanwhile: its callback's deadline may have been
-// overwritten.
-func (c *Conn) setReadDeadline(ctx context.Context, t time.Time) error {
+// readUntil reads one message with the read deadline t (zero: none). An
+// interruption that landed before the deadline was set is not lost: the
+// flag is checked after setting it.
+func (c *Conn) readUntil(ctx context.Context, t time.Time) (byte, []byte, error) {
 	c.conn.SetReadDeadline(t)
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
+	if c.intr.Load() {
+		return 0, nil, errInterrupted
+	}
+	typ, body, err := c.rd.ReadMessage()
+	if err != nil && c.intr.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
+		return 0, nil, errInterrupted
+	}
+	return typ, body, err
+}
+
+// interruptRead makes a read blocked in another goroutine (or the next
+// one) return errInterrupted. clearInterrupt resets it.
+func (c *Conn) interruptRead() {
+	c.intr.Store(true)
+	c.conn.SetReadDeadline(past)
+}
+
+func (c *Conn) clearInterrupt() { c.intr.Store(false) }
+
+func earliest(a, b time.Time) time.Time {
+	switch {
+	case a.IsZero():
+		return b
+	case b.IsZero() || a.Before(b):
+		return a
+	}
+	return b
 }
 
 // contextCause returns ctx's error when err came from ctx: cancellation, or
@@ -118,33 +171,49 @@ func contextCause(ctx context.Context, err error, deadline time.Time) error {
 	return nil
 }
 
-// hasMessage reports whether a whole message is buffered, so reading it
-// needs no system call.
-func (c *Conn) hasMessage() bool {
-	if c.rd.buffered() < 5 {
-		return false
-	}
-	n := int(binary.BigEndian.Uint32(c.rd.buf[c.rd.start+1:]))
-	return n >= 4 && c.rd.buffered() >= 1+n
-}
-
-// readErr turns a transport error into what the caller should see, and
+// readErr turns a read failure into what the caller should see, and
 // marks the connection broken.
 func (c *Conn) readErr(err error) error {
-	if errors.Is(err, ErrMessageTooLarge) || errors.Is(err, ErrProtocol) {
-		c.fail(err)
-		return err
+	if b := c.brokenErr(); b == ErrClosed {
+		return &brokenError{ErrClosed} // Close from another goroutine
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || isReset(err) {
-		err = fmt.Errorf("%w: %v", ErrConnectionLost, err)
-	} else {
-		err = fmt.Errorf("wire: read: %w", err)
+	if !errors.Is(err, ErrMessageTooLarge) && !errors.Is(err, ErrProtocol) {
+		err = &TransportError{Op: "read", Err: err}
 	}
 	c.fail(err)
 	return err
 }
 
-func isReset(err error) bool {
-	var ne *net.OpError
-	return errors.As(err, &ne) && strings.Contains(ne.Err.Error(), "reset")
+// write sends b during start-up, before any context but the one NewConn
+// watches applies.
+func (c *Conn) write(b []byte) error { return c.send(context.Background(), "start-up", b) }
+
+// send sends b, whole, as one writer, with a write deadline from ctx (if
+// it has one). Only the write deadline is touched, never the read one. A
+// failed write breaks the connection: part of a message may have gone out.
+func (c *Conn) send(ctx context.Context, what string, b []byte) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.writeLocked(ctx, what, b)
+}
+
+// writeLocked is send with c.wmu held.
+func (c *Conn) writeLocked(ctx context.Context, what string, b []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	dl, _ := ctx.Deadline()
+	c.conn.SetWriteDeadline(dl)
+	if _, err := c.conn.Write(b); err != nil {
+		if ctxErr := contextCause(ctx, err, dl); ctxErr != nil {
+			err = fmt.Errorf("wire: %s: %w", what, ctxErr)
+		} else if b := c.brokenErr(); b == ErrClosed {
+			return &brokenError{ErrClosed}
+		} else {
+			err = &TransportError{Op: "write " + what, Err: err}
+		}
+		c.fail(err)
+		return err
+	}
+	return nil
 }

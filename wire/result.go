@@ -6,6 +6,7 @@ import (
 	"fmt"
 )
 
+// parseRowDescription returns the column names of a RowDescription body.
 func parseRowDescription(body []byte) ([]string, error) {
 	if len(body) < 2 {
 		return nil, fmt.Errorf("%w: short RowDescription", ErrProtocol)
@@ -27,6 +28,7 @@ func parseRowDescription(body []byte) ([]string, error) {
 	return cols, nil
 }
 
+// parseDataRow returns the text values of a DataRow body (NULL: invalid).
 func parseDataRow(body []byte) ([]sql.NullString, error) {
 	if len(body) < 2 {
 		return nil, fmt.Errorf("%w: short DataRow", ErrProtocol)

@@ -14,10 +14,7 @@ import (
 // the server's parameters up to ReadyForQuery. On error the caller still
 // owns nc.
 func NewConn(ctx context.Context, nc net.Conn, cfg *Config) (*Conn, error) {
-	c := &Conn{conn: nc, cfg: *cfg, params: map[string]string{}}
-	if b := newBatchConn(nc, cfg.Batching); b != nil {
-		c.batch, c.conn = b, b
-	}
+	c := newConn(nc, cfg)
 	if dl, ok := ctx.Deadline(); ok {
 		nc.SetDeadline(dl)
 		defer nc.SetDeadline(time.Time{})
@@ -38,18 +35,11 @@ func NewConn(ctx context.Context, nc net.Conn, cfg *Config) (*Conn, error) {
 	return c, nil
 }
 
-func (c *Conn) maxMessageSize() int {
-	if c.cfg.MaxMessageSize > 0 {
-		return c.cfg.MaxMessageSize
-	}
-	return DefaultMaxMessageSize
-}
-
 func (c *Conn) startup() error {
 	if err := c.negotiateTLS(); err != nil {
 		return err
 	}
-	c.rd = msgReader{r: c.conn, max: c.maxMessageSize()}
+	c.rd = Framer{r: c.conn, max: c.maxMessageSize()} // over TLS now, if any
 	if err := c.write(appendStartup(nil, c.startupParams())); err != nil {
 		return err
 	}
@@ -57,16 +47,11 @@ func (c *Conn) startup() error {
 		return err
 	}
 	for {
-		typ, body, err := c.rd.next()
+		typ, body, err := c.receive(context.Background(), readOpts{})
 		if err != nil {
-			return c.readErr(err)
+			return err
 		}
 		switch typ {
-		case msgParameterStatus:
-			k, v, ok := twoStrings(body)
-			if ok {
-				c.params[k] = v
-			}
 		case msgBackendKeyData:
 			if len(body) >= 8 {
 				c.pid = binary.BigEndian.Uint32(body)
@@ -76,8 +61,6 @@ func (c *Conn) startup() error {
 			return nil
 		case msgErrorResponse:
 			return parseErrorFields(body)
-		case msgNoticeResponse:
-			c.notice(body)
 		case msgNegotiateProtocol:
 			// The server speaks an older minor version: fine for 3.0.
 		default:

@@ -24,27 +24,29 @@ func (c *Conn) StartReplication(ctx context.Context, slot string, start lsn.LSN,
 	if c.logicalStreamed {
 		return nil, ErrSecondLogicalStream
 	}
-	v := c.ServerVersionNum()
-	proto, opts, err := pgoutputOptions(v, o)
+	proto, opts, err := pgoutputOptions(c.ServerVersionNum(), o)
 	if err != nil {
 		return nil, err
 	}
-	dopts := codec.Options{ProtoVersion: proto, Streaming: codec.StreamingOff}
-	if o.Streaming != "" { // pgoutputOptions accepted it
-		dopts.Streaming, _ = codec.ParseStreaming(o.Streaming)
+	dopts := codec.Options{ProtoVersion: proto, Streaming: o.Streaming}
+	if o.Streaming == codec.StreamingAuto {
+		dopts.Streaming = codec.StreamingOff
 	}
-	s := &Stream{c: c, logical: true}
+	s := newStream(c, true)
 	s.dec = codec.NewDecoder(dopts)
 	if err := s.prepare(ctx, slot, start); err != nil {
 		return nil, err
 	}
 	q := "START_REPLICATION SLOT " + slot + " LOGICAL " + start.String() + " (" + strings.Join(opts, ", ") + ")"
-	return s, s.start(ctx, q)
+	if err := s.start(ctx, q); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // StartPhysicalReplication starts physical replication at start on
 // timeline (0: the current one), from slot if not "".
-func (c *Conn) StartPhysicalReplication(ctx context.Context, slot string, start lsn.LSN, timeline int32) (*Stream, error) {
+func (c *Conn) StartPhysicalReplication(ctx context.Context, slot string, start lsn.LSN, timeline uint32) (*Stream, error) {
 	q := "START_REPLICATION"
 	if slot != "" {
 		if err := checkSlotName(slot); err != nil {
@@ -54,60 +56,78 @@ func (c *Conn) StartPhysicalReplication(ctx context.Context, slot string, start 
 	}
 	q += " PHYSICAL " + start.String()
 	if timeline > 0 {
-		q += " TIMELINE " + strconv.Itoa(int(timeline))
+		q += " TIMELINE " + strconv.FormatUint(uint64(timeline), 10)
 	}
-	s := &Stream{c: c}
+	s := newStream(c, false)
 	if err := s.prepare(ctx, "", start); err != nil {
 		return nil, err
 	}
-	return s, s.start(ctx, q)
+	if err := s.start(ctx, q); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Stream is a replication stream in progress. Pull messages with Next (or
 // NextRaw); acknowledge what your side has made durable with Ack.
 //
-// Status updates go out when the server asks for one, when Next is about to
-// wait for the server and the flush position has moved, and on a timer.
-// They follow these rules: the flush position never exceeds what
-// was acknowledged, so a crash loses nothing and a restart redelivers only
-// what was not acknowledged; when everything delivered is acknowledged and
-// no transaction is open, the server's keepalive position is reported as
-// is, so an idle slot advances and a server shutdown is not held up;
-// positions never go backwards. The timer, derived from wal_sender_timeout,
-// runs even while the consumer is busy elsewhere, so a slow consumer is not
-// disconnected.
+// Status updates go out when the server asks for one, when Next is about
+// to wait for the server and the flush position has moved, and on a timer
+// derived from wal_sender_timeout that runs even while the consumer is busy
+// elsewhere, so a slow consumer is not disconnected. Their positions follow
+// AckTracker's rules: nothing is confirmed that was not acknowledged.
 //
-// Next and NextRaw must be called from one goroutine; Ack and SendStatus
-// may be called from any.
+// A stream that hears nothing from the server for the receive timeout
+// (Config.ReceiveTimeout; by default wal_sender_timeout) ends with a
+// *TransportError matching ErrConnectionLost and ErrReceiveTimeout. To
+// tell an idle stream from a dead one, the timer asks the server for a
+// keepalive (a status update with the reply flag) once a third of that
+// time has passed in silence; a live server answers at once.
+//
+// Goroutines: Next and NextRaw are called from one goroutine at a time.
+// Ack, Positions, SendStatus, LastReceive, PrimaryStatus and Close are safe
+// from any goroutine; Close while Next is blocked on the server is the
+// usual way to shut down: both return promptly.
 type Stream struct {
 	c       *Conn
 	logical bool
 	dec     *codec.Decoder
 	slot    string
 
-	// Current message, valid until the next call.
-	xlog codec.XLogData
-	last codec.Message
+	// The reader's: held by Next, NextRaw, and Close's shutdown.
+	rmu     sync.Mutex
+	xlog    codec.XLogData // the current message, valid until the next call
+	last    codec.Message
+	entered time.Time // when the running Next began
 
-	mu           sync.Mutex
-	received     lsn.LSN // highest WAL position received
-	acked        lsn.LSN // highest position the user acknowledged
-	keepaliveEnd lsn.LSN // WAL end of the latest keepalive
-	pendingEnd   lsn.LSN // end of the last delivered unit that needs an ack
-	openTxn      bool
-	openStreams  map[uint32]struct{}
-	floor        lsn.LSN // never report below this (the slot's confirmed position)
-	sent         [3]lsn.LSN
-	lastStatus   time.Time
-	interval     time.Duration
-
-	primary    codec.PrimaryStatusUpdate // the latest answer to RequestPrimaryStatus
+	mu         sync.Mutex
+	ack        *AckTracker
+	reading    bool          // a Next or NextRaw is running
+	closeReq   *closeRequest // Close asked the running reader to shut down
+	closing    bool          // Close owns the stream
+	ended      error         // why the stream ended; nil while it runs
+	lastStatus time.Time
+	lastPing   time.Time
+	interval   time.Duration // between status updates
+	quiet      time.Duration // the receive timeout; 0 = none
+	primary    codec.PrimaryStatusUpdate
 	hasPrimary bool
 
 	status    []byte // status message buffer (guarded by c.wmu)
-	stopTimer chan struct{}
+	timerStop chan struct{}
+	stopOnce  sync.Once
 	timerDone chan struct{}
-	ended     error
+}
+
+// closeRequest is Close asking the running reader to shut the stream down.
+type closeRequest struct {
+	ctx  context.Context
+	done chan struct{}
+	err  error
+}
+
+func newStream(c *Conn, logical bool) *Stream {
+	return &Stream{c: c, logical: logical}
 }
 
 // prepare reads what the status rules need before streaming starts: the
@@ -115,29 +135,72 @@ type Stream struct {
 // position.
 func (s *Stream) prepare(ctx context.Context, slot string, start lsn.LSN) error {
 	s.slot = slot
-	s.floor = start
-	s.openStreams = map[uint32]struct{}{}
-	s.interval = 10 * time.Second
+	floor := start
+	wst := time.Duration(-1)
 	if t, err := s.c.Show(ctx, "wal_sender_timeout"); err == nil {
-		if d, ok := parseDuration(t); ok && d > 0 {
-			// Three updates per timeout: one lost or late update is harmless.
-			s.interval = max(d/3, 50*time.Millisecond)
+		if d, ok := parseDuration(t); ok {
+			wst = d
 		}
 	} else if !isServerError(err) {
 		return err
 	}
+	s.interval, s.quiet = streamTimes(wst, s.c.cfg.ReceiveTimeout)
 	if slot != "" && s.logical {
 		rs, err := s.c.Exec(ctx, "SELECT confirmed_flush_lsn FROM pg_catalog.pg_replication_slots WHERE slot_name = "+quoteLiteral(slot))
 		if err != nil && !isServerError(err) {
 			return err
 		}
-		if err == nil && len(rs) == 1 && len(rs[0].Rows) == 1 && rs[0].Rows[0][0].Valid {
-			if l, err := lsn.Parse(rs[0].Rows[0][0].String); err == nil && l > s.floor {
-				s.floor = l
+		if err == nil {
+			if l, ok := parseConfirmedFlush(rs); ok && l > floor {
+				floor = l
 			}
 		}
 	}
+	s.ack = NewAckTracker(s.logical, floor)
 	return nil
+}
+
+// streamTimes derives the status interval and the receive timeout from
+// wal_sender_timeout (negative: unknown; 0: disabled on the server) and
+// Config.ReceiveTimeout (0: derive; negative: none).
+func streamTimes(walSenderTimeout, receiveTimeout time.Duration) (interval, quiet time.Duration) {
+	interval = 10 * time.Second
+	if walSenderTimeout > 0 {
+		// Three updates per timeout: one lost or late update is harmless.
+		interval = max(walSenderTimeout/3, 50*time.Millisecond)
+	}
+	switch {
+	case receiveTimeout > 0:
+		quiet = receiveTimeout
+	case receiveTimeout < 0:
+		quiet = 0
+	case walSenderTimeout > 0:
+		// The server gives up on a silent client after wal_sender_timeout;
+		// the client gives up on a silent server after the same.
+		quiet = max(walSenderTimeout, 300*time.Millisecond)
+	default:
+		quiet = DefaultReceiveTimeout
+	}
+	return interval, quiet
+}
+
+// DefaultReceiveTimeout is the receive timeout when the server's
+// wal_sender_timeout is 0 (disabled) or unknown and Config.ReceiveTimeout
+// is 0.
+const DefaultReceiveTimeout = 60 * time.Second
+
+// parseConfirmedFlush reads the confirmed_flush_lsn query's answer: one
+// row with one non-NULL value.
+func parseConfirmedFlush(rs []Result) (lsn.LSN, bool) {
+	if len(rs) != 1 {
+		return 0, false
+	}
+	v, ok := rs[0].Get(0, "confirmed_flush_lsn")
+	if !ok || !v.Valid || len(rs[0].Rows) != 1 {
+		return 0, false
+	}
+	l, err := lsn.Parse(v.String)
+	return l, err == nil
 }
 
 func isServerError(err error) bool {
@@ -163,16 +226,18 @@ func parseDuration(v string) (time.Duration, bool) {
 	return time.Duration(n) * unit, true
 }
 
+// start sends START_REPLICATION and reads the answer: CopyBothResponse,
+// an error, or (physical, at the end of a historic timeline) a result set.
 func (s *Stream) start(ctx context.Context, q string) error {
 	if err := s.c.acquire(); err != nil {
 		return err
 	}
-	if err := s.c.writeCtx(ctx, appendQuery(nil, q)); err != nil {
+	if err := s.c.send(ctx, "START_REPLICATION", AppendQuery(nil, q)); err != nil {
 		s.c.release()
 		return err
 	}
 	for {
-		typ, body, err := s.c.readMsg(ctx)
+		typ, body, err := s.c.receive(ctx, readOpts{})
 		if err != nil {
 			// START_REPLICATION may still be running on the server.
 			s.c.fail(err)
@@ -181,38 +246,26 @@ func (s *Stream) start(ctx context.Context, q string) error {
 		}
 		switch typ {
 		case msgCopyBothResponse:
-			if s.logical {
-				s.c.logicalStreamed = true
-			}
-			s.lastStatus = time.Now()
-			s.c.startBatching()
-			s.stopTimer = make(chan struct{})
-			s.timerDone = make(chan struct{})
-			go s.timer()
+			s.run()
 			return nil
 		case msgErrorResponse:
-			err := parseErrorFields(body)
+			err := s.c.serverError(body)
 			if _, rerr := s.drainToReady(ctx, nil); rerr != nil {
-				err2 := rerr
 				s.c.release()
-				return fmt.Errorf("%w (and then %v)", err, err2)
+				return fmt.Errorf("%w (and then %w)", err, rerr)
 			}
 			s.c.release()
 			return err
-		case msgNoticeResponse:
-			s.c.notice(body)
-		case msgParameterStatus:
-		default:
+		case msgRowDescription, msgDataRow:
 			// A physical start at the end of an old timeline answers with
 			// a result set and no CopyBoth.
-			if typ == msgRowDescription || typ == msgDataRow {
-				end, err := s.endOfTimeline(ctx, typ, body)
-				s.c.release()
-				if err != nil {
-					return err
-				}
-				return end
+			end, err := s.endOfTimeline(ctx, typ, body)
+			s.c.release()
+			if err != nil {
+				return err
 			}
+			return end
+		default:
 			s.c.release()
 			err := fmt.Errorf("%w: unexpected message %q after START_REPLICATION", ErrProtocol, typ)
 			s.c.fail(err)
@@ -221,52 +274,172 @@ func (s *Stream) start(ctx context.Context, q string) error {
 	}
 }
 
-// Next returns the next pgoutput message of a logical stream. It answers
-// keepalives on the way and returns only messages. What it returns is valid
-// until the next call (see codec.Decoder); WALStart reports its position.
+// run starts streaming: CopyBoth has begun.
+func (s *Stream) run() {
+	if s.logical {
+		s.c.logicalStreamed = true
+	}
+	now := time.Now()
+	s.lastStatus, s.lastPing = now, now
+	s.c.lastRecv.Store(now.UnixNano())
+	s.c.startBatching()
+	s.timerStop = make(chan struct{})
+	s.timerDone = make(chan struct{})
+	go s.timer()
+}
+
+// Next returns the next pgoutput message, decoded; it and its byte fields
+// are valid until the next call. Keepalives are answered inside. With ctx
+// ended, Next returns ctx's error and can be called again: the stream
+// resumes where it was.
 //
-// Errors: a *ServerError from the server, ErrServerShutdown, ErrConnectionLost,
-// a *codec.DecodeError, or ctx's error; after ctx's error Next can be called
-// again and resumes where it was.
+// Errors other than ctx's end the stream; every later call returns the
+// same one. The list, and what to do:
+//   - ErrStreamEnded: Close was called, or the server ended the stream
+//     with CopyDone.
+//   - ErrConnectionLost (a *TransportError: EOF, reset, a failed status
+//     write, ErrReceiveTimeout): reconnect.
+//   - ErrServerShutdown: the server is shutting down; reconnect.
+//   - *ServerError: e.g. 57P01 admin shutdown (reconnect), 58P01 or 42704
+//     (missing slot, publication).
+//   - an error wrapping a *codec.DecodeError: a message pgwal cannot
+//     decode; the stream cannot go on past it, and nothing after it is
+//     confirmed. Reconnecting would send it again.
+//   - ErrProtocol, ErrMessageTooLarge: the server broke the protocol or
+//     the size limit.
+//
+// IsRetryable tells the retryable ones apart.
 func (s *Stream) Next(ctx context.Context) (codec.Message, error) {
 	if !s.logical {
 		return nil, errors.New("wire: Next on a physical stream (use NextRaw)")
 	}
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	m, x, err := s.nextMessage(ctx)
+	if lerr := s.leave(); lerr != nil {
+		return nil, lerr // closed: m was not delivered
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.deliver(m, x.WALStart)
+	return m, nil
+}
+
+// nextMessage reads and decodes the next non-empty XLogData. A payload
+// that does not decode ends the stream: going on would deliver what
+// follows it and let its acknowledgement confirm the lost message too.
+func (s *Stream) nextMessage(ctx context.Context) (codec.Message, *codec.XLogData, error) {
 	for {
 		x, err := s.next(ctx)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(x.Data) == 0 {
 			continue // PostgreSQL 10–14 can send an empty payload after Begin
 		}
 		m, err := s.dec.Decode(x.Data)
 		if err != nil {
-			return nil, fmt.Errorf("wire: message at %v: %w", x.WALStart, err)
+			err = fmt.Errorf("wire: message at %v: %w", x.WALStart, err)
+			s.c.fail(err)
+			return nil, nil, s.end(err)
 		}
-		s.track(m, x.WALStart)
-		return m, nil
+		return m, x, nil
 	}
 }
 
+// deliver records m as handed to the consumer.
+func (s *Stream) deliver(m codec.Message, walStart lsn.LSN) {
+	s.mu.Lock()
+	s.ack.Delivered(m, walStart)
+	s.mu.Unlock()
+}
+
 // NextRaw returns the next XLogData undecoded: its header and payload (one
-// pgoutput message, or raw WAL on a physical stream). Logical payloads are
-// still read for transaction boundaries, so the acknowledgement rules hold.
+// pgoutput message, or raw WAL on a physical stream), valid until the next
+// call. Logical payloads are still decoded for transaction boundaries, so
+// the acknowledgement rules hold; the errors are Next's.
 func (s *Stream) NextRaw(ctx context.Context) (*codec.XLogData, error) {
-	x, err := s.next(ctx)
-	if err != nil {
+	if err := s.enter(); err != nil {
 		return nil, err
 	}
 	s.last = nil
-	if s.logical && len(x.Data) > 0 {
-		m, err := s.dec.Decode(x.Data)
-		if err != nil {
-			return nil, fmt.Errorf("wire: message at %v: %w", x.WALStart, err)
-		}
-		s.track(m, x.WALStart)
+	var x *codec.XLogData
+	var m codec.Message
+	var err error
+	if s.logical {
+		m, x, err = s.nextMessage(ctx)
+	} else {
+		x, err = s.next(ctx)
+	}
+	if lerr := s.leave(); lerr != nil {
+		return nil, lerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if m != nil {
+		s.deliver(m, x.WALStart)
 		s.last = m
 	}
 	return x, nil
+}
+
+// enter starts a read: one at a time, and none once Close has begun.
+func (s *Stream) enter() error {
+	s.rmu.Lock()
+	s.mu.Lock()
+	err := s.ended
+	if err == nil && s.closing {
+		err = ErrStreamEnded
+	}
+	if err == nil {
+		s.reading = true
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.rmu.Unlock()
+		return err
+	}
+	s.entered = time.Now()
+	return nil
+}
+
+// leave ends a read. If Close asked for the stream to end meanwhile, the
+// reader shuts it down here, and what it read is not delivered.
+func (s *Stream) leave() error {
+	s.mu.Lock()
+	req := s.closeReq
+	s.reading = false
+	if req != nil {
+		s.closing = true
+	}
+	s.mu.Unlock()
+	defer s.rmu.Unlock()
+	if req == nil {
+		return nil
+	}
+	s.c.clearInterrupt()
+	req.err = s.shutdown(req.ctx)
+	close(req.done)
+	if errors.Is(s.endedErr(), ErrStreamEnded) {
+		return ErrStreamEnded
+	}
+	return s.endedErr()
+}
+
+func (s *Stream) endedErr() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended
+}
+
+// closeRequested reports whether Close is waiting for the reader.
+func (s *Stream) closeRequested() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closeReq != nil
 }
 
 // Message returns the message NextRaw decoded last for the
@@ -290,23 +463,42 @@ func (s *Stream) WALStart() lsn.LSN { return s.xlog.WALStart }
 // ServerTime is when the server sent the last message.
 func (s *Stream) ServerTime() lsn.Timestamp { return s.xlog.ServerTime }
 
+// LastReceive is when bytes last arrived from the server: data or a
+// keepalive. A stream that is idle but alive keeps it recent.
+func (s *Stream) LastReceive() time.Time { return time.Unix(0, s.c.lastRecv.Load()) }
+
+// next reads up to the next XLogData, handling keepalives and the end of
+// the stream. Errors other than ctx's end the stream.
 func (s *Stream) next(ctx context.Context) (*codec.XLogData, error) {
-	if s.ended != nil {
-		return nil, s.ended
-	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	for {
-		if !s.c.hasMessage() {
+		if s.closeRequested() {
+			return nil, ErrStreamEnded // leave shuts the stream down
+		}
+		if !s.c.rd.HasMessage() {
 			// About to wait for the server: report a new flush position
 			// first, as the built-in subscriber does.
 			if err := s.reportIfChanged(); err != nil {
 				return nil, s.end(err)
 			}
 		}
-		typ, body, err := s.c.readStreamMsg(ctx)
+		// Silence counts from the last byte, or from when this call began
+		// if the consumer was away meanwhile (bytes may be waiting).
+		from := time.Unix(0, s.c.lastRecv.Load())
+		if from.Before(s.entered) {
+			from = s.entered
+		}
+		typ, body, err := s.c.receive(ctx, readOpts{batch: true, quiet: s.quiet, quietFrom: from})
 		if err != nil {
+			if errors.Is(err, errInterrupted) {
+				s.c.clearInterrupt()
+				if b := s.c.brokenErr(); b != nil {
+					return nil, s.end(b) // a status write failed
+				}
+				continue // Close: checked above
+			}
 			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 				return nil, err
 			}
@@ -314,40 +506,11 @@ func (s *Stream) next(ctx context.Context) (*codec.XLogData, error) {
 		}
 		switch typ {
 		case msgCopyData:
-			if len(body) >= codec.XLogDataHeaderSize && body[0] == codec.TagXLogData {
-				s.xlog.WALStart = lsn.LSN(binary.BigEndian.Uint64(body[1:]))
-				s.xlog.WALEnd = lsn.LSN(binary.BigEndian.Uint64(body[9:]))
-				s.xlog.ServerTime = lsn.Timestamp(binary.BigEndian.Uint64(body[17:]))
-				s.xlog.Data = body[codec.XLogDataHeaderSize:]
-				pos := s.xlog.WALStart
-				if !s.logical {
-					pos += lsn.LSN(len(s.xlog.Data))
-				}
-				s.mu.Lock()
-				s.received = max(s.received, pos)
-				s.mu.Unlock()
-				return &s.xlog, nil
+			if x, ok := s.xlogData(body); ok {
+				return x, nil
 			}
-			m, err := s.dec.DecodeServerCopyData(body)
-			if err != nil {
-				err = fmt.Errorf("%w: %v", ErrProtocol, err)
-				s.c.fail(err)
+			if err := s.serverCopyData(body); err != nil {
 				return nil, s.end(err)
-			}
-			if p, ok := m.(*codec.PrimaryStatusUpdate); ok {
-				s.mu.Lock()
-				s.primary, s.hasPrimary = *p, true
-				s.mu.Unlock()
-			}
-			if k, ok := m.(*codec.PrimaryKeepalive); ok {
-				s.mu.Lock()
-				s.keepaliveEnd = max(s.keepaliveEnd, k.WALEnd)
-				s.mu.Unlock()
-				if k.ReplyRequested {
-					if err := s.SendStatus(context.Background(), false); err != nil {
-						return nil, s.end(err)
-					}
-				}
 			}
 		case msgCopyDone:
 			return nil, s.end(s.serverCopyDone(ctx))
@@ -355,12 +518,9 @@ func (s *Stream) next(ctx context.Context) (*codec.XLogData, error) {
 			s.c.fail(ErrServerShutdown)
 			return nil, s.end(ErrServerShutdown)
 		case msgErrorResponse:
-			err := parseErrorFields(body)
+			err := s.c.serverError(body)
 			s.c.fail(err)
 			return nil, s.end(err)
-		case msgNoticeResponse:
-			s.c.notice(body)
-		case msgParameterStatus:
 		default:
 			err := fmt.Errorf("%w: unexpected message %q during streaming", ErrProtocol, typ)
 			s.c.fail(err)
@@ -369,67 +529,47 @@ func (s *Stream) next(ctx context.Context) (*codec.XLogData, error) {
 	}
 }
 
-// track follows transaction boundaries for the acknowledgement rules.
-func (s *Stream) track(m codec.Message, walStart lsn.LSN) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch m := m.(type) {
-	case *codec.Begin, *codec.BeginPrepare:
-		s.openTxn = true
-	case *codec.Commit:
-		s.openTxn = false
-		s.pendingEnd = max(s.pendingEnd, m.EndLSN)
-	case *codec.Prepare:
-		s.openTxn = false
-		s.pendingEnd = max(s.pendingEnd, m.EndLSN)
-	case *codec.CommitPrepared:
-		s.pendingEnd = max(s.pendingEnd, m.EndLSN)
-	case *codec.RollbackPrepared:
-		s.pendingEnd = max(s.pendingEnd, m.RollbackEndLSN)
-	case *codec.StreamStart:
-		s.openStreams[m.Xid] = struct{}{}
-	case *codec.StreamCommit:
-		delete(s.openStreams, m.Xid)
-		s.pendingEnd = max(s.pendingEnd, m.EndLSN)
-	case *codec.StreamPrepare:
-		delete(s.openStreams, m.Xid)
-		s.pendingEnd = max(s.pendingEnd, m.EndLSN)
-	case *codec.StreamAbort:
-		if m.Xid == m.SubXid {
-			delete(s.openStreams, m.Xid)
-			s.pendingEnd = max(s.pendingEnd, walStart)
-		}
-	case *codec.LogicalMessage:
-		if !m.InStream && !s.openTxn && !m.Transactional() {
-			s.pendingEnd = max(s.pendingEnd, m.LSN)
-		}
+// xlogData takes a CopyData body that is an XLogData: the header is read
+// in place, the payload is a view clipped to its length.
+func (s *Stream) xlogData(body []byte) (*codec.XLogData, bool) {
+	if len(body) < codec.XLogDataHeaderSize || body[0] != codec.TagXLogData {
+		return nil, false
 	}
+	s.xlog.WALStart = lsn.LSN(binary.BigEndian.Uint64(body[1:]))
+	s.xlog.WALEnd = lsn.LSN(binary.BigEndian.Uint64(body[9:]))
+	s.xlog.ServerTime = lsn.Timestamp(binary.BigEndian.Uint64(body[17:]))
+	s.xlog.Data = body[codec.XLogDataHeaderSize:len(body):len(body)]
+	s.mu.Lock()
+	s.ack.Received(s.xlog.WALStart, len(s.xlog.Data))
+	s.mu.Unlock()
+	return &s.xlog, true
 }
 
-// AckPosition returns the position to acknowledge once m (returned by Next
-// at walStart) has been made durable, and whether m ends a unit of work:
-// Commit, Prepare, Stream Commit, Stream Prepare, Commit Prepared, Rollback
-// Prepared, a whole Stream Abort, or a non-transactional Message.
-func AckPosition(m codec.Message, walStart lsn.LSN) (lsn.LSN, bool) {
-	switch m := m.(type) {
-	case *codec.Commit:
-		return m.EndLSN, true
-	case *codec.Prepare:
-		return m.EndLSN, true
-	case *codec.StreamPrepare:
-		return m.EndLSN, true
-	case *codec.CommitPrepared:
-		return m.EndLSN, true
-	case *codec.RollbackPrepared:
-		return m.RollbackEndLSN, true
-	case *codec.StreamCommit:
-		return m.EndLSN, true
-	case *codec.StreamAbort:
-		return walStart, m.Xid == m.SubXid
-	case *codec.LogicalMessage:
-		return m.LSN, !m.Transactional() && !m.InStream
+// serverCopyData handles the server's other CopyData messages: keepalives
+// (answered when asked) and PostgreSQL 19's primary status.
+func (s *Stream) serverCopyData(body []byte) error {
+	m, err := s.dec.DecodeServerCopyData(body)
+	if err != nil {
+		err = fmt.Errorf("%w: %w", ErrProtocol, err)
+		s.c.fail(err)
+		return err
 	}
-	return 0, false
+	switch m := m.(type) {
+	case *codec.PrimaryKeepalive:
+		s.mu.Lock()
+		s.ack.Keepalive(m.WALEnd)
+		s.mu.Unlock()
+		if m.ReplyRequested {
+			return s.SendStatus(context.Background(), false)
+		}
+	case *codec.PrimaryStatusUpdate:
+		s.mu.Lock()
+		s.primary, s.hasPrimary = *m, true
+		s.mu.Unlock()
+	case *codec.XLogData:
+		// A short XLogData: DecodeServerCopyData reported it above.
+	}
+	return nil
 }
 
 // Ack records that everything up to pos is durable on the consumer's side.
@@ -437,7 +577,7 @@ func AckPosition(m codec.Message, walStart lsn.LSN) (lsn.LSN, bool) {
 // beyond what was received are clamped; lower ones are ignored.
 func (s *Stream) Ack(pos lsn.LSN) {
 	s.mu.Lock()
-	s.acked = max(s.acked, min(pos, max(s.received, s.keepaliveEnd)))
+	s.ack.Ack(pos)
 	s.mu.Unlock()
 }
 
@@ -445,31 +585,7 @@ func (s *Stream) Ack(pos lsn.LSN) {
 func (s *Stream) Positions() (write, flush, apply lsn.LSN) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.positions()
-	return p[0], p[1], p[2]
-}
-
-// positions computes write, flush and apply; s.mu is held.
-func (s *Stream) positions() [3]lsn.LSN {
-	write := s.received
-	flush := s.acked
-	if s.logical && !s.openTxn && len(s.openStreams) == 0 && s.acked >= s.pendingEnd && s.keepaliveEnd > 0 {
-		// Caught up: report the server's position exactly, so an idle slot
-		// advances and a shutdown (which waits for flush == sent) finishes.
-		write = max(write, s.keepaliveEnd)
-		flush = max(flush, s.keepaliveEnd)
-	}
-	if !s.logical && s.acked >= s.received {
-		write = max(write, s.keepaliveEnd)
-	}
-	p := [3]lsn.LSN{write, flush, flush}
-	for i := range p {
-		if p[i] != 0 {
-			p[i] = max(p[i], s.floor)
-		}
-		p[i] = max(p[i], s.sent[i]) // never backwards
-	}
-	return p
+	return s.ack.Positions()
 }
 
 // reportIfChanged sends a status update when the flush position would
@@ -478,7 +594,7 @@ func (s *Stream) positions() [3]lsn.LSN {
 // a busy stream does not pay a write per read.
 func (s *Stream) reportIfChanged() error {
 	s.mu.Lock()
-	changed := s.positions()[1] != s.sent[1]
+	changed := s.ack.FlushChanged()
 	s.mu.Unlock()
 	if !changed {
 		return nil
@@ -489,33 +605,42 @@ func (s *Stream) reportIfChanged() error {
 // SendStatus sends a standby status update now; with replyRequested the
 // server answers with a keepalive at once. The write has its own deadline
 // (ctx's if it has one in the future, else a few seconds), so an expired
-// read context cannot break the session.
+// read context cannot break the session. After the stream has ended it
+// returns ErrStreamEnded and sends nothing: the connection may be back in
+// command mode, or carrying a later stream.
 func (s *Stream) SendStatus(ctx context.Context, replyRequested bool) error {
 	// Hold the write lock while choosing the positions, so updates reach
 	// the server in the order they were computed and never go backwards.
 	s.c.wmu.Lock()
 	defer s.c.wmu.Unlock()
 	s.mu.Lock()
-	p := s.positions()
-	s.sent = p
-	s.lastStatus = time.Now()
-	s.mu.Unlock()
-	s.status = s.status[:0]
-	s.status = append(s.status, 'd', 0, 0, 0, 4+codec.StandbyStatusUpdateSize)
-	s.status = codec.AppendStandbyStatusUpdate(s.status, &codec.StandbyStatusUpdate{
-		Write: p[0], Flush: p[1], Apply: p[2],
-		ClientTime:     lsn.TimestampOf(time.Now()),
-		ReplyRequested: replyRequested,
-	})
-	dl, ok := ctx.Deadline()
-	if !ok || !time.Now().Before(dl) {
-		dl = time.Now().Add(max(s.interval, 5*time.Second))
+	if s.ended != nil {
+		s.mu.Unlock()
+		return ErrStreamEnded
 	}
-	s.c.conn.SetWriteDeadline(dl)
-	_, err := s.c.conn.Write(s.status)
+	u := s.ack.Update(lsn.TimestampOf(time.Now()), replyRequested)
+	s.lastStatus = time.Now()
+	if replyRequested {
+		s.lastPing = s.lastStatus
+	}
+	s.mu.Unlock()
+	s.status = appendStandbyStatus(s.status[:0], &u)
+	return s.writeLocked(ctx, "status update", s.status)
+}
+
+// writeLocked writes one of the stream's messages with c.wmu held. Without
+// a deadline in ctx it gets one of a few seconds, so a stalled connection
+// cannot hold the write lock for ever. A failed write breaks the session
+// and wakes the reader, so Next reports it.
+func (s *Stream) writeLocked(ctx context.Context, what string, b []byte) error {
+	if dl, ok := ctx.Deadline(); !ok || !time.Now().Before(dl) {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), max(s.interval, 5*time.Second))
+		defer cancel()
+	}
+	err := s.c.writeLocked(ctx, what, b)
 	if err != nil {
-		err = fmt.Errorf("wire: sending status update: %w", err)
-		s.c.fail(err)
+		s.c.interruptRead()
 	}
 	return err
 }
@@ -529,9 +654,31 @@ func (s *Stream) RequestPrimaryStatus(ctx context.Context) error {
 	if v := s.c.ServerVersionNum(); v < 190000 {
 		return fmt.Errorf("%w: the primary status request needs PostgreSQL 19 (server %d)", ErrUnsupported, v)
 	}
-	b := []byte{'d', 0, 0, 0, 4 + codec.PrimaryStatusRequestSize}
-	b = codec.AppendPrimaryStatusRequest(b, &codec.PrimaryStatusRequest{ClientTime: lsn.TimestampOf(time.Now())})
-	return s.c.writeCtx(ctx, b)
+	b := appendPrimaryStatusRequest(nil, &codec.PrimaryStatusRequest{ClientTime: lsn.TimestampOf(time.Now())})
+	return s.sendMessage(ctx, "primary status request", b)
+}
+
+// SendHotStandbyFeedback sends hot standby feedback on a physical stream:
+// the standby's oldest xmin (and catalog xmin), so the primary keeps the
+// rows its queries still need. It is refused on a logical stream.
+func (s *Stream) SendHotStandbyFeedback(ctx context.Context, h codec.HotStandbyFeedback) error {
+	if s.logical {
+		return errors.New("wire: hot standby feedback is for physical streams")
+	}
+	if h.ClientTime == 0 {
+		h.ClientTime = lsn.TimestampOf(time.Now())
+	}
+	return s.sendMessage(ctx, "hot standby feedback", appendHotStandbyFeedback(nil, &h))
+}
+
+// sendMessage writes one client CopyData while the stream runs.
+func (s *Stream) sendMessage(ctx context.Context, what string, b []byte) error {
+	s.c.wmu.Lock()
+	defer s.c.wmu.Unlock()
+	if s.endedErr() != nil {
+		return ErrStreamEnded
+	}
+	return s.writeLocked(ctx, what, b)
 }
 
 // PrimaryStatus returns the latest primary status update the server sent,
@@ -543,21 +690,29 @@ func (s *Stream) PrimaryStatus() (codec.PrimaryStatusUpdate, bool) {
 }
 
 // timer sends status updates every interval, whatever the consumer is
-// doing. It only writes; reads belong to Next.
+// doing, and asks for a keepalive when the server has been silent for a
+// third of the receive timeout. It only writes; reads belong to Next.
 func (s *Stream) timer() {
 	defer close(s.timerDone)
-	t := time.NewTicker(s.interval / 2)
+	tick := s.interval
+	if s.quiet > 0 {
+		tick = min(tick, s.quiet/3)
+	}
+	t := time.NewTicker(max(tick/2, 10*time.Millisecond))
 	defer t.Stop()
 	for {
 		select {
-		case <-s.stopTimer:
+		case <-s.timerStop:
 			return
 		case <-t.C:
+			now := time.Now()
+			silent := now.Sub(time.Unix(0, s.c.lastRecv.Load()))
 			s.mu.Lock()
-			due := time.Since(s.lastStatus) >= s.interval
+			due := now.Sub(s.lastStatus) >= s.interval
+			ping := s.quiet > 0 && silent >= s.quiet/3 && now.Sub(s.lastPing) >= s.quiet/3
 			s.mu.Unlock()
-			if due {
-				if err := s.SendStatus(context.Background(), false); err != nil {
+			if due || ping {
+				if err := s.SendStatus(context.Background(), ping); err != nil {
 					return
 				}
 			}
@@ -565,25 +720,43 @@ func (s *Stream) timer() {
 	}
 }
 
-func (s *Stream) stopTimerLoop() {
-	if s.stopTimer != nil {
-		select {
-		case <-s.stopTimer:
-		default:
-			close(s.stopTimer)
-		}
+// stopTimer stops the timer goroutine and waits for it, unless ctx ends
+// first: then a write it is blocked in is broken off.
+func (s *Stream) stopTimer(ctx context.Context) {
+	if s.timerStop == nil {
+		return
+	}
+	s.stopOnce.Do(func() { close(s.timerStop) })
+	select {
+	case <-s.timerDone:
+	case <-ctx.Done():
+		s.c.conn.SetWriteDeadline(past)
 		<-s.timerDone
 	}
 }
 
-// end finishes the stream with err.
+// end finishes the stream with err (the first error stays).
 func (s *Stream) end(err error) error {
-	if s.ended == nil {
+	s.mu.Lock()
+	first := s.ended == nil
+	if first {
 		s.ended = err
-		s.stopTimerLoop()
+	}
+	err = s.ended
+	s.mu.Unlock()
+	if first {
+		ctx := context.Background()
+		if s.c.brokenErr() != nil {
+			// A timer blocked in a write on a dead connection is not
+			// waited for.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithCancel(ctx)
+			cancel()
+		}
+		s.stopTimer(ctx)
 		s.c.release()
 	}
-	return s.ended
+	return err
 }
 
 // ErrStreamEnded is returned by Next after Close, or after the server ended
@@ -593,7 +766,7 @@ var ErrStreamEnded = errors.New("wire: replication stream ended")
 // EndOfTimeline is returned by a physical stream when the server finished
 // streaming a historic timeline: continue on NextTimeline at NextStart.
 type EndOfTimeline struct {
-	NextTimeline int64
+	NextTimeline uint32
 	NextStart    lsn.LSN
 }
 
@@ -604,8 +777,8 @@ func (e *EndOfTimeline) Error() string {
 // serverCopyDone handles a CopyDone from the server: answer it, then read
 // the results up to ReadyForQuery.
 func (s *Stream) serverCopyDone(ctx context.Context) error {
-	s.stopTimerLoop()
-	if err := s.c.writeCtx(ctx, appendCopyDone(nil)); err != nil {
+	s.stopTimer(ctx)
+	if err := s.c.send(ctx, "CopyDone", AppendCopyDone(nil)); err != nil {
 		return err
 	}
 	end, err := s.drainToReady(ctx, nil)
@@ -625,34 +798,28 @@ func (s *Stream) drainToReady(ctx context.Context, cols []string) (*EndOfTimelin
 	var end *EndOfTimeline
 	var firstErr error
 	for {
-		typ, body, err := s.c.readMsg(ctx)
+		typ, body, err := s.c.receive(ctx, readOpts{})
 		if err != nil {
 			return nil, err
 		}
 		switch typ {
 		case msgReadyForQuery:
-			if firstErr != nil {
-				return end, firstErr
-			}
-			return end, nil
+			return end, firstErr
 		case msgRowDescription:
 			cols, _ = parseRowDescription(body)
 		case msgDataRow:
-			row, err := parseDataRow(body)
-			if err == nil && len(row) >= 2 && len(cols) >= 2 {
-				e := &EndOfTimeline{}
-				e.NextTimeline, _ = strconv.ParseInt(row[0].String, 10, 64)
-				e.NextStart, _ = lsn.Parse(row[1].String)
-				end = e
+			if row, err := parseDataRow(body); err == nil && len(row) >= 2 && len(cols) >= 2 {
+				if tli, err := parseTimeline(row[0].String); err == nil {
+					start, _ := lsn.Parse(row[1].String)
+					end = &EndOfTimeline{NextTimeline: tli, NextStart: start}
+				}
 			}
 		case msgCommandComplete:
 		case msgErrorResponse:
-			if firstErr == nil {
-				firstErr = parseErrorFields(body)
+			if se := s.c.serverError(body); firstErr == nil {
+				firstErr = se
 			}
-		case msgNoticeResponse:
-			s.c.notice(body)
-		case msgCopyData, msgCopyDone, msgParameterStatus:
+		case msgCopyData, msgCopyDone:
 			// Late data after our CopyDone is dropped, as libpq does.
 		default:
 			err := fmt.Errorf("%w: unexpected message %q after CopyDone", ErrProtocol, typ)
@@ -684,32 +851,80 @@ func (s *Stream) endOfTimeline(ctx context.Context, typ byte, body []byte) (*End
 // reading up to ReadyForQuery while dropping late data. The Conn can then
 // run commands again, and start another physical stream; a logical stream
 // needs a new connection (ErrSecondLogicalStream).
+//
+// Close may be called from any goroutine. If a Next is waiting for the
+// server, Close asks it to shut the stream down and waits for that; Next
+// then returns ErrStreamEnded, and a message it had read but not returned
+// is not delivered (nor confirmed). If ctx ends first, Close returns ctx's
+// error and the connection is left broken.
 func (s *Stream) Close(ctx context.Context) error {
+	s.mu.Lock()
 	if s.ended != nil {
-		if errors.Is(s.ended, ErrStreamEnded) {
+		err := s.ended
+		s.mu.Unlock()
+		if errors.Is(err, ErrStreamEnded) {
 			return nil
 		}
-		return s.ended
+		return err
 	}
-	s.stopTimerLoop()
+	if s.reading {
+		req := s.closeReq
+		if req == nil {
+			req = &closeRequest{ctx: ctx, done: make(chan struct{})}
+			s.closeReq = req
+		}
+		s.mu.Unlock()
+		s.c.interruptRead()
+		select {
+		case <-req.done:
+			return req.err
+		case <-ctx.Done():
+			// The reader is stuck in a write, or the server does not
+			// answer: break the connection so the reader returns too.
+			s.c.fail(fmt.Errorf("wire: closing the stream: %w", ctx.Err()))
+			s.c.conn.SetDeadline(past)
+			return ctx.Err()
+		}
+	}
+	s.closing = true
+	s.mu.Unlock()
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	if err := s.endedErr(); err != nil {
+		if errors.Is(err, ErrStreamEnded) {
+			return nil
+		}
+		return err
+	}
+	return s.shutdown(ctx)
+}
+
+// shutdown is the clean end of the stream; the caller holds rmu.
+func (s *Stream) shutdown(ctx context.Context) error {
+	if err := s.endedErr(); err != nil {
+		if errors.Is(err, ErrStreamEnded) {
+			return nil
+		}
+		return err
+	}
+	s.stopTimer(ctx)
 	if err := s.SendStatus(ctx, false); err != nil {
 		return s.end(err)
 	}
-	if err := s.c.writeCtx(ctx, appendCopyDone(nil)); err != nil {
+	if err := s.c.send(ctx, "CopyDone", AppendCopyDone(nil)); err != nil {
 		return s.end(err)
 	}
 	for {
-		typ, body, err := s.c.readMsg(ctx)
+		typ, body, err := s.c.receive(ctx, readOpts{})
 		if err != nil {
 			s.c.fail(err)
 			return s.end(err)
 		}
 		switch typ {
-		case msgCopyData, msgNoticeResponse, msgParameterStatus:
+		case msgCopyData:
 			continue
 		case msgCopyDone:
-			_, err := s.drainToReady(ctx, nil)
-			if err != nil {
+			if _, err := s.drainToReady(ctx, nil); err != nil {
 				return s.end(err)
 			}
 			s.end(ErrStreamEnded)
@@ -719,7 +934,7 @@ func (s *Stream) Close(ctx context.Context) error {
 			s.c.fail(ErrServerShutdown)
 			return s.end(ErrServerShutdown)
 		case msgErrorResponse:
-			err := parseErrorFields(body)
+			err := s.c.serverError(body)
 			s.c.fail(err)
 			return s.end(err)
 		default:

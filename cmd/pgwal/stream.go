@@ -188,12 +188,13 @@ func openSession(ctx context.Context, f *replFlags, cmd string, stderr io.Writer
 			fmt.Fprintf(stderr, "pgwal %s: temporary slot %s\n", cmd, f.slot)
 		}
 	}
+	streaming, _ := codec.ParseStreaming(f.streaming) // checked with the flags
 	lo := wire.LogicalOptions{
 		ProtoVersion: f.proto,
 		Publications: f.publications,
 		Binary:       f.binary,
 		Messages:     f.messages,
-		Streaming:    f.streaming,
+		Streaming:    streaming,
 		TwoPhase:     f.twoPhase,
 		Origin:       f.origin,
 	}

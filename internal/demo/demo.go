@@ -71,7 +71,7 @@ CREATE PUBLICATION `+pubName+` FOR TABLE public.orders;`); err != nil {
 	if _, err := repl.CreateReplicationSlot(ctx, slotName, wire.SlotOptions{Snapshot: "nothing", TwoPhase: twoPhase}); err != nil {
 		return err
 	}
-	opts := wire.LogicalOptions{Publications: []string{pubName}, Streaming: "on", TwoPhase: twoPhase}
+	opts := wire.LogicalOptions{Publications: []string{pubName}, Streaming: codec.StreamingOn, TwoPhase: twoPhase}
 	st, err := repl.StartReplication(ctx, slotName, 0, opts)
 	if err != nil {
 		return err

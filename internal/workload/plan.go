@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pgwal/pgwal/codec"
 	"github.com/pgwal/pgwal/wire"
 )
 
@@ -181,7 +182,7 @@ func (s Spec) LogicalOptions() wire.LogicalOptions {
 		Origin:       s.Origin,
 	}
 	if s.Streaming != "off" {
-		o.Streaming = s.Streaming
+		o.Streaming, _ = codec.ParseStreaming(s.Streaming)
 	}
 	return o
 }

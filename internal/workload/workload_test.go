@@ -25,7 +25,7 @@ func TestLivePlan(t *testing.T) {
 			t.Errorf("pg%d: %d live captures", v, n)
 		}
 		o := all.LogicalOptions()
-		if o.ProtoVersion != all.Proto || o.Streaming != all.Streaming || o.Origin != all.Origin || !o.Binary || !o.Messages {
+		if o.ProtoVersion != all.Proto || o.Streaming.String() != all.Streaming || o.Origin != all.Origin || !o.Binary || !o.Messages {
 			t.Errorf("pg%d: LogicalOptions %+v for %+v", v, o, all)
 		}
 		for _, s := range LivePlan(v) {
