@@ -32,6 +32,8 @@ type fakeServer struct {
 	copyBothDelay    time.Duration                       // delay before CopyBothResponse
 	onQuery          func(fs *fakeServer, q string) bool // true: handled
 	onCopyDone       func(fs *fakeServer)                // client CopyDone while streaming; nil = CopyDone, CommandComplete, ReadyForQuery
+	answerPings      bool                                // answer a status update asking for a reply with a keepalive, as a walsender does
+	keepaliveEnd     lsn.LSN                             // the WAL end those keepalives carry
 
 	wmu sync.Mutex
 	nc  net.Conn
@@ -171,13 +173,19 @@ func (fs *fakeServer) serve() {
 		case 'd':
 			m, err := dec.DecodeClientCopyData(body)
 			fs.mu.Lock()
+			ping := false
 			if u, ok := m.(*codec.StandbyStatusUpdate); ok && err == nil {
 				fs.updates = append(fs.updates, *u)
 				fs.updateTimes = append(fs.updateTimes, time.Now())
+				ping = u.ReplyRequested && fs.answerPings
 			} else {
 				fs.otherCopyData = append(fs.otherCopyData, body)
 			}
+			end := fs.keepaliveEnd
 			fs.mu.Unlock()
+			if ping {
+				fs.send(fsKeepalive(end, false))
+			}
 		case 'c':
 			fs.mu.Lock()
 			fs.clientCopyDone = true

@@ -908,6 +908,12 @@ func (s *Stream) shutdown(ctx context.Context) error {
 		return err
 	}
 	s.stopTimer(ctx)
+	if err := ctx.Err(); err != nil {
+		// No time left for the goodbye: the session is left broken.
+		err = fmt.Errorf("wire: closing the stream: %w", err)
+		s.c.fail(err)
+		return s.end(err)
+	}
 	if err := s.SendStatus(ctx, false); err != nil {
 		return s.end(err)
 	}
