@@ -42,6 +42,7 @@ type pipe struct {
 	q         [][]byte  // chunks read, not yet forwarded, oldest first
 	held      int       // bytes in q
 	eof       bool      // src said EOF; forward it once q is empty
+	failed    bool      // reading src failed (a reset); pass it on once q is empty
 	stall     StallMode // 0: flowing
 	limit     int64     // committed offset at which to cut; -1: none
 	limitMode CutMode
@@ -266,14 +267,14 @@ func (c *Conn) read(i int) {
 			}
 		}
 		if err != nil {
-			if c.end == endNone {
-				if errors.Is(err, io.EOF) {
-					pp.eof = true
-					c.cond.Broadcast()
-				} else {
-					c.finish(endRST) // a reset (or worse) on one side resets the other
-				}
+			// A FIN or a reset travels like the bytes: after those held
+			// and not before a stall ends.
+			if errors.Is(err, io.EOF) {
+				pp.eof = true
+			} else {
+				pp.failed = true
 			}
+			c.cond.Broadcast()
 			c.mu.Unlock()
 			return
 		}
@@ -287,10 +288,15 @@ func (c *Conn) write(i int) {
 	defer close(pp.writerDone)
 	for {
 		c.mu.Lock()
-		for c.end == endNone && (pp.stall != 0 || (pp.held == 0 && !pp.eof)) {
+		for c.end == endNone && (pp.stall != 0 || (pp.held == 0 && !pp.eof && !pp.failed)) {
 			c.cond.Wait()
 		}
 		if c.end != endNone {
+			c.mu.Unlock()
+			return
+		}
+		if pp.held == 0 && pp.failed { // src was reset: reset dst too
+			c.finish(endRST)
 			c.mu.Unlock()
 			return
 		}

@@ -93,7 +93,10 @@ const (
 	Block
 	// Drop reads and throws the bytes away (counted in ConnStats) while
 	// both sockets stay open: a dead network path. Bytes held when the
-	// drop begins are thrown away too. After Resume new bytes flow; the
+	// drop begins are thrown away too. A peer's FIN or reset does not get
+	// through either: the other peer hears of it only after Resume, so
+	// a client that gives up leaves the server waiting, as on a real dead
+	// path. After Resume new bytes flow; the
 	// dropped ones are lost for good, so the stream they belonged to is
 	// broken and the test is expected to abandon the connection.
 	Drop

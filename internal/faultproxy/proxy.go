@@ -305,9 +305,9 @@ func (p *Proxy) SetHook(h Hook) {
 	p.each(func(c *Conn) { c.SetHook(h) })
 }
 
-// Refuse makes the proxy reset every new client as soon as it is accepted
-// (the client's connect succeeds, its first read or write fails with
-// ECONNRESET or EPIPE), like a server that is down, until Admit.
+// Refuse makes the proxy reset every new client as soon as it is accepted,
+// like a server that is down, until Admit. The client's connect may fail
+// with ECONNRESET, or succeed and its first read or write fail so.
 func (p *Proxy) Refuse() {
 	p.mu.Lock()
 	p.refuse = true

@@ -699,3 +699,42 @@ func TestWaitConnContext(t *testing.T) {
 		t.Errorf("WaitConn: %v, want context.DeadlineExceeded", err)
 	}
 }
+
+// TestDeadPathHidesClose: in a black hole the server does not hear that the
+// client went away, with FIN or RST; after Resume it does.
+func TestDeadPathHidesClose(t *testing.T) {
+	noLeaks(t)
+	for _, mode := range []CutMode{FIN, RST} {
+		mode := mode
+		t.Run(mode.String(), func(t *testing.T) {
+			_, cl, srv, c := pair(t)
+			c.BlackHole()
+			if mode == RST {
+				cl.SetLinger(0)
+			}
+			cl.Close()
+			silent(t, srv, "server after the client left through the black hole")
+			c.Resume(Both)
+			_, err := readUntilErr(srv, patience)
+			wantEnd(t, "server", err, mode)
+			srv.Close()
+			waitDone(t, c)
+		})
+	}
+}
+
+// TestPeerReset: a reset by one peer reaches the other after the bytes sent
+// before it.
+func TestPeerReset(t *testing.T) {
+	noLeaks(t)
+	_, cl, srv, c := pair(t)
+	writeAll(t, srv, []byte("last words"))
+	srv.SetLinger(0)
+	srv.Close()
+	got, err := readUntilErr(cl, patience)
+	if string(got) != "last words" {
+		t.Errorf("client read %q, want the last words", got)
+	}
+	wantEnd(t, "client", err, RST)
+	waitDone(t, c)
+}
