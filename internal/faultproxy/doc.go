@@ -38,7 +38,14 @@
 // it, for tests that look for a particular message in the stream. Stats
 // count accepted connections and forwarded bytes.
 //
-// Every blocking operation is bounded, and Close ends them all: it closes
-// every connection at once and waits for every goroutine of the proxy.
-// The proxy listens on 127.0.0.1 and dials only loopback addresses.
+// Offsets count the bytes handed on in one direction, so "cut after n more
+// bytes" is exact whatever the chunking: the peer receives exactly those n
+// bytes, then io.EOF (FIN) or ECONNRESET (RST).
+//
+// Nothing in the proxy waits for good: a dial gives up after a few seconds,
+// a FIN cut stops draining and an RST cut stops waiting for the kernel's
+// queues after a couple of seconds, and Close ends everything at once: it
+// closes every connection (no cut, no draining) and returns when every
+// goroutine of the proxy is gone. The proxy listens on 127.0.0.1 and dials
+// only loopback addresses.
 package faultproxy

@@ -102,7 +102,7 @@ const (
 	Drop
 )
 
-// String returns "hold", "block" or "drop".
+// String returns "hold", "block" or "drop" ("flowing" for 0, no stall).
 func (s StallMode) String() string {
 	switch s {
 	case 0:
