@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -415,5 +416,31 @@ func TestCloseWithClients(t *testing.T) {
 			t.Errorf("after Close: %v", err)
 		}
 		break
+	}
+}
+
+// Close waits for every goroutine the server started. (The wire client's
+// own stream timer may outlive a Conn closed under it; only the server's
+// goroutines are counted.)
+func TestNoGoroutineLeak(t *testing.T) {
+	rec, err := wiretest.LoadFile(liveAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opt := range []wiretest.Option{wiretest.StallAfter(5), wiretest.HangUpAfter(5), wiretest.KeepaliveInterval(time.Millisecond)} {
+		srv, err := wiretest.Start(rec, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		c, st := connect(t, ctx, srv)
+		st.NextRaw(ctx)
+		srv.Close()
+		buf := make([]byte, 1<<20)
+		if stacks := string(buf[:runtime.Stack(buf, true)]); strings.Contains(stacks, "wire/wiretest.(") {
+			t.Fatalf("server goroutines left after Close:\n%s", stacks)
+		}
+		c.Close()
+		cancel()
 	}
 }
