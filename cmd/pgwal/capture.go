@@ -3,34 +3,39 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
+	"time"
 
-	"github.com/pgwal/pgwal/codec"
+	"github.com/pgwal/pgwal/capture"
 	"github.com/pgwal/pgwal/wire"
 )
 
 const captureHelp = `Usage: pgwal capture -o FILE [flags]
 
-Records a live logical replication session as raw bytes: every XLogData the
-server sends, framed as the backend CopyData message it arrived in ('d',
-Int32 length, XLogData header, pgoutput message) — the "wire" input format
-of "pgwal decode". Keepalives are not recorded (the client answers them
-before the recording layer sees them), nor is anything before or after
-streaming. Each unit of work is acknowledged to the server only after the
-file has been flushed and fsynced up to its end.
+Records a live logical replication session in a capture file (format v2,
+package capture): a header with what decoding and replaying it needs
+(server_version, proto_version, streaming, slot_name, the publications and
+options), then every XLogData the server sent, header and pgoutput message,
+as the CopyData message it arrived in. Keepalives are not recorded (the
+client answers them before the recording layer sees them), nor is anything
+before or after streaming. Each unit of work is acknowledged to the server
+only after the file has been flushed and fsynced up to its end.
+
+"pgwal decode FILE" decodes the file with the options in its header;
+wire/wiretest.NewServer replays it to a client in tests.
 
 The connection, slot and option flags are those of "pgwal stream". When
-done, the decode command for the file (with the negotiated proto_version and
-streaming option) is printed on standard error.
+done, the decode command for the file is printed on standard error.
 
 Examples:
-  pgwal capture --dsn postgres://repl@db/app --slot s --create-slot --publication p --for 30s -o session.bin
-  pgwal decode -format wire -proto 4 -streaming on session.bin
-  pgwal capture --temporary --publication p --streaming on --two-phase --limit 500 -o - | xxd | head
+  pgwal capture --dsn postgres://repl@db/app --slot s --create-slot --publication p --for 30s -o session.pgwal
+  pgwal decode session.pgwal
+  pgwal capture --temporary --publication p --streaming on --two-phase --limit 500 -o - | head -c 400
 
 Flags:
 `
@@ -70,6 +75,12 @@ func captureCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	c := &capturer{out: bufio.NewWriterSize(w, 64<<10), file: file}
+	c.w, err = capture.NewWriter(c.out, captureHeader(s, f))
+	if err != nil {
+		s.finish(err, ctx)
+		fmt.Fprintf(stderr, "pgwal capture: %v\n", err)
+		return 1
+	}
 	err = s.finish(c.loop(ctx, s.stream, f.limit), ctx)
 	if ferr := c.flush(); err == nil && ferr != nil {
 		err = ferr
@@ -84,18 +95,36 @@ func captureCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if outName != "-" {
-		fmt.Fprintf(stderr, "pgwal capture: %d messages, %d bytes in %s; decode with:\n  pgwal decode -format wire -proto %d -streaming %s %s\n",
-			c.msgs, c.bytes, outName, s.opts.ProtoVersion, s.opts.Streaming, outName)
+		fmt.Fprintf(stderr, "pgwal capture: %d messages, %d bytes in %s; decode with:\n  pgwal decode %s\n",
+			c.w.Records(), c.w.Offset(), outName, outName)
 	}
 	return 0
 }
 
 type capturer struct {
-	out   *bufio.Writer
-	file  *os.File // nil for standard output
-	frame []byte
-	msgs  int
-	bytes int64
+	out  *bufio.Writer
+	w    *capture.Writer
+	file *os.File // nil for standard output
+}
+
+// captureHeader describes the session for decoding and replay.
+func captureHeader(s *session, f *replFlags) capture.Header {
+	h := capture.Header{
+		capture.KeyServerVersion: s.conn.ParameterStatus("server_version"),
+		capture.KeySlot:          f.slot,
+		"source":                 "replication",
+		"publications":           strings.Join(f.publications, ","),
+		"binary":                 strconv.FormatBool(f.binary),
+		"messages":               strconv.FormatBool(f.messages),
+		"two_phase":              strconv.FormatBool(f.twoPhase),
+		"start":                  f.start,
+		"captured_at":            time.Now().UTC().Format(time.RFC3339),
+	}
+	if f.origin != "" {
+		h["origin"] = strings.ToLower(f.origin)
+	}
+	h.SetDecoderOptions(s.opts)
+	return h
 }
 
 // flush makes what was written durable.
@@ -111,22 +140,17 @@ func (c *capturer) flush() error {
 	return nil
 }
 
-// loop writes each XLogData as a CopyData backend message and acknowledges
-// units of work once they are on disk.
+// loop writes each XLogData as a record and acknowledges units of work
+// once they are on disk.
 func (c *capturer) loop(ctx context.Context, st *wire.Stream, limit int) error {
 	for n := 0; limit == 0 || n < limit; n++ {
 		x, err := st.NextRaw(ctx)
 		if err != nil {
 			return err
 		}
-		c.frame = append(c.frame[:0], 'd', 0, 0, 0, 0)
-		c.frame = codec.AppendXLogData(c.frame, x)
-		binary.BigEndian.PutUint32(c.frame[1:], uint32(len(c.frame)-1))
-		if _, err := c.out.Write(c.frame); err != nil {
+		if err := c.w.WriteXLogData(x); err != nil {
 			return fmt.Errorf("writing output: %w", err)
 		}
-		c.msgs++
-		c.bytes += int64(len(c.frame))
 		m := st.Message()
 		if m == nil {
 			continue

@@ -13,8 +13,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/pgwal/pgwal/capture"
 	"github.com/pgwal/pgwal/codec"
-	"github.com/pgwal/pgwal/internal/capfile"
 	"github.com/pgwal/pgwal/internal/msgjson"
 	"github.com/pgwal/pgwal/wire"
 )
@@ -28,14 +28,19 @@ value and its kind (text, binary, null, unchanged). Reads standard input
 when no file is given.
 
 Input formats (-format, detected by default):
-  capture  the testdata format: "# pgwal capture v1", "# key: value" header
-           lines (proto_version, streaming), then "<lsn> <xid> <hex>" lines
+  capture  a capture file (package capture), either version: v2 as written
+           by "pgwal capture" ("# pgwal capture v2", "# key: value" header
+           lines, then the server's CopyData messages), or the v1 text of
+           testdata ("# pgwal capture v1", header lines, then
+           "<lsn> <xid> <hex>" lines); proto_version and streaming come
+           from the header
   hex      one pgoutput message per line in hex ('#' starts a comment)
   wire     a raw replication stream as the server sent it: backend messages
            (type byte, Int32 length, body); CopyData payloads are decoded as
            XLogData / keepalives, XLogData payloads as pgoutput
 
 Examples:
+  pgwal decode session.pgwal
   pgwal decode testdata/pgoutput/pg17/v4-all.txt
   pgwal decode testdata/pgoutput/pg16/v4-parallel.txt | jq 'select(.type=="Stream Abort")'
   echo 49000040064e0001740000000131 | pgwal decode -format hex
@@ -97,7 +102,7 @@ func decodeCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func detect(data []byte) string {
 	t := bytes.TrimLeft(data, " \t\r\n")
 	switch {
-	case bytes.HasPrefix(t, []byte(capfile.Magic)):
+	case bytes.HasPrefix(t, []byte("# pgwal capture v")):
 		return "capture"
 	case len(t) > 0 && t[0] == '#':
 		return "hex"
@@ -164,25 +169,7 @@ func decodeBytes(name string, data []byte, o decodeOptions, w io.Writer) error {
 	e.enc.SetEscapeHTML(false)
 	switch format {
 	case "capture":
-		f, err := capfile.Read(bytes.NewReader(data))
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		header, err := f.DecoderOptions()
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		opts, err := decoderOptions(o, header)
-		if err != nil {
-			return err
-		}
-		e.d = codec.NewDecoder(opts)
-		for _, m := range f.Messages {
-			if err := e.pgoutput(m.Data, m.LSN.String()); err != nil {
-				return fmt.Errorf("%s:%d: %w", name, m.Line, err)
-			}
-		}
-		return nil
+		return e.capture(name, data, o)
 	case "hex":
 		opts, err := decoderOptions(o, codec.Options{})
 		if err != nil {
@@ -215,6 +202,38 @@ func decodeBytes(name string, data []byte, o decodeOptions, w io.Writer) error {
 		return e.wire(name, data)
 	}
 	return fmt.Errorf("-format %q: want auto, capture, hex or wire", format)
+}
+
+// capture decodes a capture file of either version record by record.
+func (e *emitter) capture(name string, data []byte, o decodeOptions) error {
+	r, err := capture.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	header, _ := r.Header().DecoderOptions() // NewReader checked it
+	opts, err := decoderOptions(o, header)
+	if err != nil {
+		return err
+	}
+	e.d = codec.NewDecoder(opts)
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if r.Version() == 1 {
+			if err := e.pgoutput(rec.XLogData.Data, rec.XLogData.WALStart.String()); err != nil {
+				return fmt.Errorf("%s:%d: %w", name, rec.Line, err)
+			}
+			continue
+		}
+		if err := e.backend('d', rec.Payload()); err != nil {
+			return fmt.Errorf("%s: record %d at byte offset %d: %w", name, rec.Num, rec.Offset, err)
+		}
+	}
 }
 
 // wire walks backend messages: type byte, Int32 length (including itself),

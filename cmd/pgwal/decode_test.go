@@ -120,7 +120,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"wire length beyond input", []byte{'d', 0x7f, 0xff, 0xff, 0xff, 'w'}, []string{"-format", "wire"}, "length 2147483647 does not fit"},
 		{"wire bad CopyData", backend('d', []byte{'w', 1, 2}), nil, "XLogData ('w'): WAL start at offset 1"},
 		{"capture bad header", []byte("# pgwal capture v1\n# proto_version: 9\n"), nil, "proto_version \"9\""},
-		{"capture bad line", []byte("# pgwal capture v1\n0/0 1\n"), nil, "-: line 2: want"},
+		{"capture bad line", []byte("# pgwal capture v1\n0/0 1\n"), nil, "-: capture: line 2: malformed record: want"},
 		{"bad streaming flag", []byte("45\n"), []string{"-streaming", "sometimes"}, "-streaming \"sometimes\""},
 		{"bad format flag", []byte("45\n"), []string{"-format", "xml"}, "-format \"xml\""},
 	}
