@@ -13,7 +13,7 @@
 //		}
 //		defer conn.Close()
 //		st, err := conn.StartReplication(ctx, "app", 0, wire.LogicalOptions{
-//			Publications: []string{"app"}, Streaming: "on", // as recorded
+//			Publications: []string{"app"}, Streaming: codec.StreamingOn, // as recorded
 //		})
 //		if err != nil {
 //			t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/pgwal/pgwal/capture"
+	"github.com/pgwal/pgwal/codec"
 	"github.com/pgwal/pgwal/wire"
 	"github.com/pgwal/pgwal/wire/wiretest"
 )
@@ -46,7 +47,7 @@ func record(ctx context.Context, dsn, slot string, lo wire.LogicalOptions, file 
 // record at your database instead.
 func Example() {
 	ctx := context.Background()
-	lo := wire.LogicalOptions{Publications: []string{"pgwal_pub"}, Streaming: "parallel"}
+	lo := wire.LogicalOptions{Publications: []string{"pgwal_pub"}, Streaming: codec.StreamingParallel}
 
 	upstream, err := wiretest.LoadFile("../../testdata/pgoutput/pg18/live-v4-all.txt")
 	if err != nil {

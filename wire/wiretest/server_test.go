@@ -39,7 +39,7 @@ func connect(t *testing.T, ctx context.Context, srv *wiretest.Server) (*wire.Con
 	opts, _ := srv.Recording().Header.DecoderOptions()
 	lo := wire.LogicalOptions{ProtoVersion: opts.ProtoVersion, Publications: []string{"pgwal_pub"}}
 	if opts.Streaming != codec.StreamingAuto {
-		lo.Streaming = opts.Streaming.String()
+		lo.Streaming = opts.Streaming
 	}
 	st, err := c.StartReplication(ctx, "replay", 0, lo)
 	if err != nil {
@@ -160,7 +160,7 @@ func TestCloseAndCommands(t *testing.T) {
 	if _, err := c.Show(ctx, "work_mem"); !errors.As(err, &se) || se.Code != "42704" {
 		t.Errorf("SHOW work_mem: %v", err)
 	}
-	st, err := c.StartReplication(ctx, "replay", 0, wire.LogicalOptions{Publications: []string{"p"}, Streaming: "parallel"})
+	st, err := c.StartReplication(ctx, "replay", 0, wire.LogicalOptions{Publications: []string{"p"}, Streaming: codec.StreamingParallel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,8 +189,8 @@ func TestOptionMismatch(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, lo := range []wire.LogicalOptions{
-		{Publications: []string{"p"}, Streaming: "on"},
-		{Publications: []string{"p"}, ProtoVersion: 3, Streaming: "on"},
+		{Publications: []string{"p"}, Streaming: codec.StreamingOn},
+		{Publications: []string{"p"}, ProtoVersion: 3, Streaming: codec.StreamingOn},
 	} {
 		c, err := wire.ConnectString(ctx, srv.DSN())
 		if err != nil {
