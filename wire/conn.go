@@ -41,6 +41,8 @@ type Conn struct {
 
 	lastRecv atomic.Int64 // when a read last brought bytes (Unix ns)
 
+	stream atomic.Pointer[Stream] // the running stream, if any
+
 	batch *batchConn // the transport when Config.Batching applies, else nil
 }
 
@@ -179,6 +181,9 @@ func (c *Conn) Close() error {
 	}
 	c.mu.Unlock()
 	c.watch.unwatch()
+	if s := c.stream.Load(); s != nil {
+		s.stopOnce.Do(func() { close(s.timerStop) }) // no more status updates
+	}
 	if !alreadyBroken {
 		if !c.wmu.TryLock() {
 			// A writer is busy, perhaps blocked on a stalled connection:

@@ -512,3 +512,14 @@ func TestIsRetryable(t *testing.T) {
 		}
 	}
 }
+
+// Conn.Close stops a running stream's status timer at once.
+func TestConnCloseStopsTimer(t *testing.T) {
+	_, c, s := fakeStream(t, nil) // wal_sender_timeout 60s: the timer ticks every 10s
+	c.Close()
+	select {
+	case <-s.timerDone:
+	case <-time.After(time.Second):
+		t.Fatal("the stream's timer still runs 1s after Conn.Close")
+	}
+}

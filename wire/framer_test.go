@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"runtime"
 	"testing"
 	"testing/iotest"
 )
@@ -220,4 +221,61 @@ func TestFramerRoom(t *testing.T) {
 	if small == 0 {
 		t.Errorf("no read under %d bytes without room: the check above proves nothing", room)
 	}
+}
+
+// TestFramerLargeMessageMemory: one large message costs about its own size
+// in allocations, not the 2–3× of growing by doubling.
+func TestFramerLargeMessageMemory(t *testing.T) {
+	for _, n := range []int{3 << 20, 64 << 20} {
+		stream := fsMsg('d', bytes.Repeat([]byte{7}, n))
+		m := NewFramer(&chunkReader{data: stream, size: 64 << 10}, nil)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, body, err := m.ReadMessage()
+		runtime.ReadMemStats(&after)
+		if err != nil || len(body) != n {
+			t.Fatalf("%d bytes: %v, %d", n, err, len(body))
+		}
+		alloc := after.TotalAlloc - before.TotalAlloc
+		if limit := uint64(n) + uint64(n)/8 + 1<<20; alloc > limit {
+			t.Errorf("a %d-byte message allocated %d bytes (%.2f×), want at most %d", n, alloc, float64(alloc)/float64(n), limit)
+		}
+		t.Logf("%d-byte message: %d bytes allocated (%.3f×)", n, alloc, float64(alloc)/float64(n))
+	}
+}
+
+// TestFramerShrinks: the buffer grown for a large message is given back
+// once a small message follows, and kept for a run of large ones.
+func TestFramerShrinks(t *testing.T) {
+	big := fsMsg('d', make([]byte, 4<<20))
+	small := fsMsg('d', []byte("x"))
+	var stream []byte
+	stream = append(stream, big...)
+	stream = append(stream, big...)
+	for i := 0; i < 3; i++ {
+		stream = append(stream, small...)
+	}
+	m := NewFramer(bytes.NewReader(stream), nil)
+	caps := []int{}
+	for i := 0; i < 5; i++ {
+		if _, _, err := m.ReadMessage(); err != nil {
+			t.Fatal(err)
+		}
+		caps = append(caps, cap(m.buf))
+	}
+	if caps[1] < 4<<20 {
+		t.Errorf("buffer %d after the second large message", caps[1])
+	}
+	if caps[4] > 2*minBuffer {
+		t.Errorf("buffer still %d bytes after small messages followed a large one (capacities %v)", caps[4], caps)
+	}
+}
+
+// TestFramerBuffered: bytes handed over with Buffer are read first.
+func TestFramerBuffered(t *testing.T) {
+	stream, bodies := mrFrames(20, 50)
+	m := NewFramer(bytes.NewReader(stream[777:]), nil)
+	m.Buffer(stream[:777])
+	mrCheckAll(t, m, bodies)
 }

@@ -189,3 +189,39 @@ func FuzzFramer(f *testing.F) {
 		}
 	})
 }
+
+// FuzzResultParsers feeds arbitrary RowDescription and DataRow bodies to
+// the result parsers and every command's result parser: none may panic.
+func FuzzResultParsers(f *testing.F) {
+	rs := fsRowResult("slot_type", "physical", "X")
+	f.Add(rs[0][5:], rs[1][5:])
+	f.Add([]byte{0, 0}, []byte{0, 0})
+	f.Add([]byte{0, 1, 'a', 0}, []byte{0, 1, 0xff, 0xff, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, desc, row []byte) {
+		cols, err := parseRowDescription(desc)
+		if err != nil {
+			return
+		}
+		r := &Result{Columns: cols}
+		for len(row) > 0 {
+			n := int(row[0]) % (len(row) + 1)
+			vals, err := parseDataRow(row[:n])
+			row = row[max(n, 1):]
+			if err != nil {
+				continue
+			}
+			r.Rows = append(r.Rows, vals)
+		}
+		ParseIdentifySystem(r)
+		ParseReadReplicationSlot(r)
+		ParseCreateReplicationSlot(r)
+		ParseTimelineHistory(r)
+		parseShow(r)
+		parseConfirmedFlush([]Result{*r})
+		for i := -1; i <= len(r.Rows); i++ {
+			for _, c := range append(cols, "") {
+				r.Value(i, c)
+			}
+		}
+	})
+}

@@ -285,6 +285,7 @@ func (s *Stream) run() {
 	s.c.startBatching()
 	s.timerStop = make(chan struct{})
 	s.timerDone = make(chan struct{})
+	s.c.stream.Store(s)
 	go s.timer()
 }
 
@@ -754,6 +755,7 @@ func (s *Stream) end(err error) error {
 			cancel()
 		}
 		s.stopTimer(ctx)
+		s.c.stream.CompareAndSwap(s, nil)
 		s.c.release()
 	}
 	return err
