@@ -46,10 +46,17 @@ type cccRun struct {
 // Output is held back only while a following code point could still change
 // it: the last starter and the combining marks after it.
 type Normalizer struct {
-	seg  [inlineSegment]rune // the pending segment while it fits
+	seg  [inlineSegment]entry // the pending segment while it fits
 	n    int
-	long []rune // the pending segment once it has outgrown seg
+	long []entry // the pending segment once it has outgrown seg
 }
+
+// An entry is a code point with its combining class in the top byte, so
+// that the class is looked up once.
+type entry uint32
+
+func (e entry) rune() rune   { return rune(e & 0x1FFFFF) }
+func (e entry) class() uint8 { return uint8(e >> 24) }
 
 // AppendString appends the NFKC form of s to dst. Invalid UTF-8 is read as
 // U+FFFD, one per bad byte, as a range loop reads it.
@@ -67,99 +74,114 @@ func String(s string) string {
 }
 
 // Append feeds r to the normalizer and appends to dst whatever output r
-// makes final.
+// makes final. A value that is not a Unicode scalar value reads as U+FFFD.
 func (z *Normalizer) Append(dst []byte, r rune) []byte {
-	if r < 0xA0 { // nothing below U+00A0 decomposes
-		return z.add(dst, r, 0)
-	}
-	if r >= sBase && r < sBase+sCount {
+	switch {
+	case r < 0xA0: // nothing below U+00A0 decomposes or combines
+		if r < 0 {
+			r = utf8.RuneError
+		}
+		return z.add(dst, entry(r))
+	case r >= sBase && r < sBase+sCount:
 		s := r - sBase
-		dst = z.add(dst, lBase+s/nCount, 0)
-		dst = z.add(dst, vBase+s%nCount/tCount, 0)
+		dst = z.add(dst, entry(lBase+s/nCount))
+		dst = z.add(dst, entry(vBase+s%nCount/tCount))
 		if t := s % tCount; t != 0 {
-			dst = z.add(dst, tBase+t, 0)
+			dst = z.add(dst, entry(tBase+t))
 		}
 		return dst
+	case !utf8.ValidRune(r):
+		r = utf8.RuneError
 	}
 	if d, ok := decomposition(r); ok {
 		for _, x := range d {
-			dst = z.add(dst, x, combiningClass(x))
+			dst = z.add(dst, newEntry(x))
 		}
 		return dst
 	}
-	return z.add(dst, r, combiningClass(r))
+	return z.add(dst, newEntry(r))
 }
+
+func newEntry(r rune) entry { return entry(r) | entry(combiningClass(r))<<24 }
 
 // Flush appends the output still held back and resets z for a new text.
 func (z *Normalizer) Flush(dst []byte) []byte {
-	dst = appendRunes(dst, z.composeSegment())
-	z.reset()
+	dst = appendEntries(dst, z.composeSegment())
+	z.truncate(0)
 	return dst
 }
 
-// add takes one fully decomposed code point of class ccc.
-func (z *Normalizer) add(dst []byte, r rune, ccc uint8) []byte {
-	if ccc == 0 && z.len() > 0 {
-		// A starter ends the pending segment: no reordering crosses it,
-		// and only the segment's starter, left alone by the marks after
-		// it, can compose with it (Hangul LV + T, U+0B47 + U+0B3E, ...).
-		seg := z.composeSegment()
-		if len(seg) == 1 {
-			if c, ok := compose(seg[0], r); ok {
-				z.set(c)
-				return dst
-			}
-		}
-		dst = appendRunes(dst, seg)
-		z.reset()
-		z.push(r)
+// add takes one fully decomposed code point.
+func (z *Normalizer) add(dst []byte, e entry) []byte {
+	if e.class() != 0 || z.len() == 0 {
+		z.push(e)
 		return dst
 	}
-	z.push(r)
-	if ccc != 0 {
-		// Canonical ordering: a stable sort of the marks by class, moving
-		// r back past marks of a higher class but never past a starter.
-		// The first code point of a text takes part even when it is a
-		// mark, as in PostgreSQL.
-		seg := z.segment()
-		for i := len(seg) - 1; i > 0; i-- {
-			prev := combiningClass(seg[i-1])
-			if prev == 0 || prev <= ccc {
-				break
-			}
-			seg[i-1], seg[i] = seg[i], seg[i-1]
+	// A starter ends the pending segment: no reordering crosses it, and
+	// only the segment's starter, left alone by the marks after it, can
+	// compose with it (Hangul LV + T, U+0B47 + U+0B3E, ...).
+	seg := z.composeSegment()
+	if len(seg) == 1 {
+		if c, ok := compose(seg[0].rune(), e.rune()); ok {
+			seg[0] = newEntry(c)
+			return dst
 		}
 	}
+	dst = appendEntries(dst, seg)
+	z.truncate(0)
+	z.push(e)
 	return dst
 }
 
-// composeSegment applies canonical composition to the pending segment in place and
-// returns it. The first code point is the starter (a text's first code
-// point serves even when it is a mark: no composition starts with one, which
-// the generator checks); a mark composes with it unless an earlier mark left
-// in place has the same or a higher class (UAX #15, D115).
-func (z *Normalizer) composeSegment() []rune {
+// composeSegment puts the pending segment in canonical order and applies
+// canonical composition to it, in place, and returns it.
+//
+// Canonical ordering is a stable sort of the marks by class; only the first
+// code point can be a starter, and it stays first. The first code point of a
+// text takes part even when it is a mark, as in PostgreSQL.
+//
+// That first code point is then the starter (a mark serves too: no
+// composition starts with one, which the generator checks); a mark composes
+// with it unless an earlier mark left in place has the same or a higher
+// class (UAX #15, D115).
+func (z *Normalizer) composeSegment() []entry {
 	seg := z.segment()
 	if len(seg) < 2 {
 		return seg
 	}
-	starter, last, k := seg[0], -1, 1
-	for _, r := range seg[1:] {
-		ccc := int(combiningClass(r))
-		if last < ccc {
-			if c, ok := compose(starter, r); ok {
+	if len(seg) <= inlineSegment {
+		for i := 1; i < len(seg); i++ { // insertion sort: short and mostly ordered
+			for j := i; j > 0 && seg[j-1].class() > seg[j].class(); j-- {
+				seg[j-1], seg[j] = seg[j], seg[j-1]
+			}
+		}
+	} else {
+		// Only z.long is this long. Sorting it rather than seg keeps a
+		// stack-allocated Normalizer on the stack.
+		sort.Stable(byClass(z.long))
+	}
+	starter, last, k := seg[0].rune(), -1, 1
+	for _, e := range seg[1:] {
+		if last < int(e.class()) {
+			if c, ok := compose(starter, e.rune()); ok {
 				starter = c
 				continue
 			}
 		}
-		last = ccc
-		seg[k] = r
+		last = int(e.class())
+		seg[k] = e
 		k++
 	}
-	seg[0] = starter
+	seg[0] = newEntry(starter)
 	z.truncate(k)
 	return seg[:k]
 }
+
+type byClass []entry
+
+func (s byClass) Len() int           { return len(s) }
+func (s byClass) Less(i, j int) bool { return s[i].class() < s[j].class() }
+func (s byClass) Swap(i, j int)      { s[i], s[j] = s[j], s[i] }
 
 func (z *Normalizer) len() int {
 	if z.long != nil {
@@ -168,25 +190,25 @@ func (z *Normalizer) len() int {
 	return z.n
 }
 
-func (z *Normalizer) segment() []rune {
+func (z *Normalizer) segment() []entry {
 	if z.long != nil {
 		return z.long
 	}
 	return z.seg[:z.n]
 }
 
-func (z *Normalizer) push(r rune) {
+func (z *Normalizer) push(e entry) {
 	switch {
 	case z.long != nil:
-		z.long = append(z.long, r)
+		z.long = append(z.long, e)
 	case z.n < len(z.seg):
-		z.seg[z.n] = r
+		z.seg[z.n] = e
 		z.n++
 	default:
 		// A starter with more than inlineSegment-1 marks: rare enough to
 		// allocate for, and kept for the rest of the text.
-		z.long = append(make([]rune, 0, 2*len(z.seg)), z.seg[:]...)
-		z.long = append(z.long, r)
+		z.long = append(make([]entry, 0, 2*len(z.seg)), z.seg[:]...)
+		z.long = append(z.long, e)
 	}
 }
 
@@ -198,16 +220,9 @@ func (z *Normalizer) truncate(n int) {
 	}
 }
 
-func (z *Normalizer) reset() { z.truncate(0) }
-
-func (z *Normalizer) set(r rune) {
-	z.truncate(0)
-	z.push(r)
-}
-
-func appendRunes(dst []byte, rs []rune) []byte {
-	for _, r := range rs {
-		dst = utf8.AppendRune(dst, r)
+func appendEntries(dst []byte, seg []entry) []byte {
+	for _, e := range seg {
+		dst = utf8.AppendRune(dst, e.rune())
 	}
 	return dst
 }

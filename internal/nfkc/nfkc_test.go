@@ -82,6 +82,23 @@ func TestLongSegment(t *testing.T) {
 	if got := String(in); got != want {
 		t.Errorf("String(%+q) = %+q, want %+q", in, got, want)
 	}
+	// Out of order, and long: sorted stably by class, then only the first
+	// dot below composes.
+	in = "a" + strings.Repeat("\u0301\u0323", 40)
+	want = "\u1EA1" + strings.Repeat("\u0323", 39) + strings.Repeat("\u0301", 40)
+	if got := String(in); got != want {
+		t.Errorf("String(%+q) = %+q, want %+q", in, got, want)
+	}
+}
+
+// TestLongSegmentOfMarks normalizes 200,000 out-of-order marks after one
+// starter. It asserts no time, but sorting them one insertion at a time (as
+// this package first did) made it take minutes instead of milliseconds.
+func TestLongSegmentOfMarks(t *testing.T) {
+	in := "a" + strings.Repeat("\u0301\u0323", 100000)
+	if got := String(in); utf8.RuneCountInString(got) != 200000 {
+		t.Errorf("%d code points out", utf8.RuneCountInString(got))
+	}
 }
 
 func TestInvalidUTF8(t *testing.T) {
