@@ -255,9 +255,10 @@ func compose(a, b rune) (rune, bool) {
 	case a >= lBase && a < lBase+lCount && b >= vBase && b < vBase+vCount:
 		return sBase + ((a-lBase)*vCount+(b-vBase))*tCount, true
 	case a >= sBase && a < sBase+sCount && (a-sBase)%tCount == 0 && b > tBase && b < tBase+tCount:
-		// b > tBase, not >=: U+11A7 is no trailing consonant. (PostgreSQL
-		// 18's unicode_norm.c accepts it and drops it; SASLprep cannot
-		// tell, since U+11A7 is unassigned in Unicode 3.2 and prohibited.)
+		// b > tBase, not >=: U+11A7 is no trailing consonant. (PostgreSQL's
+		// unicode_norm.c tests code >= TBASE, so it drops a U+11A7 after
+		// an LV syllable; SASLprep cannot tell, since U+11A7 is unassigned
+		// in Unicode 3.2 and so prohibited before normalization.)
 		return a + (b - tBase), true
 	}
 	key := uint64(a)<<21 | uint64(b)
