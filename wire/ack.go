@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"strconv"
+
 	"github.com/pgwal/pgwal/codec"
 	"github.com/pgwal/pgwal/lsn"
 )
@@ -27,7 +29,7 @@ import (
 // The zero AckTracker is not ready; use NewAckTracker. An AckTracker is
 // not safe for concurrent use.
 type AckTracker struct {
-	logical      bool
+	kind         StreamKind
 	floor        lsn.LSN
 	received     lsn.LSN // write: highest position received
 	acked        lsn.LSN // highest position the consumer acknowledged
@@ -38,17 +40,46 @@ type AckTracker struct {
 	sent         [3]lsn.LSN
 }
 
-// NewAckTracker returns the rules for a logical or physical stream whose
+// StreamKind says what a stream carries, which decides its
+// acknowledgement rules.
+type StreamKind uint8
+
+const (
+	// Logical: pgoutput messages, decoded, so transaction boundaries are
+	// known: the idle rule applies between units of work.
+	Logical StreamKind = iota
+	// LogicalRaw: another output plugin's payloads (wal2json,
+	// test_decoding, ...), not decoded: the idle rule applies only once
+	// everything received has been acknowledged.
+	LogicalRaw
+	// Physical: WAL. A keepalive moves the write position once everything
+	// received is acknowledged; flush stays what was acknowledged.
+	Physical
+)
+
+func (k StreamKind) String() string {
+	switch k {
+	case Logical:
+		return "logical"
+	case LogicalRaw:
+		return "logical (raw)"
+	case Physical:
+		return "physical"
+	}
+	return "StreamKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// NewAckTracker returns the rules for a stream of the given kind whose
 // positions must not be reported below floor.
-func NewAckTracker(logical bool, floor lsn.LSN) *AckTracker {
-	return &AckTracker{logical: logical, floor: floor, openStreams: map[uint32]struct{}{}}
+func NewAckTracker(kind StreamKind, floor lsn.LSN) *AckTracker {
+	return &AckTracker{kind: kind, floor: floor, openStreams: map[uint32]struct{}{}}
 }
 
 // Received records an XLogData as received: its WALStart, and for a
 // physical stream the end of its data.
 func (a *AckTracker) Received(walStart lsn.LSN, dataLen int) {
 	pos := walStart
-	if !a.logical {
+	if a.kind == Physical {
 		pos += lsn.LSN(dataLen)
 	}
 	a.received = max(a.received, pos)
@@ -103,13 +134,15 @@ func (a *AckTracker) Positions() (write, flush, apply lsn.LSN) {
 
 func (a *AckTracker) positions() [3]lsn.LSN {
 	write, flush := a.received, a.acked
-	if a.logical && !a.openTxn && len(a.openStreams) == 0 && a.acked >= a.pendingEnd && a.keepaliveEnd > 0 {
+	switch {
+	case a.keepaliveEnd == 0:
+	case a.kind == Logical && !a.openTxn && len(a.openStreams) == 0 && a.acked >= a.pendingEnd,
+		a.kind == LogicalRaw && a.acked >= a.received:
 		// Caught up: report the server's position exactly, so an idle slot
 		// advances and a shutdown (which waits for flush == sent) finishes.
 		write = max(write, a.keepaliveEnd)
 		flush = max(flush, a.keepaliveEnd)
-	}
-	if !a.logical && a.acked >= a.received {
+	case a.kind == Physical && a.acked >= a.received:
 		write = max(write, a.keepaliveEnd)
 	}
 	p := [3]lsn.LSN{write, flush, flush}

@@ -22,39 +22,41 @@ func TestAckTrackerRules(t *testing.T) {
 	commit := &codec.Commit{CommitLSN: 0x1f8, EndLSN: 0x200}
 	for _, tc := range []struct {
 		name         string
-		logical      bool
+		kind         StreamKind
 		floor        lsn.LSN
 		events       []ackEvent
 		write, flush lsn.LSN
 	}{
-		{"nothing yet", true, 0, nil, 0, 0},
-		{"floor lifts a nonzero position", true, 0x5000, []ackEvent{{recv: 0x100, msg: begin}}, 0x5000, 0},
-		{"received, not acknowledged", true, 0, []ackEvent{{recv: 0x100, msg: begin}, {recv: 0x200, msg: commit}}, 0x200, 0},
-		{"acknowledged commit", true, 0, []ackEvent{{recv: 0x100, msg: begin}, {recv: 0x200, msg: commit}, {ack: 0x200}}, 0x200, 0x200},
-		{"ack clamped to what arrived", true, 0, []ackEvent{{recv: 0x100, msg: begin}, {ack: 0x9000}}, 0x100, 0x100},
-		{"idle keepalive when caught up", true, 0, []ackEvent{{recv: 0x100, msg: begin}, {recv: 0x200, msg: commit}, {ack: 0x200}, {ka: 0x900}}, 0x900, 0x900},
-		{"keepalive with a transaction open", true, 0, []ackEvent{{recv: 0x100, msg: begin}, {ka: 0x900}}, 0x100, 0},
-		{"keepalive with a commit not acknowledged", true, 0, []ackEvent{{recv: 0x100, msg: begin}, {recv: 0x200, msg: commit}, {ka: 0x900}}, 0x200, 0},
-		{"keepalive with a streamed transaction open", true, 0, []ackEvent{
+		{"nothing yet", Logical, 0, nil, 0, 0},
+		{"floor lifts a nonzero position", Logical, 0x5000, []ackEvent{{recv: 0x100, msg: begin}}, 0x5000, 0},
+		{"received, not acknowledged", Logical, 0, []ackEvent{{recv: 0x100, msg: begin}, {recv: 0x200, msg: commit}}, 0x200, 0},
+		{"acknowledged commit", Logical, 0, []ackEvent{{recv: 0x100, msg: begin}, {recv: 0x200, msg: commit}, {ack: 0x200}}, 0x200, 0x200},
+		{"ack clamped to what arrived", Logical, 0, []ackEvent{{recv: 0x100, msg: begin}, {ack: 0x9000}}, 0x100, 0x100},
+		{"idle keepalive when caught up", Logical, 0, []ackEvent{{recv: 0x100, msg: begin}, {recv: 0x200, msg: commit}, {ack: 0x200}, {ka: 0x900}}, 0x900, 0x900},
+		{"keepalive with a transaction open", Logical, 0, []ackEvent{{recv: 0x100, msg: begin}, {ka: 0x900}}, 0x100, 0},
+		{"keepalive with a commit not acknowledged", Logical, 0, []ackEvent{{recv: 0x100, msg: begin}, {recv: 0x200, msg: commit}, {ka: 0x900}}, 0x200, 0},
+		{"keepalive with a streamed transaction open", Logical, 0, []ackEvent{
 			{recv: 0x100, msg: &codec.StreamStart{Xid: 9}}, {recv: 0x108, msg: &codec.StreamStop{}}, {ka: 0x900}}, 0x108, 0},
-		{"subtransaction abort keeps the stream open", true, 0, []ackEvent{
+		{"subtransaction abort keeps the stream open", Logical, 0, []ackEvent{
 			{recv: 0x100, msg: &codec.StreamStart{Xid: 9}}, {recv: 0x108, msg: &codec.StreamStop{}},
 			{recv: 0x110, msg: &codec.StreamAbort{Xid: 9, SubXid: 10}}, {ka: 0x900}}, 0x110, 0},
-		{"whole abort, acknowledged", true, 0, []ackEvent{
+		{"whole abort, acknowledged", Logical, 0, []ackEvent{
 			{recv: 0x100, msg: &codec.StreamStart{Xid: 9}}, {recv: 0x108, msg: &codec.StreamStop{}},
 			{recv: 0x110, msg: &codec.StreamAbort{Xid: 9, SubXid: 9}}, {ack: 0x110}, {ka: 0x900}}, 0x900, 0x900},
-		{"non-transactional message, acknowledged", true, 0, []ackEvent{
+		{"non-transactional message, acknowledged", Logical, 0, []ackEvent{
 			{recv: 0x300, msg: &codec.LogicalMessage{LSN: 0x300}}, {ack: 0x300}, {ka: 0x900}}, 0x900, 0x900},
-		{"non-transactional message, not acknowledged", true, 0, []ackEvent{
+		{"non-transactional message, not acknowledged", Logical, 0, []ackEvent{
 			{recv: 0x300, msg: &codec.LogicalMessage{LSN: 0x300}}, {ka: 0x900}}, 0x300, 0},
-		{"never backwards", true, 0, []ackEvent{
+		{"never backwards", Logical, 0, []ackEvent{
 			{recv: 0x100, msg: begin}, {recv: 0x200, msg: commit}, {ack: 0x200}, {ka: 0x900}, {update: true},
 			{recv: 0x950, msg: &codec.Begin{Xid: 6}}}, 0x950, 0x900},
-		{"physical: write is the data end", false, 0, []ackEvent{{recv: 0x100, n: 0x80}}, 0x180, 0},
-		{"physical: keepalive when all acknowledged", false, 0, []ackEvent{{recv: 0x100, n: 0x80}, {ack: 0x180}, {ka: 0x900}}, 0x900, 0x180},
+		{"physical: write is the data end", Physical, 0, []ackEvent{{recv: 0x100, n: 0x80}}, 0x180, 0},
+		{"physical: keepalive when all acknowledged", Physical, 0, []ackEvent{{recv: 0x100, n: 0x80}, {ack: 0x180}, {ka: 0x900}}, 0x900, 0x180},
+		{"raw: keepalive with data not acknowledged", LogicalRaw, 0, []ackEvent{{recv: 0x100}, {recv: 0x200}, {ack: 0x100}, {ka: 0x900}}, 0x200, 0x100},
+		{"raw: keepalive once all is acknowledged", LogicalRaw, 0, []ackEvent{{recv: 0x100}, {recv: 0x200}, {ack: 0x200}, {ka: 0x900}}, 0x900, 0x900},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := NewAckTracker(tc.logical, tc.floor)
+			a := NewAckTracker(tc.kind, tc.floor)
 			for _, e := range tc.events {
 				switch {
 				case e.recv != 0:
@@ -86,7 +88,7 @@ func FuzzAckTracker(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, true)
 	f.Add([]byte{3, 3, 9, 1, 0, 7, 7, 2, 5}, false)
 	f.Fuzz(func(t *testing.T, ops []byte, logical bool) {
-		a := NewAckTracker(logical, 0)
+		a := NewAckTracker(map[bool]StreamKind{true: Logical, false: Physical}[logical], 0)
 		var pos lsn.LSN
 		var last [3]lsn.LSN
 		open := map[uint32]bool{}

@@ -523,3 +523,34 @@ func TestConnCloseStopsTimer(t *testing.T) {
 		t.Fatal("the stream's timer still runs 1s after Conn.Close")
 	}
 }
+
+// A physical stream answers keepalives (it dereferenced a nil decoder).
+func TestPhysicalKeepalive(t *testing.T) {
+	fs := newFakeServer(t)
+	c := fs.connect(t, nil)
+	ctx := hostileCtx(t, 5*time.Second)
+	s, err := c.StartPhysicalReplication(ctx, "", 0x1000000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs.send(fsKeepalive(0x2000000, true), fsXLogRaw(0x1000000, make([]byte, 64)))
+	x, err := s.NextRaw(ctx)
+	if err != nil || x.WALStart != 0x1000000 || len(x.Data) != 64 {
+		t.Fatalf("NextRaw: %v %+v", err, x)
+	}
+	if _, ok := fs.waitUpdate(0, time.Second, func(u codec.StandbyStatusUpdate) bool { return true }); !ok {
+		t.Error("no reply to a keepalive asking for one")
+	}
+	if err := s.SendHotStandbyFeedback(ctx, codec.HotStandbyFeedback{Xmin: 700, XminEpoch: 1}); err != nil {
+		t.Errorf("SendHotStandbyFeedback: %v", err)
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fs.mu.Lock()
+	other := fs.otherCopyData
+	fs.mu.Unlock()
+	if len(other) != 1 || other[0][0] != codec.TagHotStandbyFeedback {
+		t.Errorf("client CopyData other than status updates: %q, want one hot standby feedback", other)
+	}
+}

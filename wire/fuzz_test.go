@@ -34,7 +34,7 @@ func fuzzStream(data []byte, streaming codec.Streaming) *Stream {
 	c := &Conn{conn: &fuzzConn{r: bytes.NewReader(data)}, params: map[string]string{}, busy: true}
 	c.cfg.MaxMessageSize = 1 << 20
 	c.rd = Framer{r: c.conn, max: c.maxMessageSize()}
-	s := &Stream{c: c, logical: true, ack: NewAckTracker(true, 0), interval: time.Second}
+	s := &Stream{c: c, kind: Logical, ack: NewAckTracker(Logical, 0), interval: time.Second}
 	s.dec = codec.NewDecoder(codec.Options{ProtoVersion: 4, Streaming: streaming})
 	return s
 }

@@ -32,7 +32,7 @@ func (c *Conn) StartReplication(ctx context.Context, slot string, start lsn.LSN,
 	if o.Streaming == codec.StreamingAuto {
 		dopts.Streaming = codec.StreamingOff
 	}
-	s := newStream(c, true)
+	s := newStream(c, Logical)
 	s.dec = codec.NewDecoder(dopts)
 	if err := s.prepare(ctx, slot, start); err != nil {
 		return nil, err
@@ -43,6 +43,52 @@ func (c *Conn) StartReplication(ctx context.Context, slot string, start lsn.LSN,
 	}
 	return s, nil
 }
+
+// PluginOption is one output plugin option for StartReplicationRaw. An
+// empty Value sends the name alone, as pg_recvlogical's -o name does.
+type PluginOption struct {
+	Name, Value string
+}
+
+// StartReplicationRaw starts logical replication from slot with an output
+// plugin other than pgoutput (wal2json, test_decoding, ...): the options
+// are passed to the plugin as given and its payloads are handed out
+// undecoded by NextRaw. As nothing marks transaction boundaries, the idle
+// rule confirms a keepalive's position only once everything received has
+// been acknowledged (StreamKind LogicalRaw).
+func (c *Conn) StartReplicationRaw(ctx context.Context, slot string, start lsn.LSN, opts []PluginOption) (*Stream, error) {
+	if err := checkSlotName(slot); err != nil {
+		return nil, err
+	}
+	if c.logicalStreamed {
+		return nil, ErrSecondLogicalStream
+	}
+	q := "START_REPLICATION SLOT " + slot + " LOGICAL " + start.String()
+	if len(opts) > 0 {
+		parts := make([]string, len(opts))
+		for i, o := range opts {
+			if o.Name == "" || strings.IndexByte(o.Name, 0) >= 0 || strings.IndexByte(o.Value, 0) >= 0 {
+				return nil, fmt.Errorf("wire: StartReplicationRaw: option %q: empty name or NUL byte", o.Name)
+			}
+			parts[i] = quoteIdent(o.Name)
+			if o.Value != "" {
+				parts[i] += " " + quoteLiteral(o.Value)
+			}
+		}
+		q += " (" + strings.Join(parts, ", ") + ")"
+	}
+	s := newStream(c, LogicalRaw)
+	if err := s.prepare(ctx, slot, start); err != nil {
+		return nil, err
+	}
+	if err := s.start(ctx, q); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Kind says what the stream carries.
+func (s *Stream) Kind() StreamKind { return s.kind }
 
 // StartPhysicalReplication starts physical replication at start on
 // timeline (0: the current one), from slot if not "".
@@ -58,7 +104,7 @@ func (c *Conn) StartPhysicalReplication(ctx context.Context, slot string, start 
 	if timeline > 0 {
 		q += " TIMELINE " + strconv.FormatUint(uint64(timeline), 10)
 	}
-	s := newStream(c, false)
+	s := newStream(c, Physical)
 	if err := s.prepare(ctx, "", start); err != nil {
 		return nil, err
 	}
@@ -89,9 +135,9 @@ func (c *Conn) StartPhysicalReplication(ctx context.Context, slot string, start 
 // from any goroutine; Close while Next is blocked on the server is the
 // usual way to shut down: both return promptly.
 type Stream struct {
-	c       *Conn
-	logical bool
-	dec     *codec.Decoder
+	c    *Conn
+	kind StreamKind
+	dec  *codec.Decoder
 	slot    string
 
 	// The reader's: held by Next, NextRaw, and Close's shutdown.
@@ -126,8 +172,9 @@ type closeRequest struct {
 	err  error
 }
 
-func newStream(c *Conn, logical bool) *Stream {
-	return &Stream{c: c, logical: logical}
+func newStream(c *Conn, kind StreamKind) *Stream {
+	// Every kind decodes the server's keepalives; Logical also pgoutput.
+	return &Stream{c: c, kind: kind, dec: codec.NewDecoder(codec.Options{})}
 }
 
 // prepare reads what the status rules need before streaming starts: the
@@ -145,7 +192,7 @@ func (s *Stream) prepare(ctx context.Context, slot string, start lsn.LSN) error 
 		return err
 	}
 	s.interval, s.quiet = streamTimes(wst, s.c.cfg.ReceiveTimeout)
-	if slot != "" && s.logical {
+	if slot != "" && s.kind != Physical {
 		rs, err := s.c.Exec(ctx, "SELECT confirmed_flush_lsn FROM pg_catalog.pg_replication_slots WHERE slot_name = "+quoteLiteral(slot))
 		if err != nil && !isServerError(err) {
 			return err
@@ -156,7 +203,7 @@ func (s *Stream) prepare(ctx context.Context, slot string, start lsn.LSN) error 
 			}
 		}
 	}
-	s.ack = NewAckTracker(s.logical, floor)
+	s.ack = NewAckTracker(s.kind, floor)
 	return nil
 }
 
@@ -236,37 +283,41 @@ func (s *Stream) start(ctx context.Context, q string) error {
 		s.c.release()
 		return err
 	}
+	if err := s.awaitCopyBoth(ctx); err != nil {
+		s.c.release()
+		return err
+	}
+	s.run()
+	return nil
+}
+
+// awaitCopyBoth reads START_REPLICATION's answer up to CopyBothResponse.
+func (s *Stream) awaitCopyBoth(ctx context.Context) error {
 	for {
 		typ, body, err := s.c.receive(ctx, readOpts{})
 		if err != nil {
 			// START_REPLICATION may still be running on the server.
 			s.c.fail(err)
-			s.c.release()
 			return err
 		}
 		switch typ {
 		case msgCopyBothResponse:
-			s.run()
 			return nil
 		case msgErrorResponse:
 			err := s.c.serverError(body)
 			if _, rerr := s.drainToReady(ctx, nil); rerr != nil {
-				s.c.release()
 				return fmt.Errorf("%w (and then %w)", err, rerr)
 			}
-			s.c.release()
 			return err
 		case msgRowDescription, msgDataRow:
 			// A physical start at the end of an old timeline answers with
 			// a result set and no CopyBoth.
 			end, err := s.endOfTimeline(ctx, typ, body)
-			s.c.release()
 			if err != nil {
 				return err
 			}
 			return end
 		default:
-			s.c.release()
 			err := fmt.Errorf("%w: unexpected message %q after START_REPLICATION", ErrProtocol, typ)
 			s.c.fail(err)
 			return err
@@ -276,7 +327,7 @@ func (s *Stream) start(ctx context.Context, q string) error {
 
 // run starts streaming: CopyBoth has begun.
 func (s *Stream) run() {
-	if s.logical {
+	if s.kind != Physical {
 		s.c.logicalStreamed = true
 	}
 	now := time.Now()
@@ -311,8 +362,8 @@ func (s *Stream) run() {
 //
 // IsRetryable tells the retryable ones apart.
 func (s *Stream) Next(ctx context.Context) (codec.Message, error) {
-	if !s.logical {
-		return nil, errors.New("wire: Next on a physical stream (use NextRaw)")
+	if s.kind != Logical {
+		return nil, fmt.Errorf("wire: Next on a %v stream (use NextRaw)", s.kind)
 	}
 	if err := s.enter(); err != nil {
 		return nil, err
@@ -358,9 +409,11 @@ func (s *Stream) deliver(m codec.Message, walStart lsn.LSN) {
 }
 
 // NextRaw returns the next XLogData undecoded: its header and payload (one
-// pgoutput message, or raw WAL on a physical stream), valid until the next
-// call. Logical payloads are still decoded for transaction boundaries, so
-// the acknowledgement rules hold; the errors are Next's.
+// pgoutput message, another plugin's output, or raw WAL on a physical
+// stream), valid until the next call. pgoutput payloads are still decoded
+// for transaction boundaries, so the acknowledgement rules hold; the errors
+// are Next's. On a LogicalRaw or Physical stream, acknowledge the WALStart
+// (physical: WALStart + len(Data)) of what you have made durable.
 func (s *Stream) NextRaw(ctx context.Context) (*codec.XLogData, error) {
 	if err := s.enter(); err != nil {
 		return nil, err
@@ -369,7 +422,7 @@ func (s *Stream) NextRaw(ctx context.Context) (*codec.XLogData, error) {
 	var x *codec.XLogData
 	var m codec.Message
 	var err error
-	if s.logical {
+	if s.kind == Logical {
 		m, x, err = s.nextMessage(ctx)
 	} else {
 		x, err = s.next(ctx)
@@ -663,7 +716,7 @@ func (s *Stream) RequestPrimaryStatus(ctx context.Context) error {
 // the standby's oldest xmin (and catalog xmin), so the primary keeps the
 // rows its queries still need. It is refused on a logical stream.
 func (s *Stream) SendHotStandbyFeedback(ctx context.Context, h codec.HotStandbyFeedback) error {
-	if s.logical {
+	if s.kind != Physical {
 		return errors.New("wire: hot standby feedback is for physical streams")
 	}
 	if h.ClientTime == 0 {
