@@ -12,7 +12,7 @@
 //	defer conn.Close()
 //	stream, err := conn.StartReplication(ctx, "my_slot", 0, wire.LogicalOptions{
 //		Publications: []string{"my_pub"},
-//		Streaming:    "on",
+//		Streaming:    codec.StreamingOn,
 //	})
 //	if err != nil {
 //		return err
@@ -20,7 +20,7 @@
 //	for {
 //		m, err := stream.Next(ctx) // a codec.Message, valid until the next call
 //		if err != nil {
-//			return err
+//			return err // wire.IsRetryable(err): close, reconnect, resume
 //		}
 //		apply(m)
 //		if pos, ok := wire.AckPosition(m, stream.WALStart()); ok {
@@ -42,5 +42,19 @@
 //	cfg.Batching = wire.Batching{MinBytes: 64 << 10, MaxDelay: 5 * time.Millisecond}
 //
 // Errors from the server are *ServerError values carrying the SQLSTATE,
-// message, detail and hint.
+// message, detail and hint. Every failure of the transport is a
+// *TransportError matching ErrConnectionLost; IsRetryable says which
+// errors a reconnect loop should retry (Example_reconnect shows one).
+//
+// The files, one job each: config.go (connection strings), dial.go,
+// startup.go, tls.go, auth.go (with scram.go, md5.go, saslprep.go),
+// framer.go (backend message framing), messages.go (frontend messages),
+// receive.go (the one receive loop: notices and parameter changes are
+// handled there, wherever they arrive), ctxwatch.go (context cancellation
+// of reads), query.go and result.go (simple queries and their parsing),
+// commands.go (replication commands and their result parsers),
+// options.go (pgoutput options), ack.go (the acknowledgement rules, with
+// no socket inside), stream.go (reading, keepalives, the status timer,
+// shutdown), handoff.go (streams over another driver's connection) and
+// batch.go (read batching).
 package wire
