@@ -136,4 +136,3 @@ func TestStartReplicationRaw(t *testing.T) {
 		t.Error("an empty option name was accepted")
 	}
 }
-

@@ -138,7 +138,7 @@ type Stream struct {
 	c    *Conn
 	kind StreamKind
 	dec  *codec.Decoder
-	slot    string
+	slot string
 
 	// The reader's: held by Next, NextRaw, and Close's shutdown.
 	rmu     sync.Mutex
