@@ -766,8 +766,9 @@ func csParseURL(s string) ([]csParam, error) {
 		auth, apos = auth[at+1:], apos+at+1
 	}
 
-	// A host list: host[:port] or [v6][:port], separated by commas. Each
-	// entry is decoded apart, so a percent-encoded comma is no separator.
+	// A host list: host[:port] or [v6][:port], separated by commas, each
+	// entry percent-decoded on its own (host names hold no commas, so the
+	// joined list splits back the same way).
 	var hosts, ports []string
 	hpos, ppos := apos, 0
 	epos := apos
