@@ -9,9 +9,20 @@ import (
 	"fmt"
 )
 
+// authenticate runs the exchange the server asks for, as far as
+// Config.RequireAuth and Config.ChannelBinding allow: a request they do not
+// allow is refused before anything is sent for it, and once SASL has begun
+// the server may not switch to another method (a man in the middle asking
+// for the cleartext password mid-SCRAM).
 func (c *Conn) authenticate() error {
+	pol, err := parseRequireAuth(c.cfg.RequireAuth)
+	if err != nil {
+		return fmt.Errorf("wire: %w", err)
+	}
+	requireCB := c.cfg.ChannelBinding == ChannelBindingRequire
 	var sc *scramClient
-	scramDone := false
+	scramDone, bound := false, false
+	asked := false // the server asked for some authentication
 	for {
 		typ, body, err := c.receive(context.Background(), readOpts{})
 		if err != nil {
@@ -30,29 +41,54 @@ func (c *Conn) authenticate() error {
 			return fmt.Errorf("%w: short authentication request", ErrProtocol)
 		}
 		code, data := binary.BigEndian.Uint32(body), body[4:]
+		if sc != nil && code != 11 && code != 12 && code != 0 {
+			return fmt.Errorf("%w: authentication request %d after SASL began", ErrAuthRefused, code)
+		}
+		asked = asked || code != 0
 		switch code {
 		case 0: // AuthenticationOk
 			if sc != nil && !scramDone {
 				return fmt.Errorf("%w: server finished SCRAM without proving it knows the password", ErrProtocol)
 			}
+			if !asked && !pol.allows("none") {
+				return pol.refuse("did not ask for authentication")
+			}
+			if requireCB && !bound {
+				return channelBindingRefused("authenticated the client without channel binding")
+			}
 			return nil
 		case 3: // cleartext password
-			if c.cfg.Password == "" {
-				return errors.New("wire: the server asks for a password and none was given")
+			if !pol.allows("password") {
+				return pol.refuse("asks for a cleartext password")
 			}
-			err = c.write(appendPasswordMessage(nil, []byte(c.cfg.Password)))
+			if requireCB {
+				return channelBindingRefused("asks for a cleartext password")
+			}
+			var pw string
+			if pw, err = c.password(); err == nil {
+				err = c.write(appendPasswordMessage(nil, []byte(pw)))
+			}
 		case 5: // MD5
+			if !pol.allows("md5") {
+				return pol.refuse("asks for an MD5 password")
+			}
+			if requireCB {
+				return channelBindingRefused("asks for an MD5 password")
+			}
 			if len(data) != 4 {
 				return fmt.Errorf("%w: MD5 request without a 4-byte salt", ErrProtocol)
 			}
-			if c.cfg.Password == "" {
-				return errors.New("wire: the server asks for a password and none was given")
+			var pw string
+			if pw, err = c.password(); err == nil {
+				var salt [4]byte
+				copy(salt[:], data)
+				err = c.write(appendPasswordMessage(nil, []byte(md5Password(c.cfg.User, pw, salt))))
 			}
-			var salt [4]byte
-			copy(salt[:], data)
-			err = c.write(appendPasswordMessage(nil, []byte(md5Password(c.cfg.User, c.cfg.Password, salt))))
 		case 10: // SASL: the server's mechanisms
-			sc, err = c.startSCRAM(data)
+			if !pol.allows("scram-sha-256") {
+				return pol.refuse("asks for SASL (SCRAM-SHA-256)")
+			}
+			sc, bound, err = c.startSCRAM(data, requireCB)
 		case 11: // SASL continue
 			if sc == nil {
 				return fmt.Errorf("%w: SASL continue before SASL", ErrProtocol)
@@ -77,7 +113,22 @@ func (c *Conn) authenticate() error {
 	}
 }
 
-func (c *Conn) startSCRAM(list []byte) (*scramClient, error) {
+// password returns Config.Password, else the password file's entry for
+// this server (see lookupPassFile), else an error.
+func (c *Conn) password() (string, error) {
+	if c.cfg.Password != "" {
+		return c.cfg.Password, nil
+	}
+	pw, note := c.passFilePassword()
+	if pw != "" {
+		return pw, nil
+	}
+	return "", errors.New("wire: the server asks for a password and none was given" + note)
+}
+
+// startSCRAM picks the mechanism from the server's list and sends
+// SASLInitialResponse. bound reports SCRAM-SHA-256-PLUS.
+func (c *Conn) startSCRAM(list []byte, requireCB bool) (sc *scramClient, bound bool, err error) {
 	var plus, plain bool
 	for len(list) > 0 && list[0] != 0 {
 		i := indexNUL(list)
@@ -92,12 +143,14 @@ func (c *Conn) startSCRAM(list []byte) (*scramClient, error) {
 		}
 		list = list[i+1:]
 	}
-	if c.cfg.Password == "" {
-		return nil, errors.New("wire: the server asks for a password (SCRAM) and none was given")
+	pw, err := c.password()
+	if err != nil {
+		return nil, false, err
 	}
 	var cb []byte
 	mech := "SCRAM-SHA-256"
-	if plus && c.tls {
+	canBind := c.tls && c.cfg.ChannelBinding != ChannelBindingDisable
+	if plus && canBind {
 		if t, ok := c.conn.(*tls.Conn); ok {
 			if certs := t.ConnectionState().PeerCertificates; len(certs) > 0 {
 				if data, err := tlsServerEndPoint(certs[0]); err == nil {
@@ -106,14 +159,18 @@ func (c *Conn) startSCRAM(list []byte) (*scramClient, error) {
 			}
 		}
 	}
+	if requireCB && cb == nil {
+		if !c.tls {
+			return nil, false, channelBindingRefused("connection is not encrypted (no TLS)")
+		}
+		return nil, false, channelBindingRefused("offers no SCRAM-SHA-256-PLUS this client can use")
+	}
 	if cb == nil && !plain {
-		return nil, errors.New("wire: the server offers no SASL mechanism this client supports")
+		return nil, false, errors.New("wire: the server offers no SASL mechanism this client supports")
 	}
-	sc, err := newSCRAM(mech, c.cfg.Password, cb, c.tls, rand.Reader)
+	sc, err = newSCRAM(mech, pw, cb, canBind, rand.Reader)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return sc, c.write(appendSASLInitial(nil, mech, sc.clientFirst()))
+	return sc, cb != nil, c.write(appendSASLInitial(nil, mech, sc.clientFirst()))
 }
-
-// write sends b, whole, as one writer.

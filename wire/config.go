@@ -40,30 +40,130 @@ const (
 	SSLVerifyFull SSLMode = "verify-full" // TLS, chain and host name verified
 )
 
-// Values of Config.SSLNegotiation.
+// SSLNegotiation says how TLS is started (libpq's sslnegotiation).
+type SSLNegotiation string
+
 const (
 	// SSLNegotiationPostgres sends an SSLRequest before the TLS handshake.
-	SSLNegotiationPostgres = "postgres"
+	SSLNegotiationPostgres SSLNegotiation = "postgres"
 	// SSLNegotiationDirect starts TLS immediately with ALPN "postgresql"
-	// (PostgreSQL 17+).
-	SSLNegotiationDirect = "direct"
+	// (PostgreSQL 17+) and refuses a server that does not select that
+	// protocol.
+	SSLNegotiationDirect SSLNegotiation = "direct"
 )
+
+// SSLCertMode says whether a client certificate is sent (libpq's
+// sslcertmode).
+type SSLCertMode string
+
+const (
+	SSLCertDisable SSLCertMode = "disable" // never send a client certificate
+	SSLCertAllow   SSLCertMode = "allow"   // send one if configured and the server asks (the default)
+	SSLCertRequire SSLCertMode = "require" // fail unless the server asked for one and one was sent
+)
+
+// ChannelBinding says whether SCRAM channel binding is used (libpq's
+// channel_binding).
+type ChannelBinding string
+
+const (
+	ChannelBindingDisable ChannelBinding = "disable" // never SCRAM-SHA-256-PLUS
+	ChannelBindingPrefer  ChannelBinding = "prefer"  // SCRAM-SHA-256-PLUS when the server offers it over TLS (the default)
+	// ChannelBindingRequire refuses to finish authentication unless it was
+	// SCRAM-SHA-256-PLUS over TLS: it is the only mode that detects a TLS
+	// man in the middle when sslmode does not verify the server.
+	ChannelBindingRequire ChannelBinding = "require"
+)
+
+// TargetSessionAttrs says what kind of server is acceptable (libpq's
+// target_session_attrs). With several hosts the first acceptable one wins.
+type TargetSessionAttrs string
+
+const (
+	TargetAny           TargetSessionAttrs = "any"            // any server (the default)
+	TargetReadWrite     TargetSessionAttrs = "read-write"     // default_transaction_read_only off and not in hot standby
+	TargetReadOnly      TargetSessionAttrs = "read-only"      // the opposite of read-write
+	TargetPrimary       TargetSessionAttrs = "primary"        // not in hot standby
+	TargetStandby       TargetSessionAttrs = "standby"        // in hot standby
+	TargetPreferStandby TargetSessionAttrs = "prefer-standby" // a standby if one is reachable, else any
+)
+
+// DefaultTCPUserTimeout is the TCP_USER_TIMEOUT (Linux) set on sockets
+// Connect dials when Config.TCPUserTimeout is zero: data the server has not
+// acknowledged for this long aborts the connection. Without it a write into
+// a black-holed connection is retransmitted for about 15 minutes
+// (tcp_retries2) before anything fails, while a replication session's
+// status updates go out every few seconds and the server gives up on the
+// client after wal_sender_timeout (60 s by default). One minute puts the
+// client's detection of a dead path on the same scale; the kernel
+// acknowledges segments even when the server process is busy, so a slow
+// server does not trip it. libpq's default is 0, the OS default.
+const DefaultTCPUserTimeout = 60 * time.Second
+
+// DefaultKeepalivesIdle and DefaultKeepalivesInterval apply when Config
+// leaves keepalives_idle / keepalives_interval zero: the values Go's net
+// package uses (and so wire did before these settings existed). libpq
+// leaves them at the OS defaults (2 hours idle on Linux).
+const (
+	DefaultKeepalivesIdle     = 15 * time.Second
+	DefaultKeepalivesInterval = 15 * time.Second
+)
+
+// Endpoint is one server of a multi-host connection string.
+type Endpoint struct {
+	Host     string // as Config.Host
+	HostAddr string // as Config.HostAddr
+	Port     uint16 // as Config.Port
+}
 
 // Config is a parsed connection string. ParseConfig fills every field that
 // has a default; a hand-built Config may leave Host and Port zero, which
-// Network treats as "localhost" and 5432.
+// Network treats as "localhost" and 5432, and every other field zero for
+// its documented default.
 type Config struct {
-	Host            string        // host name, IP address, or a Unix socket directory (starts with '/'; '@' = Linux abstract namespace)
-	Port            uint16        // default 5432
-	User            string        // default: $PGUSER, else the OS user name
-	Password        string        // default: $PGPASSWORD
-	Database        string        // default: the user name
-	SSLMode         SSLMode       // default prefer
-	SSLRootCert     string        // PEM CA bundle file for verify-ca/verify-full; "" = the system roots
-	SSLNegotiation  string        // SSLNegotiationPostgres (default) or SSLNegotiationDirect
-	ApplicationName string        // startup parameter application_name
-	ConnectTimeout  time.Duration // 0 = none; whole seconds, at least 2 s when > 0 (libpq)
-	Replication     ReplicationMode
+	Host string // host name, IP address, or a Unix socket directory (starts with '/'; '@' = Linux abstract namespace)
+	// HostAddr is a numeric IP address dialled instead of resolving Host
+	// (libpq's hostaddr); Host still names the server for TLS verification
+	// and the password file.
+	HostAddr string
+	Port     uint16 // default 5432
+	// Fallbacks are further servers, tried in order after Host (libpq's
+	// host=a,b port=1,2); nil for one server. See Connect.
+	Fallbacks []Endpoint
+	User      string // default: $PGUSER, else the OS user name
+	Password  string // default: $PGPASSWORD, else the password file
+	// PassFile is the password file consulted when Password is empty
+	// (libpq's passfile); ParseConfig's default is ~/.pgpass
+	// (%APPDATA%\postgresql\pgpass.conf on Windows); "" = none.
+	PassFile    string
+	Database    string  // default: the user name
+	SSLMode     SSLMode // default prefer
+	SSLRootCert string  // PEM CA bundle file for verify-ca/verify-full; "" = the system roots
+	// SSLCert and SSLKey are a PEM client certificate (chain) and its
+	// private key; SSLPassword decrypts a legacy encrypted PEM key.
+	SSLCert, SSLKey, SSLPassword string
+	SSLCertMode                  SSLCertMode    // "" = allow
+	SSLNegotiation               SSLNegotiation // SSLNegotiationPostgres (default) or SSLNegotiationDirect
+	// RequireAuth restricts the authentication methods the server may ask
+	// for (libpq's require_auth): e.g. "scram-sha-256", "password,md5",
+	// "!password", "none". "" = any.
+	RequireAuth        string
+	ChannelBinding     ChannelBinding     // "" = prefer
+	ApplicationName    string             // startup parameter application_name
+	ConnectTimeout     time.Duration      // per host; 0 = none; whole seconds, at least 2 s when > 0 (libpq)
+	TargetSessionAttrs TargetSessionAttrs // "" = any
+	LoadBalanceHosts   bool               // try the servers in random order (load_balance_hosts=random)
+	// TCP keepalives, on unless KeepalivesOff; zero durations and count
+	// mean DefaultKeepalivesIdle, DefaultKeepalivesInterval and the OS's
+	// probe count. Interval and count are set on Linux only.
+	KeepalivesOff      bool
+	KeepalivesIdle     time.Duration
+	KeepalivesInterval time.Duration
+	KeepalivesCount    int
+	// TCPUserTimeout is TCP_USER_TIMEOUT (Linux only): 0 means
+	// DefaultTCPUserTimeout, a negative value the OS default.
+	TCPUserTimeout time.Duration
+	Replication    ReplicationMode
 	// RuntimeParams holds every other key: startup parameters sent to the
 	// server verbatim (options, client_encoding, DateStyle, TimeZone, ...).
 	// ParseConfig never leaves it nil.
@@ -71,7 +171,7 @@ type Config struct {
 
 	// Not set by ParseConfig (no connection-string keys):
 	MaxMessageSize int           // largest backend message accepted; 0 = DefaultMaxMessageSize
-	TLSConfig      *tls.Config   // if non-nil, used (cloned) instead of one built from SSLMode/SSLRootCert
+	TLSConfig      *tls.Config   // if non-nil, used (cloned) instead of one built from SSLMode/SSLRootCert/SSLCert
 	OnNotice       func(*Notice) // called for each NoticeResponse; nil = notices dropped
 	// Batching lets a running stream's reads wait a moment for more data,
 	// for far fewer wake-ups per message; off when zero. See Batching.
@@ -82,40 +182,6 @@ type Config struct {
 	// server's wal_sender_timeout (DefaultReceiveTimeout when that is 0);
 	// negative: never.
 	ReceiveTimeout time.Duration
-}
-
-// csKnownKeys are the connection-string keys that map to Config fields,
-// with the environment variable consulted when the key is absent.
-var csKnownKeys = map[string]string{
-	"host":                      "PGHOST",
-	"port":                      "PGPORT",
-	"user":                      "PGUSER",
-	"password":                  "PGPASSWORD",
-	"dbname":                    "PGDATABASE",
-	"sslmode":                   "PGSSLMODE",
-	"sslrootcert":               "PGSSLROOTCERT",
-	"sslnegotiation":            "PGSSLNEGOTIATION",
-	"application_name":          "PGAPPNAME",
-	"fallback_application_name": "",
-	"connect_timeout":           "PGCONNECT_TIMEOUT",
-	"replication":               "",
-}
-
-// csUnsupportedKeys are libpq-only options that this package does not
-// implement. They are rejected rather than sent to the server as startup
-// parameters.
-var csUnsupportedKeys = []string{
-	"authtype", "channel_binding", "gssdelegation", "gssencmode", "gsslib",
-	"hostaddr", "keepalives", "keepalives_count", "keepalives_idle",
-	"keepalives_interval", "krbsrvname", "load_balance_hosts",
-	"max_protocol_version", "min_protocol_version", "oauth_client_id",
-	"oauth_client_secret", "oauth_issuer", "oauth_scope", "passfile",
-	"require_auth", "requirepeer", "requiressl", "scram_client_key",
-	"scram_server_key", "service", "servicefile", "ssl",
-	"ssl_max_protocol_version", "ssl_min_protocol_version", "sslcert",
-	"sslcertmode", "sslcompression", "sslcrl", "sslcrldir", "sslkey",
-	"sslkeylogfile", "sslpassword", "sslsni", "target_session_attrs",
-	"tcp_user_timeout", "tty",
 }
 
 // csOSUser returns the operating system user name ("" if unknown). A
@@ -149,24 +215,71 @@ func csErrPos(pos int, format string, args ...any) error {
 	return csErr("position "+strconv.Itoa(pos), format, args...)
 }
 
+func csSortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 // ParseConfig parses a libpq connection string, either a URL
-// (postgres:// or postgresql://) or key=value pairs, and fills absent
-// settings from the environment (PGHOST, PGPORT, PGUSER, PGPASSWORD,
-// PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGSSLNEGOTIATION, PGAPPNAME,
-// PGCONNECT_TIMEOUT; an empty variable counts as unset) and then from
-// defaults: host "localhost" (never a Unix socket unless asked for), port
-// 5432, user = OS user, dbname = user, sslmode prefer, sslnegotiation
-// postgres.
+// (postgres:// or postgresql://) or key=value pairs, fills absent settings
+// from the environment (an empty variable counts as unset) and then from
+// defaults.
+//
+// Supported keys, with their environment variables and defaults:
+//
+//	host                  PGHOST               "localhost" (never a Unix socket unless asked for); a list: a,b
+//	hostaddr              PGHOSTADDR           none; numeric IPs, one per host (Config.HostAddr)
+//	port                  PGPORT               5432; one for all hosts or one per host
+//	user                  PGUSER               the OS user name
+//	password              PGPASSWORD           the password file's entry, if any
+//	passfile              PGPASSFILE           ~/.pgpass (see Config.PassFile)
+//	dbname                PGDATABASE           the user name
+//	sslmode               PGSSLMODE            prefer (disable, prefer, require, verify-ca, verify-full)
+//	sslrootcert           PGSSLROOTCERT        ~/.postgresql/root.crt if it exists, else the system roots; "system" = system roots with verify-full
+//	sslcert, sslkey       PGSSLCERT, PGSSLKEY  ~/.postgresql/postgresql.crt and .key if the certificate exists
+//	sslpassword           -                    none; decrypts a legacy PEM-encrypted key (not PKCS#8)
+//	sslcertmode           PGSSLCERTMODE        allow (disable, allow, require)
+//	sslnegotiation        PGSSLNEGOTIATION     postgres (postgres, direct)
+//	require_auth          PGREQUIREAUTH        any (password, md5, scram-sha-256, none; a list, or a list of !method)
+//	channel_binding       PGCHANNELBINDING     prefer (disable, prefer, require)
+//	application_name      PGAPPNAME            fallback_application_name
+//	connect_timeout       PGCONNECT_TIMEOUT    none; seconds, per host
+//	target_session_attrs  PGTARGETSESSIONATTRS any (read-write, read-only, primary, standby, prefer-standby)
+//	load_balance_hosts    PGLOADBALANCEHOSTS   disable (disable, random)
+//	keepalives            -                    1 (0 = off)
+//	keepalives_idle       -                    15 s (DefaultKeepalivesIdle)
+//	keepalives_interval   -                    15 s (DefaultKeepalivesInterval; Linux only)
+//	keepalives_count      -                    the OS default (Linux only)
+//	tcp_user_timeout      -                    60000 ms (DefaultTCPUserTimeout; 0 = the OS default; Linux only)
+//	replication           -                    off (database, true/on/yes/1, false/off/no/0)
+//	gssencmode            PGGSSENCMODE         disable or prefer accepted (no GSSAPI: both mean none); require is an error
+//	sslsni                PGSSLSNI             1 accepted (the server name is sent when it is a host name); 0 is an error
+//	options               PGOPTIONS            startup parameter, kept in RuntimeParams
+//	client_encoding       PGCLIENTENCODING     startup parameter, kept in RuntimeParams
+//
+// PGDATESTYLE, PGTZ and PGGEQO become the startup parameters DateStyle,
+// TimeZone and geqo (RuntimeParams), as in libpq: when set, they replace
+// the DateStyle=ISO and TimeZone=UTC the session otherwise pins; a key of
+// the same name in the connection string wins over them.
 //
 // A key given with an empty value (a quoted empty value, or ?host= in a
 // URL) means the built-in default and suppresses the environment variable;
 // an empty URL component (postgres://@:/) counts as absent, as in libpq.
 //
-// Keys naming Config fields are matched case-insensitively. Unsupported
-// libpq options (sslcert, service, target_session_attrs, ...) are an error;
-// any other key becomes a RuntimeParams entry. Multiple hosts or ports are
-// not supported. sslmode verify-ca/verify-full without sslrootcert verify
-// against the system roots. Errors never quote the password.
+// Keys are case-sensitive, as in libpq; a libpq key spelled in another
+// case (Host=x) is an error rather than a startup parameter. Unsupported
+// libpq options are an error, and so is their environment variable when
+// set: service (PGSERVICE), servicefile (PGSERVICEFILE), sslcrl (PGSSLCRL),
+// sslcrldir (PGSSLCRLDIR), sslcompression (PGSSLCOMPRESSION), requirepeer
+// (PGREQUIREPEER), ssl_min/max_protocol_version, min/max_protocol_version,
+// krbsrvname, gsslib, gssdelegation, requiressl, sslkeylogfile, the oauth_
+// and scram_ keys, authtype, tty, and the URL's ssl=false. Any other key
+// becomes a RuntimeParams entry (a pgwal extension: libpq rejects unknown
+// keys). Errors never quote a password.
 func ParseConfig(connString string) (*Config, error) {
 	var params []csParam
 	var err error
@@ -178,6 +291,9 @@ func ParseConfig(connString string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := csUnsupportedEnv(); err != nil {
+		return nil, err
+	}
 
 	c := &Config{RuntimeParams: map[string]string{}}
 	explicit := map[string]string{}
@@ -185,16 +301,17 @@ func ParseConfig(connString string) (*Config, error) {
 		if strings.IndexByte(p.val, 0) >= 0 {
 			return nil, csErr(p.key, "NUL byte in value")
 		}
-		lk := strings.ToLower(p.key)
-		if _, ok := csKnownKeys[lk]; ok {
-			explicit[lk] = p.val
+		if _, ok := csKeys[p.key]; ok {
+			explicit[p.key] = p.val
 			continue
 		}
-		for _, u := range csUnsupportedKeys {
-			if lk == u {
-				return nil, csErr(p.key, "option %q is not supported", p.key)
-			}
+		if _, ok := csUnsupportedKeys[p.key]; ok {
+			return nil, csErr(p.key, "option %q is not supported", p.key)
 		}
+		if lk := csCaseMismatch(p.key); lk != "" {
+			return nil, csErr(p.key, "invalid connection option %q (keys are case-sensitive: %q)", p.key, lk)
+		}
+		lk := strings.ToLower(p.key)
 		if lk == "database" {
 			return nil, csErr(p.key, "reserved startup parameter %q (use dbname)", p.key)
 		}
@@ -206,6 +323,18 @@ func ParseConfig(connString string) (*Config, error) {
 		}
 		c.RuntimeParams[p.key] = p.val
 	}
+	for _, key := range csSortedKeys(csParamKeys) {
+		if _, ok := c.RuntimeParams[key]; !ok {
+			if v := os.Getenv(csParamKeys[key]); v != "" {
+				c.RuntimeParams[key] = v
+			}
+		}
+	}
+	for _, ep := range csEnvParams {
+		if v := os.Getenv(ep[0]); v != "" && !csHasParam(c.RuntimeParams, ep[1]) {
+			c.RuntimeParams[ep[1]] = v
+		}
+	}
 
 	// get returns the setting for key: explicit value (possibly empty), else
 	// the non-empty environment variable, else "". where names its source.
@@ -213,7 +342,7 @@ func ParseConfig(connString string) (*Config, error) {
 		if v, ok := explicit[key]; ok {
 			return v, key
 		}
-		if env := csKnownKeys[key]; env != "" {
+		if env := csKeys[key]; env != "" {
 			if v := os.Getenv(env); v != "" {
 				return v, env
 			}
@@ -221,25 +350,13 @@ func ParseConfig(connString string) (*Config, error) {
 		return "", key
 	}
 
-	host, where := get("host")
-	switch {
-	case host == "":
-		host = "localhost"
-	case strings.IndexByte(host, ',') >= 0:
-		return nil, csErr(where, "multiple hosts are not supported")
+	eps, err := csEndpoints(get)
+	if err != nil {
+		return nil, err
 	}
-	c.Host = host
-
-	c.Port = 5432
-	if port, where := get("port"); port != "" {
-		if strings.IndexByte(port, ',') >= 0 {
-			return nil, csErr(where, "multiple ports are not supported")
-		}
-		n, err := strconv.ParseUint(port, 10, 16)
-		if err != nil || n == 0 {
-			return nil, csErr(where, "invalid port %q (want 1-65535)", port)
-		}
-		c.Port = uint16(n)
+	c.Host, c.HostAddr, c.Port = eps[0].Host, eps[0].HostAddr, eps[0].Port
+	if len(eps) > 1 {
+		c.Fallbacks = eps[1:]
 	}
 
 	c.User, _ = get("user")
@@ -250,6 +367,11 @@ func ParseConfig(connString string) (*Config, error) {
 		}
 	}
 	c.Password, _ = get("password")
+	home := csHome()
+	c.PassFile, _ = get("passfile")
+	if c.PassFile == "" {
+		c.PassFile = csDefaultPassFile(home)
+	}
 	c.Database, _ = get("dbname")
 	if c.Database == "" {
 		c.Database = c.User
@@ -270,28 +392,88 @@ func ParseConfig(connString string) (*Config, error) {
 	// default to verify-full and forbids weaker modes. It is stored as ""
 	// (system roots) with sslmode verify-full.
 	c.SSLRootCert, _ = get("sslrootcert")
-	if c.SSLRootCert == "system" {
+	switch c.SSLRootCert {
+	case "system":
 		if !modeExplicit {
 			c.SSLMode = SSLVerifyFull
 		} else if c.SSLMode != SSLVerifyFull {
 			return nil, csErr(modeWhere, "weak sslmode %q may not be used with sslrootcert=system (use verify-full)", c.SSLMode)
 		}
 		c.SSLRootCert = ""
+	case "":
+		if def := csDefaultSSLFile(home, "root.crt"); c.SSLMode != SSLDisable && csFileExists(def) {
+			c.SSLRootCert = def
+		}
+	}
+
+	cm, where := get("sslcertmode")
+	switch SSLCertMode(cm) {
+	case "":
+		c.SSLCertMode = SSLCertAllow
+	case SSLCertDisable, SSLCertAllow, SSLCertRequire:
+		c.SSLCertMode = SSLCertMode(cm)
+	default:
+		return nil, csErr(where, "invalid sslcertmode %q (valid: disable, allow, require)", cm)
+	}
+	c.SSLCert, _ = get("sslcert")
+	c.SSLKey, _ = get("sslkey")
+	c.SSLPassword, _ = get("sslpassword")
+	if c.SSLCert == "" && c.SSLCertMode != SSLCertDisable && c.SSLMode != SSLDisable {
+		if def := csDefaultSSLFile(home, "postgresql.crt"); csFileExists(def) {
+			c.SSLCert = def
+		}
+	}
+	if c.SSLCert != "" && c.SSLKey == "" {
+		c.SSLKey = csDefaultSSLFile(home, "postgresql.key")
+	}
+	if c.SSLCertMode == SSLCertRequire && c.SSLCert == "" {
+		return nil, csErr(where, "sslcertmode=require without a client certificate (set sslcert)")
 	}
 
 	neg, where := get("sslnegotiation")
-	switch neg {
+	switch SSLNegotiation(neg) {
 	case "":
-		neg = SSLNegotiationPostgres
+		c.SSLNegotiation = SSLNegotiationPostgres
 	case SSLNegotiationPostgres:
+		c.SSLNegotiation = SSLNegotiationPostgres
 	case SSLNegotiationDirect:
 		if c.SSLMode == SSLDisable || c.SSLMode == SSLPrefer {
 			return nil, csErr(where, "sslnegotiation=direct requires sslmode require, verify-ca or verify-full, not %q", c.SSLMode)
 		}
+		c.SSLNegotiation = SSLNegotiationDirect
 	default:
 		return nil, csErr(where, "invalid sslnegotiation %q (valid: postgres, direct)", neg)
 	}
-	c.SSLNegotiation = neg
+
+	if v, where := get("sslsni"); v != "" && v != "1" {
+		return nil, csErr(where, "sslsni=%q is not supported (the server name is always sent when it is a host name)", v)
+	}
+	switch v, where := get("gssencmode"); v {
+	case "", "disable", "prefer":
+	case "require":
+		return nil, csErr(where, "gssencmode=require is not supported (no GSSAPI)")
+	default:
+		return nil, csErr(where, "invalid gssencmode %q (valid: disable, prefer)", v)
+	}
+
+	ra, where := get("require_auth")
+	if _, err := parseRequireAuth(ra); err != nil {
+		return nil, csErr(where, "%v", err)
+	}
+	c.RequireAuth = ra
+
+	cb, where := get("channel_binding")
+	switch ChannelBinding(cb) {
+	case "":
+		c.ChannelBinding = ChannelBindingPrefer
+	case ChannelBindingDisable, ChannelBindingPrefer, ChannelBindingRequire:
+		c.ChannelBinding = ChannelBinding(cb)
+	default:
+		return nil, csErr(where, "invalid channel_binding %q (valid: disable, prefer, require)", cb)
+	}
+	if c.ChannelBinding == ChannelBindingRequire && c.SSLMode == SSLDisable {
+		return nil, csErr(where, "channel_binding=require needs TLS, not sslmode=disable")
+	}
 
 	c.ApplicationName, _ = get("application_name")
 	if c.ApplicationName == "" {
@@ -309,6 +491,28 @@ func ParseConfig(connString string) (*Config, error) {
 		c.ConnectTimeout = time.Duration(n) * time.Second
 	}
 
+	tsa, where := get("target_session_attrs")
+	switch TargetSessionAttrs(tsa) {
+	case "":
+		c.TargetSessionAttrs = TargetAny
+	case TargetAny, TargetReadWrite, TargetReadOnly, TargetPrimary, TargetStandby, TargetPreferStandby:
+		c.TargetSessionAttrs = TargetSessionAttrs(tsa)
+	default:
+		return nil, csErr(where, "invalid target_session_attrs %q (valid: any, read-write, read-only, primary, standby, prefer-standby)", tsa)
+	}
+
+	switch lb, where := get("load_balance_hosts"); lb {
+	case "", "disable":
+	case "random":
+		c.LoadBalanceHosts = true
+	default:
+		return nil, csErr(where, "invalid load_balance_hosts %q (valid: disable, random)", lb)
+	}
+
+	if err := csKeepalives(c, get); err != nil {
+		return nil, err
+	}
+
 	repl, where := get("replication")
 	switch strings.ToLower(repl) {
 	case "database":
@@ -321,6 +525,110 @@ func ParseConfig(connString string) (*Config, error) {
 		return nil, csErr(where, "invalid replication %q (valid: database, true, on, yes, 1, false, off, no, 0)", repl)
 	}
 	return c, nil
+}
+
+// csHasParam reports whether params has name in any case (server parameter
+// names are case-insensitive).
+func csHasParam(params map[string]string, name string) bool {
+	for k := range params {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// csEndpoints pairs the host, hostaddr and port lists.
+func csEndpoints(get func(string) (string, string)) ([]Endpoint, error) {
+	hostS, _ := get("host")
+	addrS, addrWhere := get("hostaddr")
+	portS, portWhere := get("port")
+	hosts := strings.Split(hostS, ",")
+	var addrs []string
+	if addrS != "" {
+		addrs = strings.Split(addrS, ",")
+		if hostS == "" {
+			hosts = make([]string, len(addrs))
+		} else if len(addrs) != len(hosts) {
+			return nil, csErr(addrWhere, "%d hostaddr values for %d hosts", len(addrs), len(hosts))
+		}
+	}
+	ports := strings.Split(portS, ",")
+	if len(ports) != 1 && len(ports) != len(hosts) {
+		return nil, csErr(portWhere, "%d ports for %d hosts (want one, or one per host)", len(ports), len(hosts))
+	}
+	eps := make([]Endpoint, len(hosts))
+	for i := range hosts {
+		ep := &eps[i]
+		ep.Host = hosts[i]
+		if addrs != nil {
+			ep.HostAddr = addrs[i]
+			if ep.HostAddr != "" && net.ParseIP(strings.SplitN(ep.HostAddr, "%", 2)[0]) == nil {
+				return nil, csErr(addrWhere, "invalid hostaddr %q (want a numeric IP address)", ep.HostAddr)
+			}
+		}
+		if ep.Host == "" {
+			ep.Host = ep.HostAddr
+			if ep.Host == "" {
+				ep.Host = "localhost"
+			}
+		}
+		p := ports[0]
+		if len(ports) > 1 {
+			p = ports[i]
+		}
+		ep.Port = 5432
+		if p != "" {
+			n, err := strconv.ParseUint(p, 10, 16)
+			if err != nil || n == 0 {
+				return nil, csErr(portWhere, "invalid port %q (want 1-65535)", p)
+			}
+			ep.Port = uint16(n)
+		}
+	}
+	return eps, nil
+}
+
+// csKeepalives reads the keepalives and tcp_user_timeout keys.
+func csKeepalives(c *Config, get func(string) (string, string)) error {
+	num := func(key, unit string) (int64, bool, error) {
+		v, where := get(key)
+		if v == "" {
+			return 0, false, nil
+		}
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil || n < 0 {
+			return 0, false, csErr(where, "invalid %s %q (want %s >= 0)", key, v, unit)
+		}
+		return n, true, nil
+	}
+	n, ok, err := num("keepalives", "an integer")
+	if err != nil {
+		return err
+	}
+	c.KeepalivesOff = ok && n == 0
+	if n, _, err = num("keepalives_idle", "integer seconds"); err != nil {
+		return err
+	}
+	c.KeepalivesIdle = time.Duration(n) * time.Second
+	if n, _, err = num("keepalives_interval", "integer seconds"); err != nil {
+		return err
+	}
+	c.KeepalivesInterval = time.Duration(n) * time.Second
+	if n, _, err = num("keepalives_count", "an integer"); err != nil {
+		return err
+	}
+	c.KeepalivesCount = int(n)
+	if n, ok, err = num("tcp_user_timeout", "integer milliseconds"); err != nil {
+		return err
+	}
+	switch {
+	case ok && n == 0:
+		c.TCPUserTimeout = -1 // libpq: 0 = the OS default
+	case ok:
+		c.TCPUserTimeout = time.Duration(n) * time.Millisecond
+	}
+	return nil
 }
 
 // csValidKey reports whether k looks like a server parameter name:
@@ -464,42 +772,59 @@ func csParseURL(s string) ([]csParam, error) {
 		auth, apos = auth[at+1:], apos+at+1
 	}
 
-	var host, port string
+	// A host list: host[:port] or [v6][:port], separated by commas, each
+	// entry percent-decoded on its own (host names hold no commas, so the
+	// joined list splits back the same way).
+	var hosts, ports []string
 	hpos, ppos := apos, 0
-	if strings.HasPrefix(auth, "[") {
-		end := strings.IndexByte(auth, ']')
-		if end < 0 {
-			return nil, csErrPos(apos, "missing \"]\" after IPv6 host")
+	epos := apos
+	for _, entry := range strings.Split(auth, ",") {
+		var host, port string
+		hp, pp := epos, 0
+		if strings.HasPrefix(entry, "[") {
+			end := strings.IndexByte(entry, ']')
+			if end < 0 {
+				return nil, csErrPos(epos, "missing \"]\" after IPv6 host")
+			}
+			host, hp = entry[1:end], epos+1
+			if host == "" {
+				return nil, csErrPos(epos, "empty IPv6 host \"[]\"")
+			}
+			switch after := entry[end+1:]; {
+			case after == "":
+			case after[0] == ':':
+				port, pp = after[1:], epos+end+2
+			default:
+				return nil, csErrPos(epos+end+1, "unexpected %q after IPv6 host", after[0])
+			}
+		} else {
+			h, p, hasPort := strings.Cut(entry, ":")
+			host = h
+			if hasPort {
+				port, pp = p, epos+len(h)+1
+			}
 		}
-		host, hpos = auth[1:end], apos+1
-		if host == "" {
-			return nil, csErrPos(apos, "empty IPv6 host \"[]\"")
+		var err error
+		if host, err = csPercentDecode(host, hp); err != nil {
+			return nil, err
 		}
-		after := auth[end+1:]
-		switch {
-		case after == "":
-		case after[0] == ':':
-			port, ppos = after[1:], apos+end+2
-		case after[0] == ',':
-			return nil, csErr("host", "multiple hosts are not supported")
-		default:
-			return nil, csErrPos(apos+end+1, "unexpected %q after IPv6 host", after[0])
+		if port, err = csPercentDecode(port, pp); err != nil {
+			return nil, err
 		}
-	} else {
-		h, p, hasPort := strings.Cut(auth, ":")
-		host = h
-		if hasPort {
-			port, ppos = p, apos+len(h)+1
+		if len(hosts) == 0 {
+			hpos = hp
 		}
+		if ppos == 0 && pp != 0 {
+			ppos = pp
+		}
+		hosts, ports = append(hosts, host), append(ports, port)
+		epos += len(entry) + 1
 	}
-	if strings.IndexByte(host, ',') >= 0 || strings.IndexByte(port, ',') >= 0 {
-		return nil, csErr("host", "multiple hosts are not supported")
+	if h := csJoinNonEmpty(hosts); h != "" { // decoded already
+		out = append(out, csParam{key: "host", val: h, pos: hpos})
 	}
-	if err := add("host", host, hpos); err != nil {
-		return nil, err
-	}
-	if err := add("port", port, ppos); err != nil {
-		return nil, err
+	if p := csJoinNonEmpty(ports); p != "" {
+		out = append(out, csParam{key: "port", val: p, pos: ppos})
 	}
 
 	rest, rpos := rest[authEnd:], off+authEnd
@@ -550,6 +875,17 @@ func csParseURL(s string) ([]csParam, error) {
 		out = append(out, csParam{key: k, val: v, pos: kpos})
 	}
 	return out, nil
+}
+
+// csJoinNonEmpty joins list with commas, or returns "" if every entry is
+// empty (one default for all hosts).
+func csJoinNonEmpty(list []string) string {
+	for _, s := range list {
+		if s != "" {
+			return strings.Join(list, ",")
+		}
+	}
+	return ""
 }
 
 // csPercentDecode decodes %XX escapes (and nothing else: '+' stays '+').
@@ -610,11 +946,24 @@ func (c *Config) String() string {
 		b.WriteByte('=')
 		b.WriteString(csQuote(v))
 	}
-	add("host", c.Host)
-	add("port", strconv.Itoa(int(c.Port)))
+	eps := c.endpoints()
+	hosts, addrs, ports := make([]string, len(eps)), make([]string, len(eps)), make([]string, len(eps))
+	anyAddr := false
+	for i, ep := range eps {
+		hosts[i], addrs[i], ports[i] = ep.Host, ep.HostAddr, strconv.Itoa(int(ep.Port))
+		anyAddr = anyAddr || ep.HostAddr != ""
+	}
+	add("host", strings.Join(hosts, ","))
+	if anyAddr {
+		add("hostaddr", strings.Join(addrs, ","))
+	}
+	add("port", strings.Join(ports, ","))
 	add("user", c.User)
 	if c.Password != "" {
 		add("password", "********")
+	}
+	if c.PassFile != "" && c.PassFile != csDefaultPassFile(csHome()) {
+		add("passfile", c.PassFile)
 	}
 	add("dbname", c.Database)
 	if c.SSLMode != "" {
@@ -623,8 +972,26 @@ func (c *Config) String() string {
 	if c.SSLRootCert != "" {
 		add("sslrootcert", c.SSLRootCert)
 	}
+	if c.SSLCert != "" {
+		add("sslcert", c.SSLCert)
+	}
+	if c.SSLKey != "" {
+		add("sslkey", c.SSLKey)
+	}
+	if c.SSLPassword != "" {
+		add("sslpassword", "********")
+	}
+	if c.SSLCertMode != "" && c.SSLCertMode != SSLCertAllow {
+		add("sslcertmode", string(c.SSLCertMode))
+	}
 	if c.SSLNegotiation != "" {
-		add("sslnegotiation", c.SSLNegotiation)
+		add("sslnegotiation", string(c.SSLNegotiation))
+	}
+	if c.RequireAuth != "" {
+		add("require_auth", c.RequireAuth)
+	}
+	if c.ChannelBinding != "" && c.ChannelBinding != ChannelBindingPrefer {
+		add("channel_binding", string(c.ChannelBinding))
 	}
 	if c.ApplicationName != "" {
 		add("application_name", c.ApplicationName)
@@ -632,6 +999,31 @@ func (c *Config) String() string {
 	if c.ConnectTimeout > 0 {
 		secs := (c.ConnectTimeout + time.Second - 1) / time.Second
 		add("connect_timeout", strconv.FormatInt(int64(secs), 10))
+	}
+	if c.TargetSessionAttrs != "" && c.TargetSessionAttrs != TargetAny {
+		add("target_session_attrs", string(c.TargetSessionAttrs))
+	}
+	if c.LoadBalanceHosts {
+		add("load_balance_hosts", "random")
+	}
+	if c.KeepalivesOff {
+		add("keepalives", "0")
+	}
+	seconds := func(k string, d time.Duration) {
+		if d > 0 {
+			add(k, strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10))
+		}
+	}
+	seconds("keepalives_idle", c.KeepalivesIdle)
+	seconds("keepalives_interval", c.KeepalivesInterval)
+	if c.KeepalivesCount > 0 {
+		add("keepalives_count", strconv.Itoa(c.KeepalivesCount))
+	}
+	switch {
+	case c.TCPUserTimeout < 0:
+		add("tcp_user_timeout", "0")
+	case c.TCPUserTimeout > 0:
+		add("tcp_user_timeout", strconv.FormatInt(int64((c.TCPUserTimeout+time.Millisecond-1)/time.Millisecond), 10))
 	}
 	if c.Replication != ReplicationOff {
 		add("replication", string(c.Replication))
@@ -645,6 +1037,11 @@ func (c *Config) String() string {
 		add(k, c.RuntimeParams[k])
 	}
 	return b.String()
+}
+
+// endpoints returns the servers c names, the first one first.
+func (c *Config) endpoints() []Endpoint {
+	return append([]Endpoint{{Host: c.Host, HostAddr: c.HostAddr, Port: c.Port}}, c.Fallbacks...)
 }
 
 // csQuote quotes v for a key=value connection string when needed.
@@ -664,7 +1061,8 @@ func csQuote(v string) string {
 	return b.String()
 }
 
-// Network returns the arguments for net.Dial: ("unix",
+// Network returns the arguments for net.Dial for the first server: ("tcp",
+// "hostaddr:port") when HostAddr is set, else ("unix",
 // "<dir>/.s.PGSQL.<port>") when Host starts with '/' (or '@', Linux's
 // abstract namespace, as libpq does), else ("tcp", "host:port") with an IPv6
 // host bracketed. A zero Host or Port means "localhost" or 5432.
@@ -677,6 +1075,9 @@ func (c *Config) Network() (network, address string) {
 		port = 5432
 	}
 	ps := strconv.Itoa(int(port))
+	if c.HostAddr != "" {
+		return "tcp", net.JoinHostPort(c.HostAddr, ps)
+	}
 	if strings.HasPrefix(host, "/") || strings.HasPrefix(host, "@") {
 		return "unix", path.Join(host, ".s.PGSQL."+ps)
 	}

@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -8,33 +10,51 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var csEnvVars = []string{
-	"PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE",
-	"PGSSLROOTCERT", "PGSSLNEGOTIATION", "PGAPPNAME", "PGCONNECT_TIMEOUT",
+// csEnvVars are every variable ParseConfig reads.
+func csEnvVars() []string {
+	var vars []string
+	for _, m := range []map[string]string{csKeys, csParamKeys, csUnsupportedKeys} {
+		for _, env := range m {
+			if env != "" {
+				vars = append(vars, env)
+			}
+		}
+	}
+	for _, ep := range csEnvParams {
+		vars = append(vars, ep[0])
+	}
+	return vars
 }
 
-// cleanEnv empties every PG* variable ParseConfig reads (empty = unset) and
-// makes the OS user "osuser".
+const testHome = "/pgwal-test-home"
+
+// cleanEnv empties every PG* variable ParseConfig reads (empty = unset),
+// makes the OS user "osuser" and the home directory testHome.
 func cleanEnv(t *testing.T) {
 	t.Helper()
-	for _, k := range csEnvVars {
+	for _, k := range csEnvVars() {
 		t.Setenv(k, "")
 	}
-	old := csOSUser
+	old, oldHome := csOSUser, csHome
 	csOSUser = func() string { return "osuser" }
-	t.Cleanup(func() { csOSUser = old })
+	csHome = func() string { return testHome }
+	t.Cleanup(func() { csOSUser, csHome = old, oldHome })
 }
 
 // defCfg is what ParseConfig("") returns in a clean environment, changed by f.
 func defCfg(f func(c *Config)) *Config {
 	c := &Config{
-		Host:           "localhost",
-		Port:           5432,
-		User:           "osuser",
-		Database:       "osuser",
-		SSLMode:        SSLPrefer,
-		SSLNegotiation: SSLNegotiationPostgres,
-		RuntimeParams:  map[string]string{},
+		Host:               "localhost",
+		Port:               5432,
+		User:               "osuser",
+		Database:           "osuser",
+		PassFile:           csDefaultPassFile(testHome),
+		SSLMode:            SSLPrefer,
+		SSLCertMode:        SSLCertAllow,
+		SSLNegotiation:     SSLNegotiationPostgres,
+		ChannelBinding:     ChannelBindingPrefer,
+		TargetSessionAttrs: TargetAny,
+		RuntimeParams:      map[string]string{},
 	}
 	if f != nil {
 		f(c)
@@ -167,11 +187,6 @@ func TestParseConfigKeywordValue(t *testing.T) {
 		{name: "libpq quirk: empty unquoted value takes next word", in: "host= port=5432", want: defCfg(func(c *Config) { c.Host = "port=5432" })},
 		{name: "last wins", in: "port=1 port=2", want: defCfg(func(c *Config) { c.Port = 2 })},
 		{
-			name: "known keys case-insensitive",
-			in:   "HOST=h SSLMode=require DbName=d",
-			want: defCfg(func(c *Config) { c.Host, c.SSLMode, c.Database = "h", SSLRequire, "d" }),
-		},
-		{
 			name: "runtime params pass through",
 			in:   `DateStyle=ISO options='-c geqo=off' client_encoding=UTF8 my.setting=1 search-path=x`,
 			want: defCfg(func(c *Config) {
@@ -258,7 +273,7 @@ func TestParseConfigEnv(t *testing.T) {
 }
 
 func TestParseConfigOSUser(t *testing.T) {
-	for _, k := range csEnvVars {
+	for _, k := range csEnvVars() {
 		t.Setenv(k, "")
 	}
 	t.Setenv("USER", "fallbackuser")
@@ -288,13 +303,11 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 	cases := []errCase{
 		// hosts and ports
-		{"multiple hosts url", "postgres://h1,h2/db", nil, p + "multiple hosts are not supported at host"},
-		{"multiple hosts url ports", "postgres://h1:1,h2:2/db", nil, p + "multiple hosts are not supported at host"},
-		{"multiple hosts ipv6", "postgres://[::1],[::2]/db", nil, p + "multiple hosts are not supported at host"},
-		{"multiple hosts kv", "host=h1,h2", nil, p + "multiple hosts are not supported at host"},
-		{"multiple hosts query", "postgres:///d?host=a,b", nil, p + "multiple hosts are not supported at host"},
-		{"multiple hosts env", "", map[string]string{"PGHOST": "a,b"}, p + "multiple hosts are not supported at PGHOST"},
-		{"multiple ports", "port=1,2", nil, p + "multiple ports are not supported at port"},
+		{"more ports than hosts", "port=1,2", nil, p + "2 ports for 1 hosts (want one, or one per host) at port"},
+		{"fewer ports than hosts", "host=a,b,c port=1,2", nil, p + "2 ports for 3 hosts (want one, or one per host) at port"},
+		{"hostaddr count", "host=a,b hostaddr=127.0.0.1", nil, p + "1 hostaddr values for 2 hosts at hostaddr"},
+		{"hostaddr not numeric", "hostaddr=db.example", nil, p + `invalid hostaddr "db.example" (want a numeric IP address) at hostaddr`},
+		{"port in list", "host=a,b port=1,x", nil, p + `invalid port "x" (want 1-65535) at port`},
 		{"port 0", "port=0", nil, p + `invalid port "0" (want 1-65535) at port`},
 		{"port 65536", "port=65536", nil, p + `invalid port "65536" (want 1-65535) at port`},
 		{"port negative", "port=-1", nil, p + `invalid port "-1" (want 1-65535) at port`},
@@ -329,7 +342,10 @@ func TestParseConfigErrors(t *testing.T) {
 		{"invalid key", "a'b=1", nil, p + `invalid key "a'b" at a'b`},
 		{"invalid key url", "postgres://h?bad%20key=1", nil, p + `invalid key "bad key" at bad key`},
 		{"ssl=false", "postgres://h?ssl=false", nil, p + `option "ssl" is not supported at ssl`},
-		{"unsupported mixed case", "SSLCert=x", nil, p + `option "SSLCert" is not supported at SSLCert`},
+		{"known key in another case", "SSLCert=x", nil, p + `invalid connection option "SSLCert" (keys are case-sensitive: "sslcert") at SSLCert`},
+		{"Host", "Host=x", nil, p + `invalid connection option "Host" (keys are case-sensitive: "host") at Host`},
+		{"DBNAME url", "postgres://h?DBNAME=d", nil, p + `invalid connection option "DBNAME" (keys are case-sensitive: "dbname") at DBNAME`},
+		{"unsupported key in another case", "Service=x", nil, p + `invalid connection option "Service" (keys are case-sensitive: "service") at Service`},
 		{"NUL in value", "application_name=a\x00b", nil, p + "NUL byte in value at application_name"},
 		// key=value syntax
 		{"not a dsn", "localhost", nil, p + `missing "=" after "localhost" at position 0`},
@@ -356,8 +372,12 @@ func TestParseConfigErrors(t *testing.T) {
 		{"query without = later", "postgres://h?a=1&b", nil, p + `missing "=" in query parameter at position 17`},
 		{"query empty key", "postgres://h?=1", nil, p + `missing key in query parameter at position 13`},
 	}
-	for _, k := range csUnsupportedKeys {
+	for k, env := range csUnsupportedKeys {
 		cases = append(cases, errCase{"unsupported " + k, k + "=1", nil, p + `option "` + k + `" is not supported at ` + k})
+		if env != "" {
+			cases = append(cases, errCase{"unsupported env " + env, "", map[string]string{env: "x"},
+				p + "environment variable " + env + " (libpq's " + k + ") is not supported; unset it at " + env})
+		}
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -478,5 +498,201 @@ func TestConfigNetwork(t *testing.T) {
 		if diff := cmp.Diff([2]string{tc.network, tc.addr}, [2]string{network, addr}); diff != "" {
 			t.Errorf("Network() for host %q port %d (-want +got):\n%s", tc.host, tc.port, diff)
 		}
+	}
+}
+
+func TestParseConfigHosts(t *testing.T) {
+	runConfigCases(t, []configCase{
+		{name: "kv list", in: "host=a,b port=1,2", want: defCfg(func(c *Config) {
+			c.Host, c.Port, c.Fallbacks = "a", 1, []Endpoint{{Host: "b", Port: 2}}
+		})},
+		{name: "one port for all", in: "host=a,b,/tmp port=7", want: defCfg(func(c *Config) {
+			c.Host, c.Port, c.Fallbacks = "a", 7, []Endpoint{{Host: "b", Port: 7}, {Host: "/tmp", Port: 7}}
+		})},
+		{name: "empty entries default", in: "host=a, port=,9", want: defCfg(func(c *Config) {
+			c.Host, c.Port, c.Fallbacks = "a", 5432, []Endpoint{{Host: "localhost", Port: 9}}
+		})},
+		{name: "url list", in: "postgres://a:1,b:2/db", want: defCfg(func(c *Config) {
+			c.Host, c.Port, c.Database, c.Fallbacks = "a", 1, "db", []Endpoint{{Host: "b", Port: 2}}
+		})},
+		{name: "url list partial ports", in: "postgres://a,[::1]:2,c/db", want: defCfg(func(c *Config) {
+			c.Host, c.Port, c.Database, c.Fallbacks = "a", 5432, "db", []Endpoint{{Host: "::1", Port: 2}, {Host: "c", Port: 5432}}
+		})},
+		{name: "url percent-encoded hosts", in: "postgres://%2Ftmp,h%61", want: defCfg(func(c *Config) {
+			c.Host, c.Port, c.Fallbacks = "/tmp", 5432, []Endpoint{{Host: "ha", Port: 5432}}
+		})},
+		{name: "env list", in: "", env: map[string]string{"PGHOST": "a,b", "PGPORT": "1,2"}, want: defCfg(func(c *Config) {
+			c.Host, c.Port, c.Fallbacks = "a", 1, []Endpoint{{Host: "b", Port: 2}}
+		})},
+		{name: "hostaddr with host", in: "host=db.example hostaddr=10.0.0.1", want: defCfg(func(c *Config) {
+			c.Host, c.HostAddr = "db.example", "10.0.0.1"
+		})},
+		{name: "hostaddr alone names the host", in: "hostaddr=10.0.0.1,::1 port=1,2", want: defCfg(func(c *Config) {
+			c.Host, c.HostAddr, c.Port = "10.0.0.1", "10.0.0.1", 1
+			c.Fallbacks = []Endpoint{{Host: "::1", HostAddr: "::1", Port: 2}}
+		})},
+		{name: "PGHOSTADDR", in: "host=h", env: map[string]string{"PGHOSTADDR": "127.0.0.1"}, want: defCfg(func(c *Config) {
+			c.Host, c.HostAddr = "h", "127.0.0.1"
+		})},
+	})
+	c := &Config{Host: "db.example", HostAddr: "10.0.0.1", Port: 6000}
+	if n, a := c.Network(); n != "tcp" || a != "10.0.0.1:6000" {
+		t.Errorf("Network() with HostAddr = %s %s", n, a)
+	}
+}
+
+func TestParseConfigLibpqKeys(t *testing.T) {
+	runConfigCases(t, []configCase{
+		{name: "client certificate", in: "sslcert=/c.pem sslkey=/k.pem sslpassword=pw sslcertmode=require", want: defCfg(func(c *Config) {
+			c.SSLCert, c.SSLKey, c.SSLPassword, c.SSLCertMode = "/c.pem", "/k.pem", "pw", SSLCertRequire
+		})},
+		{name: "sslkey defaults beside an explicit sslcert", in: "sslcert=/c.pem", want: defCfg(func(c *Config) {
+			c.SSLCert, c.SSLKey = "/c.pem", testHome+"/.postgresql/postgresql.key"
+		})},
+		{name: "cert env", in: "", env: map[string]string{"PGSSLCERT": "/e.crt", "PGSSLKEY": "/e.key", "PGSSLCERTMODE": "disable"}, want: defCfg(func(c *Config) {
+			c.SSLCert, c.SSLKey, c.SSLCertMode = "/e.crt", "/e.key", SSLCertDisable
+		})},
+		{name: "passfile", in: "passfile=/p", want: defCfg(func(c *Config) { c.PassFile = "/p" })},
+		{name: "PGPASSFILE", in: "", env: map[string]string{"PGPASSFILE": "/e"}, want: defCfg(func(c *Config) { c.PassFile = "/e" })},
+		{name: "require_auth", in: "require_auth=scram-sha-256,none channel_binding=require", want: defCfg(func(c *Config) {
+			c.RequireAuth, c.ChannelBinding = "scram-sha-256,none", ChannelBindingRequire
+		})},
+		{name: "require_auth env", in: "", env: map[string]string{"PGREQUIREAUTH": "!password", "PGCHANNELBINDING": "disable"}, want: defCfg(func(c *Config) {
+			c.RequireAuth, c.ChannelBinding = "!password", ChannelBindingDisable
+		})},
+		{name: "target and balance", in: "target_session_attrs=prefer-standby load_balance_hosts=random", want: defCfg(func(c *Config) {
+			c.TargetSessionAttrs, c.LoadBalanceHosts = TargetPreferStandby, true
+		})},
+		{name: "target env", in: "", env: map[string]string{"PGTARGETSESSIONATTRS": "read-write", "PGLOADBALANCEHOSTS": "disable"}, want: defCfg(func(c *Config) {
+			c.TargetSessionAttrs = TargetReadWrite
+		})},
+		{name: "keepalives", in: "keepalives=0 keepalives_idle=30 keepalives_interval=5 keepalives_count=3 tcp_user_timeout=2500", want: defCfg(func(c *Config) {
+			c.KeepalivesOff, c.KeepalivesIdle, c.KeepalivesInterval, c.KeepalivesCount = true, 30*time.Second, 5*time.Second, 3
+			c.TCPUserTimeout = 2500 * time.Millisecond
+		})},
+		{name: "keepalives 1", in: "keepalives=1", want: defCfg(nil)},
+		{name: "tcp_user_timeout 0 is the OS default", in: "tcp_user_timeout=0", want: defCfg(func(c *Config) { c.TCPUserTimeout = -1 })},
+		{name: "gssencmode and sslsni accepted", in: "gssencmode=disable sslsni=1", env: map[string]string{"PGGSSENCMODE": "prefer"}, want: defCfg(nil)},
+		{name: "PGOPTIONS and friends", in: "", env: map[string]string{
+			"PGOPTIONS": "-c geqo=off", "PGCLIENTENCODING": "UTF8", "PGTZ": "Europe/Paris", "PGDATESTYLE": "ISO, DMY", "PGGEQO": "off",
+		}, want: defCfg(func(c *Config) {
+			c.RuntimeParams = map[string]string{
+				"options": "-c geqo=off", "client_encoding": "UTF8", "TimeZone": "Europe/Paris", "DateStyle": "ISO, DMY", "geqo": "off",
+			}
+		})},
+		{name: "explicit params beat the env, in any case", in: "options=-cx=1 timezone=UTC datestyle=ISO", env: map[string]string{
+			"PGOPTIONS": "-c geqo=off", "PGTZ": "Europe/Paris", "PGDATESTYLE": "German",
+		}, want: defCfg(func(c *Config) {
+			c.RuntimeParams = map[string]string{"options": "-cx=1", "timezone": "UTC", "datestyle": "ISO"}
+		})},
+	})
+}
+
+func TestParseConfigLibpqKeyErrors(t *testing.T) {
+	const p = "wire: invalid connection string: "
+	for _, tc := range []struct{ in, want string }{
+		{"sslcertmode=maybe", p + `invalid sslcertmode "maybe" (valid: disable, allow, require) at sslcertmode`},
+		{"sslcertmode=require", p + `sslcertmode=require without a client certificate (set sslcert) at sslcertmode`},
+		{"require_auth=kerberos", p + `invalid require_auth method "kerberos" (valid: password, md5, scram-sha-256, none, gss, sspi, oauth; ! negates) at require_auth`},
+		{"require_auth=md5,!password", p + `require_auth "md5,!password" mixes negated and plain methods at require_auth`},
+		{"require_auth=md5,md5", p + `require_auth method "md5" given twice at require_auth`},
+		{"require_auth=md5,", p + `invalid require_auth method "" (valid: password, md5, scram-sha-256, none, gss, sspi, oauth; ! negates) at require_auth`},
+		{"channel_binding=yes", p + `invalid channel_binding "yes" (valid: disable, prefer, require) at channel_binding`},
+		{"channel_binding=require sslmode=disable", p + `channel_binding=require needs TLS, not sslmode=disable at channel_binding`},
+		{"target_session_attrs=master", p + `invalid target_session_attrs "master" (valid: any, read-write, read-only, primary, standby, prefer-standby) at target_session_attrs`},
+		{"load_balance_hosts=on", p + `invalid load_balance_hosts "on" (valid: disable, random) at load_balance_hosts`},
+		{"keepalives=x", p + `invalid keepalives "x" (want an integer >= 0) at keepalives`},
+		{"keepalives_idle=-1", p + `invalid keepalives_idle "-1" (want integer seconds >= 0) at keepalives_idle`},
+		{"tcp_user_timeout=1s", p + `invalid tcp_user_timeout "1s" (want integer milliseconds >= 0) at tcp_user_timeout`},
+		{"gssencmode=require", p + `gssencmode=require is not supported (no GSSAPI) at gssencmode`},
+		{"sslsni=0", p + `sslsni="0" is not supported (the server name is always sent when it is a host name) at sslsni`},
+	} {
+		cleanEnv(t)
+		_, err := ParseConfig(tc.in)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("ParseConfig(%q) = %v, want %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+// libpq's default client certificate and root certificate are used only
+// when they exist.
+func TestParseConfigDefaultSSLFiles(t *testing.T) {
+	cleanEnv(t)
+	home := t.TempDir()
+	csHome = func() string { return home }
+	c, err := ParseConfig("")
+	if err != nil || c.SSLCert != "" || c.SSLKey != "" || c.SSLRootCert != "" {
+		t.Fatalf("no files: %+v, %v", c, err)
+	}
+	dir := filepath.Join(home, ".postgresql")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"postgresql.crt", "root.crt"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err = ParseConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "postgresql.crt"); c.SSLCert != want {
+		t.Errorf("SSLCert = %q, want %q", c.SSLCert, want)
+	}
+	if want := filepath.Join(dir, "postgresql.key"); c.SSLKey != want {
+		t.Errorf("SSLKey = %q, want %q", c.SSLKey, want)
+	}
+	if want := filepath.Join(dir, "root.crt"); c.SSLRootCert != want {
+		t.Errorf("SSLRootCert = %q, want %q", c.SSLRootCert, want)
+	}
+	c, err = ParseConfig("sslmode=disable")
+	if err != nil || c.SSLCert != "" || c.SSLRootCert != "" {
+		t.Errorf("sslmode=disable still picks the default files: %+v, %v", c, err)
+	}
+	c, err = ParseConfig("sslcertmode=disable")
+	if err != nil || c.SSLCert != "" {
+		t.Errorf("sslcertmode=disable still picks the default certificate: %+v, %v", c, err)
+	}
+}
+
+func TestConfigStringLibpqRoundTrip(t *testing.T) {
+	cleanEnv(t)
+	in := "host=a,b hostaddr=10.0.0.1,10.0.0.2 port=1,2 passfile=/p sslcert=/c sslkey=/k sslpassword=secret sslcertmode=require " +
+		"require_auth=!md5 channel_binding=require target_session_attrs=standby load_balance_hosts=random " +
+		"keepalives=0 keepalives_idle=9 keepalives_interval=8 keepalives_count=7 tcp_user_timeout=0"
+	c, err := ParseConfig(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.String()
+	if strings.Contains(s, "secret") {
+		t.Errorf("String() %q leaks sslpassword", s)
+	}
+	c2, err := ParseConfig(s)
+	if err != nil {
+		t.Fatalf("ParseConfig(%q): %v", s, err)
+	}
+	c.SSLPassword = "********"
+	if diff := cmp.Diff(c, c2); diff != "" {
+		t.Errorf("round trip via %q (-want +got):\n%s", s, diff)
+	}
+}
+
+// A connection-string parameter replaces the session's pinned setting of
+// the same name in any case, instead of both being sent.
+func TestStartupParamsCaseInsensitiveOverride(t *testing.T) {
+	c := &Conn{cfg: Config{User: "u", RuntimeParams: map[string]string{"datestyle": "German", "TIMEZONE": "Europe/Paris"}}}
+	seen := map[string]string{}
+	for _, kv := range c.startupParams() {
+		lk := strings.ToLower(kv[0])
+		if _, dup := seen[lk]; dup {
+			t.Errorf("parameter %s sent twice", kv[0])
+		}
+		seen[lk] = kv[1]
+	}
+	if seen["datestyle"] != "German" || seen["timezone"] != "Europe/Paris" {
+		t.Errorf("startup parameters %v: want the user's DateStyle and TimeZone", seen)
 	}
 }

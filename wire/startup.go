@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -70,7 +71,8 @@ func (c *Conn) startup() error {
 }
 
 // startupParams pins the settings that make text values predictable; the
-// user's RuntimeParams override them.
+// user's RuntimeParams (which ParseConfig also fills from PGDATESTYLE, PGTZ,
+// PGGEQO, PGOPTIONS and PGCLIENTENCODING) override them.
 func (c *Conn) startupParams() [][2]string {
 	p := map[string]string{
 		"client_encoding":    "UTF8",
@@ -80,6 +82,14 @@ func (c *Conn) startupParams() [][2]string {
 		"TimeZone":           "UTC",
 	}
 	for k, v := range c.cfg.RuntimeParams {
+		// Server parameter names are case-insensitive: the user's
+		// "datestyle" replaces the pinned "DateStyle" rather than being
+		// sent as well.
+		for pk := range p {
+			if strings.EqualFold(pk, k) {
+				delete(p, pk)
+			}
+		}
 		p[k] = v
 	}
 	params := [][2]string{{"user", c.cfg.User}}
