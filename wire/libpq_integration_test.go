@@ -247,6 +247,38 @@ func libpqSuite(t *testing.T, version int) {
 	})
 }
 
+// TestExecContextCancels: a command whose context ends is cancelled on
+// the server, and the session goes on (it was broken before: the answer's
+// end was unknown).
+func TestExecContextCancels(t *testing.T) {
+	eachVersion(t, pgserver.Config{}, func(t *testing.T, s *pgserver.Server) {
+		for _, repl := range []string{"", "replication=database"} {
+			extra := []string{"sslmode=disable"}
+			if repl != "" {
+				extra = append(extra, repl)
+			}
+			c := itConnect(t, itConfig(t, s, itTrustUser, "", pgserver.Database, extra...))
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			start := time.Now()
+			_, err := c.Exec(ctx, "SELECT pg_sleep(30)")
+			cancel()
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("%s: Exec: %v, want the context's deadline", repl, err)
+			}
+			var se *wire.ServerError
+			if !errors.As(err, &se) || se.Code != "57014" {
+				t.Errorf("%s: Exec error %v: want the server's 57014 in the chain", repl, err)
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("%s: took %v", repl, d)
+			}
+			if got := itMustExec(t, c, "SELECT 1 AS one")[0].Value(0, "one"); got != "1" {
+				t.Errorf("%s: after the abandoned command: %q", repl, got)
+			}
+		}
+	})
+}
+
 // waitSleeping waits until backend pid runs pg_sleep.
 func waitSleeping(t *testing.T, s *pgserver.Server, pid uint32) {
 	t.Helper()

@@ -3,7 +3,9 @@ package wire
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 )
 
 // Result is one statement's outcome of a simple query: its columns, rows
@@ -42,9 +44,11 @@ func (r *Result) Value(i int, name string) string {
 // on a replication=database session, plain SQL are sent. A server error
 // ends with a *ServerError after the server is ready again.
 //
-// If ctx ends while the server is still working, the session cannot tell
-// where the command's answer ends, so it is marked broken and must be
-// closed.
+// If ctx ends while the server is still working, Exec sends the server a
+// CancelRequest and reads the rest of the answer (up to cancelWait), so
+// the session stays usable: the error then matches ctx's error and, if the
+// server cancelled the command, wraps its *ServerError 57014. Only if that
+// fails is the session marked broken.
 func (c *Conn) Exec(ctx context.Context, sql string) ([]Result, error) {
 	if err := c.acquire(); err != nil {
 		return nil, err
@@ -64,10 +68,8 @@ func (c *Conn) readResults(ctx context.Context) ([]Result, error) {
 	for {
 		typ, body, err := c.receive(ctx, readOpts{})
 		if err != nil {
-			if ctx.Err() != nil {
-				// The command is still running on the server; the session
-				// cannot be reused safely.
-				c.fail(err)
+			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+				return nil, c.abandon(err)
 			}
 			return nil, err
 		}
@@ -107,6 +109,46 @@ func (c *Conn) readResults(ctx context.Context) ([]Result, error) {
 		if err != nil {
 			c.fail(err)
 			return nil, err
+		}
+	}
+}
+
+// cancelWait bounds the cancel request and the rest of the answer after a
+// command's context ended.
+const cancelWait = 10 * time.Second
+
+// abandon answers a context that ended while the server still works on a
+// command: a CancelRequest, then the rest of the answer up to
+// ReadyForQuery, dropped, so the session can run the next command. If
+// that fails, the session is broken: where the answer ends is unknown.
+func (c *Conn) abandon(cause error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), cancelWait)
+	defer cancel()
+	if err := c.Cancel(ctx); err != nil {
+		c.fail(cause)
+		return fmt.Errorf("%w (and the cancel request failed: %w)", cause, err)
+	}
+	var serverErr error
+	for {
+		typ, body, err := c.receive(ctx, readOpts{})
+		if err != nil {
+			c.fail(cause)
+			return fmt.Errorf("%w (and then, reading the rest of the answer: %w)", cause, err)
+		}
+		switch typ {
+		case msgErrorResponse:
+			if se := c.serverError(body); serverErr == nil {
+				serverErr = se
+			}
+		case msgReadyForQuery:
+			if serverErr != nil {
+				return fmt.Errorf("%w: %w", cause, serverErr)
+			}
+			return cause // it finished before the cancel arrived
+		case msgCopyBothResponse, msgCopyOutResponse, msgCopyInResponse:
+			err := fmt.Errorf("%w: a COPY started while the command was abandoned", ErrProtocol)
+			c.fail(err)
+			return fmt.Errorf("%w (%w)", cause, err)
 		}
 	}
 }

@@ -70,24 +70,93 @@ func (c *Conn) startup() error {
 	}
 }
 
+// pinned are the settings a session asks for unless the user sets them:
+// text values of dates, times, intervals and floats then read the same on
+// every server, whatever its configuration.
+var pinned = map[string]string{
+	"client_encoding":    "UTF8",
+	"DateStyle":          "ISO",
+	"IntervalStyle":      "postgres",
+	"extra_float_digits": "3",
+	"TimeZone":           "UTC",
+}
+
+// optionsSettings returns the names of the settings an options startup
+// parameter sets (-c name=value, -cname=value, --name=value), split on
+// white space with backslash escapes as the server does; '-' in a name is
+// '_'.
+func optionsSettings(options string) []string {
+	var words []string
+	var w strings.Builder
+	esc, in := false, false
+	for _, r := range options {
+		switch {
+		case esc:
+			w.WriteRune(r)
+			esc, in = false, true
+		case r == '\\':
+			esc = true
+		case r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == '\v':
+			if in {
+				words = append(words, w.String())
+				w.Reset()
+				in = false
+			}
+		default:
+			w.WriteRune(r)
+			in = true
+		}
+	}
+	if in {
+		words = append(words, w.String())
+	}
+	var names []string
+	for i := 0; i < len(words); i++ {
+		var set string
+		switch wd := words[i]; {
+		case wd == "-c" && i+1 < len(words):
+			i++
+			set = words[i]
+		case strings.HasPrefix(wd, "--"):
+			set = wd[2:]
+		case strings.HasPrefix(wd, "-c"):
+			set = wd[2:]
+		default:
+			continue
+		}
+		if name, _, ok := strings.Cut(set, "="); ok {
+			names = append(names, strings.ReplaceAll(name, "-", "_"))
+		}
+	}
+	return names
+}
+
 // startupParams pins the settings that make text values predictable; the
 // user's RuntimeParams (which ParseConfig also fills from PGDATESTYLE, PGTZ,
 // PGGEQO, PGOPTIONS and PGCLIENTENCODING) override them.
 func (c *Conn) startupParams() [][2]string {
-	p := map[string]string{
-		"client_encoding":    "UTF8",
-		"DateStyle":          "ISO",
-		"IntervalStyle":      "postgres",
-		"extra_float_digits": "3",
-		"TimeZone":           "UTC",
+	p := map[string]string{}
+	for k, v := range pinned {
+		p[k] = v
 	}
-	for k, v := range c.cfg.RuntimeParams {
+	unpin := func(name string) {
 		// Server parameter names are case-insensitive: the user's
 		// "datestyle" replaces the pinned "DateStyle" rather than being
 		// sent as well.
-		for pk := range p {
-			if strings.EqualFold(pk, k) {
+		for pk := range pinned {
+			if strings.EqualFold(pk, name) {
 				delete(p, pk)
+			}
+		}
+	}
+	for k, v := range c.cfg.RuntimeParams {
+		unpin(k)
+		if strings.EqualFold(k, "options") {
+			// The server applies options first and the startup
+			// parameters after, so a pin would silently win over the
+			// user's -c setting: leave the setting to options.
+			for _, name := range optionsSettings(v) {
+				unpin(name)
 			}
 		}
 		p[k] = v
