@@ -11,16 +11,23 @@ DRAINFLAGS  ?= -countio
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # package:target; the wire targets need unexported code, so they live in wire.
 FUZZ_TARGETS := ./fuzz:FuzzDecode ./fuzz:FuzzRoundTrip ./fuzz:FuzzStream ./fuzz:FuzzServerCopyData \
-	./fuzz:FuzzClientCopyData ./fuzz:FuzzLSN ./wire:FuzzBackendStream ./wire:FuzzMsgReader ./wire:FuzzSCRAM
+	./fuzz:FuzzClientCopyData ./fuzz:FuzzLSN ./wire:FuzzBackendStream ./wire:FuzzFramer ./wire:FuzzSCRAM \
+	./wire:FuzzAckTracker ./wire:FuzzResultParsers ./wire:FuzzSASLprep ./capture:FuzzCaptureReader
 
-.PHONY: test fetch-postgres unit fuzz-smoke lint fmt-check vet staticcheck bench bench-drain fuzz postgres testdata demo
+.PHONY: test fetch-postgres unit unit-386 fuzz-smoke lint fmt-check vet staticcheck bench bench-drain fuzz postgres testdata demo
 
-## test: fetch PostgreSQL 14–18 if needed, lint, every test (real servers), each fuzz target briefly, the bench module's tests
-test: fetch-postgres lint unit fuzz-smoke
+## test: fetch PostgreSQL 14–18 if needed, lint, every test (real servers), the 32-bit run, each fuzz target briefly, the bench module's tests
+test: fetch-postgres lint unit unit-386 fuzz-smoke
 	cd bench && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 unit:
 	$(GO) test -count=1 ./...
+
+# unit-386: the codec, lsn, fuzz-seed and wire unit tests on a 32-bit int
+# (lengths and counts from the wire must not overflow); -short leaves the
+# real-server tests to the 64-bit run.
+unit-386:
+	GOARCH=386 $(GO) test -count=1 -short ./lsn ./codec ./fuzz ./wire ./capture
 
 ## fuzz-smoke: every fuzz target for SMOKETIME executions, so a broken target fails CI
 fuzz-smoke:
