@@ -197,12 +197,14 @@ func (r *reader) lengthPrefixed(field string) []byte {
 
 // count checks that n items of at least minSize bytes each could fit in the
 // remaining input; at is the offset of the count field, for the error. It
-// must be called before anything is sized by n.
-func (r *reader) count(field string, at, n, minSize int) bool {
+// must be called before anything is sized by n. The product is taken in
+// uint64: a uint32 count times a small size cannot overflow it, while in an
+// int it does on 32-bit platforms.
+func (r *reader) count(field string, at int, n uint32, minSize int) bool {
 	if r.failed() {
 		return false
 	}
-	if n*minSize > len(r.b)-r.off {
+	if uint64(n)*uint64(minSize) > uint64(len(r.b)-r.off) {
 		r.off = at
 		r.fail(field, ErrCountTooLarge)
 		return false

@@ -59,11 +59,12 @@ func (d *Decoder) decodeRelation(r *reader) (Message, error) {
 	m.Name = r.cstring("name")
 	m.ReplicaIdentity = r.u8("replica identity")
 	at := r.off
-	n := int(r.u16("column count"))
+	n16 := r.u16("column count")
 	m.Columns = m.Columns[:0]
-	if !r.count("column count", at, n, relationColumnMinSize) {
+	if !r.count("column count", at, uint32(n16), relationColumnMinSize) {
 		return m, r.done()
 	}
+	n := int(n16)
 	if cap(d.relationColumns) < n {
 		d.relationColumns = make([]RelationColumn, n)
 	}

@@ -218,10 +218,11 @@ func (d *Decoder) decodeTruncate(r *reader) (Message, error) {
 	n := r.u32("relation count")
 	m.Options = r.u8("options")
 	m.RelationIDs = m.RelationIDs[:0]
-	if !r.count("relation count", at, int(min(n, 1<<31)), 4) {
+	if !r.count("relation count", at, n, 4) {
 		return m, r.done()
 	}
-	if uint32(cap(d.relationIDs)) < n {
+	// n now fits in the input, so in an int too.
+	if cap(d.relationIDs) < int(n) {
 		d.relationIDs = make([]uint32, n)
 	}
 	ids := d.relationIDs[:n]
