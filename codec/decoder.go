@@ -8,8 +8,9 @@ type Streaming uint8
 
 const (
 	// StreamingAuto accepts stream messages and tells the two Stream Abort
-	// forms apart by their length (9 or 25 bytes). Use it for captures of
-	// unknown origin; it is the zero value.
+	// forms apart by their length: 9 bytes is the short form, anything
+	// longer the parallel one (25 bytes) when the protocol version allows
+	// it. Use it for captures of unknown origin; it is the zero value.
 	StreamingAuto Streaming = iota
 	// StreamingOff: the session did not ask for streaming; stream messages
 	// are errors.

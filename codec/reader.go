@@ -38,8 +38,11 @@ func (r *reader) start(b []byte, l layer) {
 	r.b, r.off, r.layer = b, 1, l
 }
 
+// fail records the first failure; a later one, even at the same offset, is
+// only a consequence of it (a String read after a truncated integer finds
+// no NUL), so it is dropped.
 func (r *reader) fail(field string, err error) {
-	if r.err == nil {
+	if r.err == nil && r.cut == "" {
 		r.err = &DecodeError{
 			Message: messageName(r.layer, r.b[0]),
 			Type:    r.b[0],
@@ -78,7 +81,7 @@ func (r *reader) failIndexed(group, item string, i int, what string, err error) 
 // truncated records the first field that ran out of input and moves past
 // the end, so every later read fails too.
 func (r *reader) truncated(field string) {
-	if r.cut == "" {
+	if r.cut == "" && r.err == nil {
 		r.cut, r.cutAt = field, r.off
 	}
 	r.off = len(r.b)
@@ -87,10 +90,10 @@ func (r *reader) truncated(field string) {
 // failed reports whether any read has failed.
 func (r *reader) failed() bool { return r.err != nil || r.cut != "" }
 
-// settle turns a recorded truncation into r.err when it came first.
+// settle turns a recorded truncation into r.err. Only the first failure is
+// recorded, so at most one of r.cut and r.err is set.
 func (r *reader) settle() {
-	if r.cut != "" && (r.err == nil || r.err.Offset > r.cutAt) {
-		r.err = nil
+	if r.cut != "" {
 		r.off = r.cutAt
 		cut := r.cut
 		r.cut = ""

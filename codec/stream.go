@@ -104,13 +104,15 @@ func (d *Decoder) decodeStreamAbort(b []byte) (Message, error) {
 	}
 	// Nothing in the message tells the two forms apart: the negotiated
 	// streaming mode does, or, when the decoder was not told, the length.
+	// Anything longer than the short form is then the parallel one, so a
+	// cut-short parallel abort reports the field it ends in.
 	var parallel bool
 	switch d.opts.Streaming {
 	case StreamingParallel:
 		parallel = true
 	case StreamingAuto:
 		v := d.opts.ProtoVersion
-		parallel = (v == 0 || v >= 4) && len(b) == streamAbortParallelSize
+		parallel = (v == 0 || v >= 4) && len(b) > streamAbortSize
 	}
 	layout, size := streamAbortLayout, streamAbortSize
 	if parallel {
