@@ -135,12 +135,12 @@ func (d *Decoder) SetInStream(open bool) { d.inStream = open }
 
 // Decode decodes one pgoutput message: the payload of one XLogData of a
 // logical replication session, or one row of pg_logical_slot_get_binary_changes
-// with the pgoutput plugin. It returns ErrEmpty for an empty payload and a
-// *DecodeError for anything malformed. See Decoder for how long the result
+// with the pgoutput plugin. Every failure is a *DecodeError; an empty
+// payload is one matching ErrEmpty. See Decoder for how long the result
 // stays valid.
 func (d *Decoder) Decode(b []byte) (Message, error) {
 	if len(b) == 0 {
-		return nil, ErrEmpty
+		return nil, emptyInput(layerPgoutput)
 	}
 	t := MessageType(b[0])
 	if d.opts.ProtoVersion != 0 && t.minVersion() > d.opts.ProtoVersion {

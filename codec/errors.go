@@ -40,9 +40,11 @@ var (
 	// decoder's state: a type the negotiated protocol version does not have,
 	// or a stream control message out of order.
 	ErrUnexpected = errors.New("message not valid here")
-	// ErrEmpty: the payload is empty. PostgreSQL 10 to 14 can send an XLogData
-	// with no pgoutput message after a Begin whose origin could not be looked
-	// up; a consumer skips such payloads.
+	// ErrEmpty: the payload is empty, not even a type byte. PostgreSQL 10
+	// to 14 can send an XLogData with no pgoutput message after a Begin
+	// whose origin could not be looked up; a consumer skips such payloads.
+	// Like every other cause it arrives inside a *DecodeError (offset 0,
+	// Type 0).
 	ErrEmpty = errors.New("empty message")
 )
 
@@ -96,3 +98,13 @@ func (e *DecodeError) Error() string {
 
 // Unwrap returns the cause, so errors.Is(err, ErrTruncated) works.
 func (e *DecodeError) Unwrap() error { return e.Err }
+
+// emptyInput is the error for a payload without even a type byte. The
+// field is the one the type byte would have been.
+func emptyInput(l layer) error {
+	field := "tag"
+	if l == layerPgoutput {
+		field = "type"
+	}
+	return &DecodeError{Message: messageName(l, 0), Field: field, Err: ErrEmpty}
+}

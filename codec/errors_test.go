@@ -83,17 +83,39 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
+// An empty payload is a *DecodeError like every other failure, matching
+// ErrEmpty, in each layer and each single-message decoder.
 func TestDecodeEmpty(t *testing.T) {
 	var d Decoder
-	for _, in := range [][]byte{nil, {}} {
-		if _, err := d.Decode(in); !errors.Is(err, ErrEmpty) {
-			t.Errorf("Decode(%v) error = %v, want ErrEmpty", in, err)
-		}
-		if _, err := d.DecodeServerCopyData(in); !errors.Is(err, ErrEmpty) {
-			t.Errorf("DecodeServerCopyData(%v) error = %v, want ErrEmpty", in, err)
-		}
-		if _, err := d.DecodeClientCopyData(in); !errors.Is(err, ErrEmpty) {
-			t.Errorf("DecodeClientCopyData(%v) error = %v, want ErrEmpty", in, err)
+	decoders := []struct {
+		name, wantMsg, wantField string
+		decode                   func([]byte) error
+	}{
+		{"Decode", "pgoutput message", "type", func(b []byte) error { _, err := d.Decode(b); return err }},
+		{"DecodeServerCopyData", "server CopyData message", "tag", func(b []byte) error { _, err := d.DecodeServerCopyData(b); return err }},
+		{"DecodeClientCopyData", "client CopyData message", "tag", func(b []byte) error { _, err := d.DecodeClientCopyData(b); return err }},
+		{"DecodeXLogData", "server CopyData message", "tag", func(b []byte) error { _, err := DecodeXLogData(b); return err }},
+		{"DecodePrimaryKeepalive", "server CopyData message", "tag", func(b []byte) error { _, err := DecodePrimaryKeepalive(b); return err }},
+		{"DecodePrimaryStatusUpdate", "server CopyData message", "tag", func(b []byte) error { _, err := DecodePrimaryStatusUpdate(b); return err }},
+		{"DecodeStandbyStatusUpdate", "client CopyData message", "tag", func(b []byte) error { _, err := DecodeStandbyStatusUpdate(b); return err }},
+		{"DecodeHotStandbyFeedback", "client CopyData message", "tag", func(b []byte) error { _, err := DecodeHotStandbyFeedback(b); return err }},
+		{"DecodePrimaryStatusRequest", "client CopyData message", "tag", func(b []byte) error { _, err := DecodePrimaryStatusRequest(b); return err }},
+	}
+	for _, dec := range decoders {
+		for _, in := range [][]byte{nil, {}} {
+			err := dec.decode(in)
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Errorf("%s(%v): error %T %v is not a *DecodeError", dec.name, in, err, err)
+				continue
+			}
+			if !errors.Is(err, ErrEmpty) || errors.Is(err, ErrTruncated) {
+				t.Errorf("%s(%v): %v; want ErrEmpty only", dec.name, in, err)
+			}
+			if de.Message != dec.wantMsg || de.Field != dec.wantField || de.Offset != 0 || de.Type != 0 {
+				t.Errorf("%s(%v): message %q field %q offset %d type %d; want %q %q 0 0",
+					dec.name, in, de.Message, de.Field, de.Offset, de.Type, dec.wantMsg, dec.wantField)
+			}
 		}
 	}
 }

@@ -90,7 +90,8 @@ const (
 // DecodeServerCopyData decodes the payload of a CopyData the server sent
 // during streaming replication: *XLogData, *PrimaryKeepalive or
 // *PrimaryStatusUpdate. The result is valid like Decode's; XLogData.Data
-// aliases b. Pass XLogData.Data of a logical session to Decode.
+// aliases b. Pass XLogData.Data of a logical session to Decode. Every
+// failure is a *DecodeError; an empty payload is one matching ErrEmpty.
 func (d *Decoder) DecodeServerCopyData(b []byte) (ReplicationMessage, error) {
 	// XLogData carries every message of a session: decode a complete
 	// header without the checked reader.
@@ -103,7 +104,7 @@ func (d *Decoder) DecodeServerCopyData(b []byte) (ReplicationMessage, error) {
 		return m, nil
 	}
 	if len(b) == 0 {
-		return nil, ErrEmpty
+		return nil, emptyInput(layerServerCopy)
 	}
 	var r reader
 	r.start(b, layerServerCopy)
@@ -135,9 +136,10 @@ func (d *Decoder) DecodeServerCopyData(b []byte) (ReplicationMessage, error) {
 // DecodeClientCopyData decodes the payload of a CopyData a client sent
 // during streaming replication: *StandbyStatusUpdate, *HotStandbyFeedback
 // or *PrimaryStatusRequest. It is what a test playing the server reads.
+// Errors are as DecodeServerCopyData's.
 func (d *Decoder) DecodeClientCopyData(b []byte) (ReplicationMessage, error) {
 	if len(b) == 0 {
-		return nil, ErrEmpty
+		return nil, emptyInput(layerClientCopy)
 	}
 	var r reader
 	r.start(b, layerClientCopy)
@@ -227,7 +229,7 @@ func DecodePrimaryStatusRequest(b []byte) (m PrimaryStatusRequest, err error) {
 // tagged starts a reader on b after checking its tag.
 func tagged(b []byte, l layer, tag byte) (reader, error) {
 	if len(b) == 0 {
-		return reader{}, ErrEmpty
+		return reader{}, emptyInput(l)
 	}
 	var r reader
 	r.start(b, l)

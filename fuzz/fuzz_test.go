@@ -23,11 +23,8 @@ func options(version, streaming uint8) codec.Options {
 // checkError asserts what every decoding failure must be.
 func checkError(t *testing.T, err error, in []byte) {
 	t.Helper()
-	if errors.Is(err, codec.ErrEmpty) {
-		if len(in) != 0 {
-			t.Fatalf("ErrEmpty for %d bytes", len(in))
-		}
-		return
+	if errors.Is(err, codec.ErrEmpty) != (len(in) == 0) {
+		t.Fatalf("%d bytes: %v", len(in), err)
 	}
 	var de *codec.DecodeError
 	if !errors.As(err, &de) {
