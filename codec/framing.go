@@ -70,12 +70,26 @@ func (*StandbyStatusUpdate) Tag() byte  { return TagStandbyStatusUpdate }
 func (*HotStandbyFeedback) Tag() byte   { return TagHotStandbyFeedback }
 func (*PrimaryStatusRequest) Tag() byte { return TagPrimaryStatusRequest }
 
-func (*XLogData) isReplicationMessage()             {}
-func (*PrimaryKeepalive) isReplicationMessage()     {}
-func (*PrimaryStatusUpdate) isReplicationMessage()  {}
-func (*StandbyStatusUpdate) isReplicationMessage()  {}
-func (*HotStandbyFeedback) isReplicationMessage()   {}
-func (*PrimaryStatusRequest) isReplicationMessage() {}
+func (m *XLogData) appendTo(dst []byte) []byte             { return AppendXLogData(dst, m) }
+func (m *PrimaryKeepalive) appendTo(dst []byte) []byte     { return AppendPrimaryKeepalive(dst, m) }
+func (m *PrimaryStatusUpdate) appendTo(dst []byte) []byte  { return AppendPrimaryStatusUpdate(dst, m) }
+func (m *StandbyStatusUpdate) appendTo(dst []byte) []byte  { return AppendStandbyStatusUpdate(dst, m) }
+func (m *HotStandbyFeedback) appendTo(dst []byte) []byte   { return AppendHotStandbyFeedback(dst, m) }
+func (m *PrimaryStatusRequest) appendTo(dst []byte) []byte { return AppendPrimaryStatusRequest(dst, m) }
+
+func (m *XLogData) copyShallow() cloneable             { v := *m; return &v }
+func (m *PrimaryKeepalive) copyShallow() cloneable     { v := *m; return &v }
+func (m *PrimaryStatusUpdate) copyShallow() cloneable  { v := *m; return &v }
+func (m *StandbyStatusUpdate) copyShallow() cloneable  { v := *m; return &v }
+func (m *HotStandbyFeedback) copyShallow() cloneable   { v := *m; return &v }
+func (m *PrimaryStatusRequest) copyShallow() cloneable { v := *m; return &v }
+
+func (m *XLogData) byteFields(f func(*[]byte))         { f(&m.Data) }
+func (*PrimaryKeepalive) byteFields(func(*[]byte))     {}
+func (*PrimaryStatusUpdate) byteFields(func(*[]byte))  {}
+func (*StandbyStatusUpdate) byteFields(func(*[]byte))  {}
+func (*HotStandbyFeedback) byteFields(func(*[]byte))   {}
+func (*PrimaryStatusRequest) byteFields(func(*[]byte)) {}
 
 // Encoded sizes, tag byte included.
 const (
@@ -352,19 +366,5 @@ func AppendPrimaryStatusRequest(dst []byte, m *PrimaryStatusRequest) []byte {
 // AppendReplicationMessage appends the encoding of any CopyData
 // sub-message to dst.
 func AppendReplicationMessage(dst []byte, m ReplicationMessage) []byte {
-	switch m := m.(type) {
-	case *XLogData:
-		return AppendXLogData(dst, m)
-	case *PrimaryKeepalive:
-		return AppendPrimaryKeepalive(dst, m)
-	case *PrimaryStatusUpdate:
-		return AppendPrimaryStatusUpdate(dst, m)
-	case *StandbyStatusUpdate:
-		return AppendStandbyStatusUpdate(dst, m)
-	case *HotStandbyFeedback:
-		return AppendHotStandbyFeedback(dst, m)
-	case *PrimaryStatusRequest:
-		return AppendPrimaryStatusRequest(dst, m)
-	}
-	panic("codec: AppendReplicationMessage: unknown message type") // unreachable: sealed
+	return m.appendTo(dst)
 }

@@ -25,8 +25,8 @@ func TestTruncateHugeCountOn32Bit(t *testing.T) {
 			if !errors.Is(err, ErrCountTooLarge) || !errors.As(err, &de) || de.Field != "relation count" || de.Offset != at {
 				t.Errorf("count %#x, in stream %v: Decode = %v, %v; want ErrCountTooLarge at relation count, offset %d", n, inStream, m, err, at)
 			}
-			if cap(d.relationIDs) != 0 {
-				t.Errorf("count %#x: relation ID buffer grew to %d", n, cap(d.relationIDs))
+			if cap(d.msgs.relationIDs) != 0 {
+				t.Errorf("count %#x: relation ID buffer grew to %d", n, cap(d.msgs.relationIDs))
 			}
 		}
 	}

@@ -215,6 +215,15 @@ func (r *reader) count(field string, at int, n uint32, minSize int) bool {
 	return true
 }
 
+// streamXid reads the xid prefix row-level messages carry inside a stream
+// block.
+func (r *reader) streamXid(inStream bool) (bool, uint32) {
+	if !inStream {
+		return false, 0
+	}
+	return true, r.u32("xid")
+}
+
 // done finishes a message: it reports trailing bytes and returns the first
 // failure, or nil.
 func (r *reader) done() error {

@@ -50,9 +50,21 @@ func FuzzDecode(f *testing.F) {
 		f.Add(m.data, m.inStream, seedVersion(m.opts), seedStreaming(m.opts))
 	}
 	f.Fuzz(func(t *testing.T, in []byte, open bool, version, streaming uint8) {
-		d := codec.NewDecoder(options(version, streaming))
+		opts := options(version, streaming)
+		d := codec.NewDecoder(opts)
 		d.SetInStream(open)
 		m, err := d.Decode(in)
+		// The stateless Messages applies the same rules.
+		var ms codec.Messages
+		m2, err2 := ms.Decode(in, opts, open)
+		if (err == nil) != (err2 == nil) || (err != nil && err.Error() != err2.Error()) {
+			t.Fatalf("Decoder: %v; Messages: %v", err, err2)
+		}
+		if err == nil {
+			if diff := cmp.Diff(m, m2, equateEmpty); diff != "" {
+				t.Fatalf("Decoder and Messages differ:\n%s", diff)
+			}
+		}
 		if err != nil {
 			checkError(t, err, in)
 			if m != nil {
