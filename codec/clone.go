@@ -21,6 +21,16 @@ func Clone(m Message) Message {
 	return deepCopy(m).(Message)
 }
 
+// CloneReplicationMessage is Clone for CopyData sub-messages: the copy of an
+// *XLogData owns its Data, for keeping one beyond the Decoder's validity
+// window (DecodeServerCopyData) or the life of the input buffer.
+func CloneReplicationMessage(m ReplicationMessage) ReplicationMessage {
+	if m == nil {
+		return nil
+	}
+	return deepCopy(m).(ReplicationMessage)
+}
+
 func deepCopy(m cloneable) cloneable {
 	c := m.copyShallow()
 	// Move every byte field of the copy into one buffer.

@@ -183,6 +183,9 @@ func FuzzServerCopyData(f *testing.F) {
 		if out := codec.AppendReplicationMessage(nil, m); !bytes.Equal(out, in) {
 			t.Fatalf("re-encoding differs:\n in %x\nout %x", in, out)
 		}
+		if diff := cmp.Diff(m, codec.CloneReplicationMessage(m), equateEmpty); diff != "" {
+			t.Fatalf("clone differs:\n%s", diff)
+		}
 		if x, ok := m.(*codec.XLogData); ok {
 			// Logical sessions decode the payload next.
 			if _, err := d.Decode(x.Data); err != nil {
