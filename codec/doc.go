@@ -13,8 +13,8 @@
 //
 //	d := codec.NewDecoder(codec.Options{ProtoVersion: 4, Streaming: codec.StreamingParallel})
 //	var rels codec.RelationCache
-//	for _, payload := range payloads { // each one pgoutput message
-//		m, err := d.Decode(payload)
+//	for _, x := range xlogData { // the *codec.XLogData of a logical session
+//		m, err := d.Decode(x.Data) // one pgoutput message
 //		if err != nil {
 //			return err // a *codec.DecodeError: message, field, offset
 //		}
@@ -28,8 +28,9 @@
 //			for i, col := range m.New {
 //				fmt.Println(rel.Columns[i].Name, string(col.Data))
 //			}
-//		case *codec.Commit:
-//			// m.EndLSN is the position to acknowledge once the transaction is applied.
+//		}
+//		if end, ok := codec.UnitEnd(m, x.WALStart); ok {
+//			// a transaction (or another unit of work) ends: acknowledge end once applied
 //		}
 //	}
 //
