@@ -396,10 +396,10 @@ func walkColumns(b []byte, off int, cols []Column) (end, index, fault int) {
 		k := b[off]
 		c := &cols[i]
 		if k == 't' || k == 'b' {
-			start := off + 5
-			if start > len(b) {
+			if len(b)-off < 5 { // not off+5 > len(b): that can overflow
 				return off + 1, i, columnLengthShort
 			}
+			start := off + 5
 			l := int(int32(binary.BigEndian.Uint32(b[off+1 : start])))
 			// One unsigned comparison rejects negative and overlong lengths.
 			if uint(l) > uint(len(b)-start) {
