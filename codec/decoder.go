@@ -127,7 +127,7 @@ func (ms *Messages) Decode(b []byte, opts Options, inStream bool) (Message, erro
 	if k := accepted(b, opts); k != nil {
 		return k.decode(ms, b, opts, inStream)
 	}
-	return nil, rejection(b, opts)
+	return nil, rejection(b)
 }
 
 // accepted returns the kind of message b is when opts allow that type, or
@@ -145,7 +145,7 @@ func accepted(b []byte, opts Options) *kind {
 }
 
 // rejection explains why accepted returned nil.
-func rejection(b []byte, opts Options) error {
+func rejection(b []byte) error {
 	if len(b) == 0 {
 		return emptyInput(layerPgoutput)
 	}
@@ -230,7 +230,7 @@ func (d *Decoder) Decode(b []byte) (Message, error) {
 	// a call in between on the hottest path.
 	k := accepted(b, d.opts)
 	if k == nil {
-		return nil, rejection(b, d.opts)
+		return nil, rejection(b)
 	}
 	m, err := k.decode(&d.msgs, b, d.opts, d.inStream)
 	if err == nil && k.streaming {
