@@ -21,6 +21,19 @@ func TestDecodeDoesNotAllocate(t *testing.T) {
 			t.Errorf("%s: %v allocations per Decode", tc.name, n)
 		}
 	}
+	// A Messages allocates as little: the Decoder is built on it.
+	var ms Messages
+	for _, tc := range decodeCases() {
+		run := func() {
+			if _, err := ms.Decode(tc.in, tc.opts, tc.inStream); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run()
+		if n := testing.AllocsPerRun(200, run); n != 0 {
+			t.Errorf("Messages: %s: %v allocations per Decode", tc.name, n)
+		}
+	}
 	var d Decoder
 	for _, in := range [][]byte{
 		cat(b1('w'), b8(1), b8(2), b8(3), []byte("payload")),
@@ -62,7 +75,7 @@ func TestHostileCountsDoNotAllocate(t *testing.T) {
 		if n > 2 {
 			t.Errorf("%q: %v allocations for a rejected hostile count", in[0], n)
 		}
-		if cap(d.newColumns) != 0 || cap(d.relationColumns) != 0 || cap(d.relationIDs) != 0 {
+		if cap(d.msgs.newColumns) != 0 || cap(d.msgs.relationColumns) != 0 || cap(d.msgs.relationIDs) != 0 {
 			t.Errorf("%q: buffers grew for a rejected count", in[0])
 		}
 	}

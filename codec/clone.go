@@ -1,82 +1,44 @@
 package codec
 
+// cloneable is what cloning needs of a message of either layer; each type
+// says it for itself, next to its definition.
+type cloneable interface {
+	// copyShallow returns a copy of the message with its own slices of
+	// structs (tuple columns, relation columns, relation IDs); its byte
+	// fields still alias the original.
+	copyShallow() cloneable
+	// byteFields calls f with a pointer to every byte-slice field.
+	byteFields(f func(*[]byte))
+}
+
 // Clone returns a deep copy of m that owns all its memory, for keeping a
 // decoded message beyond the Decoder's validity window. All byte fields of
-// the copy share one new allocation.
+// the copy share one new allocation. Clone(nil) is nil.
 func Clone(m Message) Message {
-	var c Message
-	switch m := m.(type) {
-	case *Begin:
-		v := *m
-		return &v
-	case *Commit:
-		v := *m
-		return &v
-	case *StreamStart:
-		v := *m
-		return &v
-	case *StreamStop:
-		v := *m
-		return &v
-	case *StreamCommit:
-		v := *m
-		return &v
-	case *StreamAbort:
-		v := *m
-		return &v
-	case *Origin:
-		v := *m
-		c = &v
-	case *LogicalMessage:
-		v := *m
-		c = &v
-	case *Relation:
-		v := *m
-		v.Columns = append([]RelationColumn(nil), m.Columns...)
-		c = &v
-	case *Type:
-		v := *m
-		c = &v
-	case *Insert:
-		v := *m
-		v.New = cloneTuple(m.New)
-		c = &v
-	case *Update:
-		v := *m
-		v.Old, v.New = cloneTuple(m.Old), cloneTuple(m.New)
-		c = &v
-	case *Delete:
-		v := *m
-		v.Old = cloneTuple(m.Old)
-		c = &v
-	case *Truncate:
-		v := *m
-		v.RelationIDs = append([]uint32(nil), m.RelationIDs...)
-		return &v
-	case *BeginPrepare:
-		v := *m
-		c = &v
-	case *Prepare:
-		v := *m
-		c = &v
-	case *CommitPrepared:
-		v := *m
-		c = &v
-	case *RollbackPrepared:
-		v := *m
-		c = &v
-	case *StreamPrepare:
-		v := *m
-		c = &v
-	default:
-		return m
+	if m == nil {
+		return nil
 	}
-	// The copy's byte fields still alias the original: move them all into
-	// one buffer.
+	return deepCopy(m).(Message)
+}
+
+// CloneReplicationMessage is Clone for CopyData sub-messages: the copy of an
+// *XLogData owns its Data, for keeping one beyond the Decoder's validity
+// window (DecodeServerCopyData) or the life of the input buffer.
+func CloneReplicationMessage(m ReplicationMessage) ReplicationMessage {
+	if m == nil {
+		return nil
+	}
+	return deepCopy(m).(ReplicationMessage)
+}
+
+func deepCopy(m cloneable) cloneable {
+	c := m.copyShallow()
+	// Move every byte field of the copy into one buffer.
 	n := 0
-	byteFields(c, func(p *[]byte) { n += len(*p) })
+	c.byteFields(func(p *[]byte) { n += len(*p) })
+	// Empty fields move too: even a view of no bytes keeps its input alive.
 	buf := make([]byte, 0, n)
-	byteFields(c, func(p *[]byte) {
+	c.byteFields(func(p *[]byte) {
 		if *p == nil {
 			return
 		}
@@ -92,43 +54,6 @@ func cloneTuple(t Tuple) Tuple {
 		return nil
 	}
 	return append(Tuple(nil), t...)
-}
-
-// byteFields calls f with a pointer to every byte-slice field of m.
-func byteFields(m Message, f func(*[]byte)) {
-	switch m := m.(type) {
-	case *Origin:
-		f(&m.Name)
-	case *LogicalMessage:
-		f(&m.Prefix)
-		f(&m.Content)
-	case *Relation:
-		f(&m.Namespace)
-		f(&m.Name)
-		for i := range m.Columns {
-			f(&m.Columns[i].Name)
-		}
-	case *Type:
-		f(&m.Namespace)
-		f(&m.Name)
-	case *Insert:
-		tupleFields(m.New, f)
-	case *Update:
-		tupleFields(m.Old, f)
-		tupleFields(m.New, f)
-	case *Delete:
-		tupleFields(m.Old, f)
-	case *BeginPrepare:
-		f(&m.GID)
-	case *Prepare:
-		f(&m.GID)
-	case *CommitPrepared:
-		f(&m.GID)
-	case *RollbackPrepared:
-		f(&m.GID)
-	case *StreamPrepare:
-		f(&m.GID)
-	}
 }
 
 func tupleFields(t Tuple, f func(*[]byte)) {

@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -380,21 +381,24 @@ func TestDecodeRejectsOutOfState(t *testing.T) {
 func TestStreamAbortFormFollowsOptions(t *testing.T) {
 	short := cat(b1('A'), b4(xid), b4(subxid))
 	long := cat(short, b8(uint64(someLSN)), b8(uint64(someTime)))
+	odd := cat(short, b4(7)) // 13 bytes
 	cases := []struct {
 		opts    Options
 		in      []byte
-		wantErr bool
+		wantErr error // nil: decodes
 	}{
-		{Options{Streaming: StreamingOn}, short, false},
-		{Options{Streaming: StreamingOn}, long, true}, // 16 bytes too many for the short form
-		{Options{Streaming: StreamingParallel}, short, true},
-		{Options{Streaming: StreamingParallel}, long, false},
-		{Options{ProtoVersion: 3}, long, true}, // auto, but protocol 3 has no parallel form
+		{Options{Streaming: StreamingOn}, short, nil},
+		{Options{Streaming: StreamingOn}, long, ErrTrailingBytes}, // 16 bytes too many for the short form
+		{Options{Streaming: StreamingOn}, odd, ErrTrailingBytes},
+		{Options{Streaming: StreamingParallel}, short, ErrTruncated},
+		{Options{Streaming: StreamingParallel}, long, nil},
+		{Options{}, odd, ErrTruncated},                     // auto: longer than short, so a cut parallel form
+		{Options{ProtoVersion: 3}, long, ErrTrailingBytes}, // auto, but protocol 3 has no parallel form
 	}
 	for i, tc := range cases {
 		_, err := NewDecoder(tc.opts).Decode(tc.in)
-		if (err != nil) != tc.wantErr {
-			t.Errorf("case %d: err = %v, want error %v", i, err, tc.wantErr)
+		if (err == nil) != (tc.wantErr == nil) || (tc.wantErr != nil && !errors.Is(err, tc.wantErr)) {
+			t.Errorf("case %d: err = %v, want %v", i, err, tc.wantErr)
 		}
 	}
 }

@@ -8,8 +8,9 @@ type Streaming uint8
 
 const (
 	// StreamingAuto accepts stream messages and tells the two Stream Abort
-	// forms apart by their length (9 or 25 bytes). Use it for captures of
-	// unknown origin; it is the zero value.
+	// forms apart by their length: 9 bytes is the short form, anything
+	// longer the parallel one (25 bytes) when the protocol version allows
+	// it. Use it for captures of unknown origin; it is the zero value.
 	StreamingAuto Streaming = iota
 	// StreamingOff: the session did not ask for streaming; stream messages
 	// are errors.
@@ -61,24 +62,33 @@ type Options struct {
 	Streaming Streaming
 }
 
-// A Decoder decodes pgoutput messages, one per call, keeping the state the
-// bytes alone do not carry: whether a Stream Start … Stream Stop block is
-// open (then row-level messages carry an xid prefix) and the negotiated
-// protocol options. The zero Decoder is ready to use with zero Options.
-//
-// Decoding allocates nothing once the decoder's buffers have grown to the
-// largest message seen (tuple columns, relation columns, truncated relation
-// IDs).
-//
-// What Decode returns is the decoder's own memory and views into the input:
-// it is valid until the next call to Decode or Reset on the same Decoder and
-// only while the input bytes are unchanged. Use Clone to keep a message
-// longer. A Decoder is not safe for concurrent use.
-type Decoder struct {
-	opts     Options
-	inStream bool
+// parallelAbort says which Stream Abort form an n-byte message is under
+// these options. Nothing in the message tells the two forms apart: the
+// negotiated streaming mode does, or, when the decoder was not told, the
+// length. Anything longer than the short form is then the parallel one, so
+// a cut-short parallel abort reports the field it ends in.
+func (o Options) parallelAbort(n int) bool {
+	switch o.Streaming {
+	case StreamingParallel:
+		return true
+	case StreamingAuto:
+		return (o.ProtoVersion == 0 || o.ProtoVersion >= 4) && n > streamAbortSize
+	}
+	return false
+}
 
-	// One reusable value per message type ("flyweights").
+// Messages decodes pgoutput messages without keeping any state of its own:
+// the caller says, for each message, what the session negotiated and
+// whether a Stream Start … Stream Stop block is open. It is for a driver
+// that tracks the stream itself; a Decoder is a Messages that tracks it.
+//
+// Messages holds one reusable value per message type and the buffers their
+// slices use, so decoding allocates nothing once the buffers have grown to
+// the largest message seen. What Decode returns is that memory and views
+// into the input: valid until the next Decode on the same Messages and only
+// while the input bytes are unchanged. The zero value is ready to use; it
+// is not safe for concurrent use.
+type Messages struct {
 	begin            Begin
 	logicalMessage   LogicalMessage
 	commit           Commit
@@ -99,10 +109,88 @@ type Decoder struct {
 	rollbackPrepared RollbackPrepared
 	streamPrepare    StreamPrepare
 
+	// Shared by the message types: one message is valid at a time.
 	newColumns      []Column
 	oldColumns      []Column
 	relationColumns []RelationColumn
 	relationIDs     []uint32
+}
+
+// Decode decodes one pgoutput message under opts; inStream says whether a
+// Stream Start … Stream Stop block is open, so whether row-level messages
+// carry the xid prefix. It applies every rule a Decoder does except
+// remembering the stream state: a type the protocol version lacks, a stream
+// message with streaming off, a Stream Start inside a block or a Stream
+// Stop outside one are ErrUnexpected errors. Every failure is a
+// *DecodeError.
+func (ms *Messages) Decode(b []byte, opts Options, inStream bool) (Message, error) {
+	if k := accepted(b, opts); k != nil {
+		return k.decode(ms, b, opts, inStream)
+	}
+	return nil, rejection(b)
+}
+
+// accepted returns the kind of message b is when opts allow that type, or
+// nil. The work before a message's own decoder, kept small enough to
+// inline.
+func accepted(b []byte, opts Options) *kind {
+	if len(b) == 0 {
+		return nil
+	}
+	k := kindOf[b[0]]
+	if k == nil || (opts.ProtoVersion != 0 && k.minVersion > opts.ProtoVersion) || (k.streaming && opts.Streaming == StreamingOff) {
+		return nil
+	}
+	return k
+}
+
+// rejection explains why accepted returned nil.
+func rejection(b []byte) error {
+	if len(b) == 0 {
+		return emptyInput(layerPgoutput)
+	}
+	if kindOf[b[0]] == nil {
+		return typeError(b, ErrUnknownType)
+	}
+	return typeError(b, ErrUnexpected)
+}
+
+// typeError reports that b's type byte is no message for this decoder.
+func typeError(b []byte, err error) error {
+	r := reader{b: b, layer: layerPgoutput}
+	r.fail("type", err)
+	return r.err
+}
+
+// ofType checks that b holds a message of type t, for the decoders of one
+// message type.
+func ofType(b []byte, t MessageType) error {
+	if len(b) == 0 {
+		return emptyInput(layerPgoutput)
+	}
+	if b[0] != byte(t) {
+		return typeError(b, ErrUnknownType)
+	}
+	return nil
+}
+
+// A Decoder decodes pgoutput messages, one per call, keeping the state the
+// bytes alone do not carry: whether a Stream Start … Stream Stop block is
+// open (then row-level messages carry an xid prefix) and the negotiated
+// protocol options. The zero Decoder is ready to use with zero Options.
+//
+// Decoding allocates nothing once the decoder's buffers have grown to the
+// largest message seen (tuple columns, relation columns, truncated relation
+// IDs).
+//
+// What Decode returns is the decoder's own memory and views into the input:
+// it is valid until the next call to Decode or Reset on the same Decoder and
+// only while the input bytes are unchanged. Use Clone to keep a message
+// longer. A Decoder is not safe for concurrent use.
+type Decoder struct {
+	opts     Options
+	inStream bool
+	msgs     Messages
 
 	// CopyData flyweights.
 	xlogData             XLogData
@@ -134,135 +222,38 @@ func (d *Decoder) SetInStream(open bool) { d.inStream = open }
 
 // Decode decodes one pgoutput message: the payload of one XLogData of a
 // logical replication session, or one row of pg_logical_slot_get_binary_changes
-// with the pgoutput plugin. It returns ErrEmpty for an empty payload and a
-// *DecodeError for anything malformed. See Decoder for how long the result
+// with the pgoutput plugin. Every failure is a *DecodeError; an empty
+// payload is one matching ErrEmpty. See Decoder for how long the result
 // stays valid.
 func (d *Decoder) Decode(b []byte) (Message, error) {
-	if len(b) == 0 {
-		return nil, ErrEmpty
+	// Messages.Decode, with the stream state kept: the same rules, without
+	// a call in between on the hottest path.
+	k := accepted(b, d.opts)
+	if k == nil {
+		return nil, rejection(b)
 	}
-	t := MessageType(b[0])
-	if d.opts.ProtoVersion != 0 && t.minVersion() > d.opts.ProtoVersion {
-		return nil, d.unexpected(b)
-	}
-	switch t {
-	// Row changes and fixed-size messages have fast paths without a reader.
-	case TypeInsert:
-		return d.decodeInsert(b)
-	case TypeUpdate:
-		return d.decodeUpdate(b)
-	case TypeDelete:
-		return d.decodeDelete(b)
-	case TypeBegin:
-		return d.decodeBegin(b)
-	case TypeCommit:
-		return d.decodeCommit(b)
-	case TypeStreamStart:
-		return d.decodeStreamStart(b)
-	case TypeStreamStop:
-		return d.decodeStreamStop(b)
-	case TypeStreamCommit:
-		return d.decodeStreamCommit(b)
-	case TypeStreamAbort:
-		return d.decodeStreamAbort(b)
-	// The rest are read field by field.
-	case TypeRelation:
-		return d.checked(b, (*Decoder).decodeRelation)
-	case TypeType:
-		return d.checked(b, (*Decoder).decodeType)
-	case TypeOrigin:
-		return d.checked(b, (*Decoder).decodeOrigin)
-	case TypeTruncate:
-		return d.checked(b, (*Decoder).decodeTruncate)
-	case TypeLogicalMessage:
-		return d.checked(b, (*Decoder).decodeLogicalMessage)
-	case TypeStreamPrepare:
-		if d.opts.Streaming == StreamingOff {
-			return nil, d.unexpected(b)
+	m, err := k.decode(&d.msgs, b, d.opts, d.inStream)
+	if err == nil && k.streaming {
+		// The kind's decoder has checked the order.
+		switch k.typ {
+		case TypeStreamStart:
+			d.inStream = true
+		case TypeStreamStop:
+			d.inStream = false
 		}
-		return d.checked(b, (*Decoder).decodeStreamPrepare)
-	case TypeBeginPrepare:
-		return d.checked(b, (*Decoder).decodeBeginPrepare)
-	case TypePrepare:
-		return d.checked(b, (*Decoder).decodePrepare)
-	case TypeCommitPrepared:
-		return d.checked(b, (*Decoder).decodeCommitPrepared)
-	case TypeRollbackPrepared:
-		return d.checked(b, (*Decoder).decodeRollbackPrepared)
 	}
-	r := reader{b: b, layer: layerPgoutput}
-	r.fail("type", ErrUnknownType)
-	return nil, r.err
+	return m, err
 }
 
-// checked decodes b with the checked reader: the slow path that names the
-// field and offset of a fault.
-func (d *Decoder) checked(b []byte, decode func(*Decoder, *reader) (Message, error)) (Message, error) {
-	var r reader
-	r.start(b, layerPgoutput)
-	m, err := decode(d, &r)
+// result returns m, or only the error: a failed decode returns no message.
+func result(m Message, err error) (Message, error) {
 	if err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-func (d *Decoder) unexpected(b []byte) error {
-	r := reader{b: b, layer: layerPgoutput}
-	r.fail("type", ErrUnexpected)
-	return r.err
-}
-
-// streamXid reads the xid prefix row-level messages carry inside a stream
-// block.
-func (d *Decoder) streamXid(r *reader) (bool, uint32) {
-	if !d.inStream {
-		return false, 0
-	}
-	return true, r.u32("xid")
-}
-
 // AppendMessage appends the encoding of any pgoutput message to dst.
 func AppendMessage(dst []byte, m Message) []byte {
-	switch m := m.(type) {
-	case *Begin:
-		return AppendBegin(dst, m)
-	case *LogicalMessage:
-		return AppendLogicalMessage(dst, m)
-	case *Commit:
-		return AppendCommit(dst, m)
-	case *Origin:
-		return AppendOrigin(dst, m)
-	case *Relation:
-		return AppendRelation(dst, m)
-	case *Type:
-		return AppendType(dst, m)
-	case *Insert:
-		return AppendInsert(dst, m)
-	case *Update:
-		return AppendUpdate(dst, m)
-	case *Delete:
-		return AppendDelete(dst, m)
-	case *Truncate:
-		return AppendTruncate(dst, m)
-	case *StreamStart:
-		return AppendStreamStart(dst, m)
-	case *StreamStop:
-		return AppendStreamStop(dst, m)
-	case *StreamCommit:
-		return AppendStreamCommit(dst, m)
-	case *StreamAbort:
-		return AppendStreamAbort(dst, m)
-	case *BeginPrepare:
-		return AppendBeginPrepare(dst, m)
-	case *Prepare:
-		return AppendPrepare(dst, m)
-	case *CommitPrepared:
-		return AppendCommitPrepared(dst, m)
-	case *RollbackPrepared:
-		return AppendRollbackPrepared(dst, m)
-	case *StreamPrepare:
-		return AppendStreamPrepare(dst, m)
-	}
-	panic("codec: AppendMessage: unknown message type") // unreachable: Message is sealed
+	return m.appendTo(dst)
 }

@@ -13,8 +13,8 @@
 //
 //	d := codec.NewDecoder(codec.Options{ProtoVersion: 4, Streaming: codec.StreamingParallel})
 //	var rels codec.RelationCache
-//	for _, payload := range payloads { // each one pgoutput message
-//		m, err := d.Decode(payload)
+//	for _, x := range xlogData { // the *codec.XLogData of a logical session
+//		m, err := d.Decode(x.Data) // one pgoutput message
 //		if err != nil {
 //			return err // a *codec.DecodeError: message, field, offset
 //		}
@@ -28,8 +28,9 @@
 //			for i, col := range m.New {
 //				fmt.Println(rel.Columns[i].Name, string(col.Data))
 //			}
-//		case *codec.Commit:
-//			// m.EndLSN is the position to acknowledge once the transaction is applied.
+//		}
+//		if end, ok := codec.UnitEnd(m, x.WALStart); ok {
+//			// a transaction (or another unit of work) ends: acknowledge end once applied
 //		}
 //	}
 //
@@ -39,14 +40,30 @@
 // negotiated (the protocol 4 Stream Abort has two more fields only with
 // streaming = parallel).
 //
+// # Without a Decoder
+//
+// A driver that tracks the stream itself can decode with no state kept for
+// it. Messages.Decode takes the negotiated Options and whether a stream
+// block is open with every payload and applies the Decoder's rules, which
+// are built on it; the functions for one message type (DecodeInsert,
+// DecodeBegin, …) decode into a value the caller owns and check only the
+// bytes:
+//
+//	var ms codec.Messages
+//	m, err := ms.Decode(payload, opts, inStream)
+//
+//	var ins codec.Insert // reused: its tuple's capacity is kept
+//	err = codec.DecodeInsert(&ins, payload, inStream)
+//
 // # Memory
 //
 // Decoding allocates nothing in the steady state: each message type has one
 // value inside the Decoder that every call overwrites, and byte fields
 // (names, column values, GIDs, XLogData.Data) are views into the input. A
 // returned message is therefore valid until the next Decode, Reset or
-// Decode…CopyData call on the same Decoder, and only while the input is
-// unchanged. Clone makes a copy that owns its memory.
+// Decode…CopyData call on the same Decoder (the next Decode on the same
+// Messages; the next decode into the same value), and only while the input
+// is unchanged. Clone makes a copy that owns its memory.
 //
 // Counts and lengths read from the input are checked against the bytes
 // that are actually there before anything is sized by them, so a hostile

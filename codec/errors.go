@@ -9,7 +9,10 @@ import (
 // one of these, so callers can test the cause with errors.Is and read the
 // message, field and offset with errors.As.
 var (
-	// ErrTruncated: the input ends inside a field.
+	// ErrTruncated: the input ends inside the field. pgoutput and CopyData
+	// messages are delimited by their frame, so any input that stops short
+	// of a complete message matches it, including the two more precise
+	// forms ErrCountTooLarge and ErrUnterminatedString.
 	ErrTruncated = errors.New("input ends inside the field")
 	// ErrTrailingBytes: bytes are left over after the last field. pgoutput
 	// and CopyData messages are delimited by their frame, so this means the
@@ -23,10 +26,13 @@ var (
 	ErrNegativeLength = errors.New("negative length")
 	// ErrCountTooLarge: a count promises more items than the remaining
 	// bytes could possibly hold. It is reported before anything is
-	// allocated for the items.
-	ErrCountTooLarge = errors.New("count larger than the remaining input can hold")
-	// ErrUnterminatedString: a String field has no terminating NUL.
-	ErrUnterminatedString = errors.New("string has no terminating NUL")
+	// allocated for the items. The input ends before the items it counts,
+	// so the error matches ErrTruncated too; test ErrCountTooLarge first to
+	// tell a hostile count from a short frame.
+	ErrCountTooLarge error = &truncation{"count larger than the remaining input can hold"}
+	// ErrUnterminatedString: a String field runs to the end of the input
+	// without its NUL. It matches ErrTruncated too.
+	ErrUnterminatedString error = &truncation{"string has no terminating NUL"}
 	// ErrInvalidValue: a field holds a value its definition rules out, such
 	// as a boolean byte other than 0 or 1 or an unknown tuple marker.
 	ErrInvalidValue = errors.New("invalid value")
@@ -34,11 +40,20 @@ var (
 	// decoder's state: a type the negotiated protocol version does not have,
 	// or a stream control message out of order.
 	ErrUnexpected = errors.New("message not valid here")
-	// ErrEmpty: the payload is empty. PostgreSQL 10 to 14 can send an XLogData
-	// with no pgoutput message after a Begin whose origin could not be looked
-	// up; a consumer skips such payloads.
+	// ErrEmpty: the payload is empty, not even a type byte. PostgreSQL 10
+	// to 14 can send an XLogData with no pgoutput message after a Begin
+	// whose origin could not be looked up; a consumer skips such payloads.
+	// Like every other cause it arrives inside a *DecodeError (offset 0,
+	// Type 0).
 	ErrEmpty = errors.New("empty message")
 )
+
+// truncation is a sentinel that says more precisely how the input ends
+// early; errors.Is also matches it to ErrTruncated.
+type truncation struct{ msg string }
+
+func (e *truncation) Error() string        { return e.msg }
+func (e *truncation) Is(target error) bool { return target == ErrTruncated }
 
 // A DecodeError reports where decoding failed: which message, which field,
 // at which byte offset, and why (Err, one of the sentinel errors above).
@@ -83,3 +98,13 @@ func (e *DecodeError) Error() string {
 
 // Unwrap returns the cause, so errors.Is(err, ErrTruncated) works.
 func (e *DecodeError) Unwrap() error { return e.Err }
+
+// emptyInput is the error for a payload without even a type byte. The
+// field is the one the type byte would have been.
+func emptyInput(l layer) error {
+	field := "tag"
+	if l == layerPgoutput {
+		field = "type"
+	}
+	return &DecodeError{Message: messageName(l, 0), Field: field, Err: ErrEmpty}
+}

@@ -2,6 +2,7 @@ package codec
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -46,7 +47,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"Stream Stop with body", true, cat(b1('E'), b1(0)), ErrTrailingBytes, "Stream Stop", "", 1},
 		{"Insert in stream truncated xid", true, cat(b1('I'), []byte{0, 0}), ErrTruncated, "Insert", "xid", 1},
 		{"Rollback Prepared truncated GID", false, cat(b1('r'), b1(0), b8(1), b8(2), b8(3), b8(4), b4(5), []byte("g")), ErrUnterminatedString, "Rollback Prepared", "GID", 38},
-		{"Stream Abort odd length", false, cat(b1('A'), b4(1), b4(2), b4(3)), ErrTrailingBytes, "Stream Abort", "", 9},
+		{"Stream Abort odd length, auto: a cut parallel form", false, cat(b1('A'), b4(1), b4(2), b4(3)), ErrTruncated, "Stream Abort", "abort LSN", 9},
+		{"Relation alone: the first field, not the first String", false, b1('R'), ErrTruncated, "Relation", "relation OID", 1},
+		{"Prepare cut in xid: not the GID after it", false, cat(b1('P'), b1(0), b8(1), b8(2), b8(3), []byte{0, 0}), ErrTruncated, "Prepare", "xid", 26},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -80,35 +83,106 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
+// An empty payload is a *DecodeError like every other failure, matching
+// ErrEmpty, in each layer and each single-message decoder.
 func TestDecodeEmpty(t *testing.T) {
 	var d Decoder
-	for _, in := range [][]byte{nil, {}} {
-		if _, err := d.Decode(in); !errors.Is(err, ErrEmpty) {
-			t.Errorf("Decode(%v) error = %v, want ErrEmpty", in, err)
-		}
-		if _, err := d.DecodeServerCopyData(in); !errors.Is(err, ErrEmpty) {
-			t.Errorf("DecodeServerCopyData(%v) error = %v, want ErrEmpty", in, err)
-		}
-		if _, err := d.DecodeClientCopyData(in); !errors.Is(err, ErrEmpty) {
-			t.Errorf("DecodeClientCopyData(%v) error = %v, want ErrEmpty", in, err)
+	decoders := []struct {
+		name, wantMsg, wantField string
+		decode                   func([]byte) error
+	}{
+		{"Decode", "pgoutput message", "type", func(b []byte) error { _, err := d.Decode(b); return err }},
+		{"DecodeServerCopyData", "server CopyData message", "tag", func(b []byte) error { _, err := d.DecodeServerCopyData(b); return err }},
+		{"DecodeClientCopyData", "client CopyData message", "tag", func(b []byte) error { _, err := d.DecodeClientCopyData(b); return err }},
+		{"DecodeXLogData", "server CopyData message", "tag", func(b []byte) error { _, err := DecodeXLogData(b); return err }},
+		{"DecodePrimaryKeepalive", "server CopyData message", "tag", func(b []byte) error { _, err := DecodePrimaryKeepalive(b); return err }},
+		{"DecodePrimaryStatusUpdate", "server CopyData message", "tag", func(b []byte) error { _, err := DecodePrimaryStatusUpdate(b); return err }},
+		{"DecodeStandbyStatusUpdate", "client CopyData message", "tag", func(b []byte) error { _, err := DecodeStandbyStatusUpdate(b); return err }},
+		{"DecodeHotStandbyFeedback", "client CopyData message", "tag", func(b []byte) error { _, err := DecodeHotStandbyFeedback(b); return err }},
+		{"DecodePrimaryStatusRequest", "client CopyData message", "tag", func(b []byte) error { _, err := DecodePrimaryStatusRequest(b); return err }},
+	}
+	for _, dec := range decoders {
+		for _, in := range [][]byte{nil, {}} {
+			err := dec.decode(in)
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Errorf("%s(%v): error %T %v is not a *DecodeError", dec.name, in, err, err)
+				continue
+			}
+			if !errors.Is(err, ErrEmpty) || errors.Is(err, ErrTruncated) {
+				t.Errorf("%s(%v): %v; want ErrEmpty only", dec.name, in, err)
+			}
+			if de.Message != dec.wantMsg || de.Field != dec.wantField || de.Offset != 0 || de.Type != 0 {
+				t.Errorf("%s(%v): message %q field %q offset %d type %d; want %q %q 0 0",
+					dec.name, in, de.Message, de.Field, de.Offset, de.Type, dec.wantMsg, dec.wantField)
+			}
 		}
 	}
 }
 
-// Every strict prefix of a valid message fails with a DecodeError and never
-// panics; the decoder stays usable afterwards.
+// checkTruncated asserts that err reports a truncation: a *DecodeError
+// matching ErrTruncated that names a field inside the input.
+func checkTruncated(t *testing.T, what string, in []byte, err error) {
+	t.Helper()
+	var de *DecodeError
+	switch {
+	case err == nil:
+		t.Errorf("%s: decoded without error", what)
+	case !errors.As(err, &de):
+		t.Errorf("%s: error %T is not a *DecodeError: %v", what, err, err)
+	case !errors.Is(err, ErrTruncated):
+		t.Errorf("%s: %v; want ErrTruncated", what, err)
+	case de.Field == "" || de.Offset < 1 || de.Offset > len(in) || de.Type != in[0]:
+		t.Errorf("%s: %v; want a field within the %d bytes", what, err, len(in))
+	}
+}
+
+// A message type byte and nothing else is a truncated message, whatever the
+// type: the error names the first field, not a later symptom.
+func TestDecodeTypeByteAlone(t *testing.T) {
+	for _, typ := range []MessageType{
+		TypeBegin, TypeLogicalMessage, TypeCommit, TypeOrigin, TypeRelation, TypeType,
+		TypeInsert, TypeUpdate, TypeDelete, TypeTruncate, TypeStreamStart, TypeStreamCommit,
+		TypeStreamAbort, TypeBeginPrepare, TypePrepare, TypeCommitPrepared,
+		TypeRollbackPrepared, TypeStreamPrepare,
+	} { // Stream Stop is the one message that is only its type byte.
+		for _, inStream := range []bool{false, true} {
+			if inStream && (typ == TypeStreamStart) {
+				continue // out of order there, a different error
+			}
+			d := NewDecoder(Options{})
+			d.SetInStream(inStream)
+			in := []byte{byte(typ)}
+			_, err := d.Decode(in)
+			checkTruncated(t, fmt.Sprintf("%v alone (in stream %v)", typ, inStream), in, err)
+			var de *DecodeError
+			if errors.As(err, &de) && de.Offset != 1 {
+				t.Errorf("%v alone: offset %d, want 1 (the first field)", typ, de.Offset)
+			}
+		}
+	}
+}
+
+// Every strict prefix of a valid message is a truncated message: the error
+// matches ErrTruncated and names the field the input ends in. The decoder
+// stays usable afterwards.
 func TestDecodeEveryPrefixFails(t *testing.T) {
 	for _, tc := range decodeCases() {
 		for n := 1; n < len(tc.in); n++ {
 			d := NewDecoder(tc.opts)
 			d.SetInStream(tc.inStream)
-			if m, err := d.Decode(tc.in[:n]); err == nil {
-				// A shorter Stream Abort is the other valid form.
-				if tc.in[0] == 'A' && n == streamAbortSize {
-					continue
+			m, err := d.Decode(tc.in[:n])
+			// In auto mode a 9-byte Stream Abort is the other valid form.
+			if tc.in[0] == 'A' && n == streamAbortSize && tc.opts.Streaming == StreamingAuto {
+				if err != nil {
+					t.Errorf("%s: short form: %v", tc.name, err)
 				}
+				continue
+			}
+			if err == nil {
 				t.Fatalf("%s: prefix of %d bytes decoded as %#v", tc.name, n, m)
 			}
+			checkTruncated(t, fmt.Sprintf("%s: prefix of %d bytes", tc.name, n), tc.in[:n], err)
 			d.SetInStream(tc.inStream)
 			if _, err := d.Decode(tc.in); err != nil {
 				t.Fatalf("%s: after a failed prefix the full message fails: %v", tc.name, err)

@@ -97,3 +97,44 @@ func ExampleDecodeError() {
 	// Output:
 	// codec: Insert ('I'): new tuple column 0 length at offset 9: input ends inside the field
 }
+
+// Acknowledge a position only when a unit of work ends: here the commit of
+// a transaction, decoded from the XLogData payloads of a session.
+func ExampleUnitEnd() {
+	walStart := lsn.MustParse("1/6B374D78")
+	for _, m := range []codec.Message{
+		&codec.Begin{FinalLSN: lsn.MustParse("1/6B374D48"), Xid: 741},
+		&codec.Insert{RelationID: 16390},
+		&codec.Commit{CommitLSN: lsn.MustParse("1/6B374D48"), EndLSN: lsn.MustParse("1/6B374D78")},
+	} {
+		// … apply m durably, then:
+		if end, ok := codec.UnitEnd(m, walStart); ok {
+			fmt.Printf("after %v: acknowledge %v\n", m.MessageType(), end)
+		}
+	}
+	// Output:
+	// after Commit: acknowledge 1/6B374D78
+}
+
+// Decode without a Decoder, for a driver that knows the stream state: into
+// a Messages, or into a value of the one type expected.
+func ExampleMessages() {
+	opts := codec.Options{ProtoVersion: 2, Streaming: codec.StreamingOn}
+	streamed := []byte{'I', 0, 0, 0x03, 0x85, 0, 0, 0x40, 0x06, 'N', 0, 1, 't', 0, 0, 0, 1, '7'}
+
+	var ms codec.Messages
+	m, err := ms.Decode(streamed, opts, true) // inside a Stream Start … Stream Stop block
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%v of xid %d\n", m.MessageType(), m.(*codec.Insert).Xid)
+
+	var ins codec.Insert
+	if err := codec.DecodeInsert(&ins, streamed, true); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("relation %d: %s\n", ins.RelationID, ins.New[0].Data)
+	// Output:
+	// Insert of xid 901
+	// relation 16390: 7
+}

@@ -70,12 +70,26 @@ func (*StandbyStatusUpdate) Tag() byte  { return TagStandbyStatusUpdate }
 func (*HotStandbyFeedback) Tag() byte   { return TagHotStandbyFeedback }
 func (*PrimaryStatusRequest) Tag() byte { return TagPrimaryStatusRequest }
 
-func (*XLogData) isReplicationMessage()             {}
-func (*PrimaryKeepalive) isReplicationMessage()     {}
-func (*PrimaryStatusUpdate) isReplicationMessage()  {}
-func (*StandbyStatusUpdate) isReplicationMessage()  {}
-func (*HotStandbyFeedback) isReplicationMessage()   {}
-func (*PrimaryStatusRequest) isReplicationMessage() {}
+func (m *XLogData) appendTo(dst []byte) []byte             { return AppendXLogData(dst, m) }
+func (m *PrimaryKeepalive) appendTo(dst []byte) []byte     { return AppendPrimaryKeepalive(dst, m) }
+func (m *PrimaryStatusUpdate) appendTo(dst []byte) []byte  { return AppendPrimaryStatusUpdate(dst, m) }
+func (m *StandbyStatusUpdate) appendTo(dst []byte) []byte  { return AppendStandbyStatusUpdate(dst, m) }
+func (m *HotStandbyFeedback) appendTo(dst []byte) []byte   { return AppendHotStandbyFeedback(dst, m) }
+func (m *PrimaryStatusRequest) appendTo(dst []byte) []byte { return AppendPrimaryStatusRequest(dst, m) }
+
+func (m *XLogData) copyShallow() cloneable             { v := *m; return &v }
+func (m *PrimaryKeepalive) copyShallow() cloneable     { v := *m; return &v }
+func (m *PrimaryStatusUpdate) copyShallow() cloneable  { v := *m; return &v }
+func (m *StandbyStatusUpdate) copyShallow() cloneable  { v := *m; return &v }
+func (m *HotStandbyFeedback) copyShallow() cloneable   { v := *m; return &v }
+func (m *PrimaryStatusRequest) copyShallow() cloneable { v := *m; return &v }
+
+func (m *XLogData) byteFields(f func(*[]byte))         { f(&m.Data) }
+func (*PrimaryKeepalive) byteFields(func(*[]byte))     {}
+func (*PrimaryStatusUpdate) byteFields(func(*[]byte))  {}
+func (*StandbyStatusUpdate) byteFields(func(*[]byte))  {}
+func (*HotStandbyFeedback) byteFields(func(*[]byte))   {}
+func (*PrimaryStatusRequest) byteFields(func(*[]byte)) {}
 
 // Encoded sizes, tag byte included.
 const (
@@ -90,7 +104,8 @@ const (
 // DecodeServerCopyData decodes the payload of a CopyData the server sent
 // during streaming replication: *XLogData, *PrimaryKeepalive or
 // *PrimaryStatusUpdate. The result is valid like Decode's; XLogData.Data
-// aliases b. Pass XLogData.Data of a logical session to Decode.
+// aliases b. Pass XLogData.Data of a logical session to Decode. Every
+// failure is a *DecodeError; an empty payload is one matching ErrEmpty.
 func (d *Decoder) DecodeServerCopyData(b []byte) (ReplicationMessage, error) {
 	// XLogData carries every message of a session: decode a complete
 	// header without the checked reader.
@@ -103,7 +118,7 @@ func (d *Decoder) DecodeServerCopyData(b []byte) (ReplicationMessage, error) {
 		return m, nil
 	}
 	if len(b) == 0 {
-		return nil, ErrEmpty
+		return nil, emptyInput(layerServerCopy)
 	}
 	var r reader
 	r.start(b, layerServerCopy)
@@ -135,9 +150,10 @@ func (d *Decoder) DecodeServerCopyData(b []byte) (ReplicationMessage, error) {
 // DecodeClientCopyData decodes the payload of a CopyData a client sent
 // during streaming replication: *StandbyStatusUpdate, *HotStandbyFeedback
 // or *PrimaryStatusRequest. It is what a test playing the server reads.
+// Errors are as DecodeServerCopyData's.
 func (d *Decoder) DecodeClientCopyData(b []byte) (ReplicationMessage, error) {
 	if len(b) == 0 {
-		return nil, ErrEmpty
+		return nil, emptyInput(layerClientCopy)
 	}
 	var r reader
 	r.start(b, layerClientCopy)
@@ -227,7 +243,7 @@ func DecodePrimaryStatusRequest(b []byte) (m PrimaryStatusRequest, err error) {
 // tagged starts a reader on b after checking its tag.
 func tagged(b []byte, l layer, tag byte) (reader, error) {
 	if len(b) == 0 {
-		return reader{}, ErrEmpty
+		return reader{}, emptyInput(l)
 	}
 	var r reader
 	r.start(b, l)
@@ -350,19 +366,5 @@ func AppendPrimaryStatusRequest(dst []byte, m *PrimaryStatusRequest) []byte {
 // AppendReplicationMessage appends the encoding of any CopyData
 // sub-message to dst.
 func AppendReplicationMessage(dst []byte, m ReplicationMessage) []byte {
-	switch m := m.(type) {
-	case *XLogData:
-		return AppendXLogData(dst, m)
-	case *PrimaryKeepalive:
-		return AppendPrimaryKeepalive(dst, m)
-	case *PrimaryStatusUpdate:
-		return AppendPrimaryStatusUpdate(dst, m)
-	case *StandbyStatusUpdate:
-		return AppendStandbyStatusUpdate(dst, m)
-	case *HotStandbyFeedback:
-		return AppendHotStandbyFeedback(dst, m)
-	case *PrimaryStatusRequest:
-		return AppendPrimaryStatusRequest(dst, m)
-	}
-	panic("codec: AppendReplicationMessage: unknown message type") // unreachable: sealed
+	return m.appendTo(dst)
 }

@@ -152,3 +152,50 @@ func TestSameLetterDifferentLayer(t *testing.T) {
 		t.Errorf("pgoutput layer: unexpected error %v", err)
 	}
 }
+
+// A cloned XLogData owns its Data: overwriting the input and decoding
+// another payload with the same Decoder leave it as it was.
+func TestCloneReplicationMessage(t *testing.T) {
+	var d Decoder
+	in := cat(b1('w'), b8(uint64(someLSN)), b8(uint64(someLSN2)), b8(uint64(someTime)), []byte("payload"))
+	m, err := d.DecodeServerCopyData(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok := CloneReplicationMessage(m).(*XLogData)
+	if !ok || c == m.(*XLogData) {
+		t.Fatalf("clone is %T %p, the original %p", c, c, m)
+	}
+	want := &XLogData{WALStart: someLSN, WALEnd: someLSN2, ServerTime: someTime, Data: []byte("payload")}
+	for i := range in {
+		in[i] = 0xAA
+	}
+	_, _ = d.DecodeServerCopyData(cat(b1('w'), b8(1), b8(2), b8(3), []byte("other!!")))
+	if diff := cmp.Diff(want, c); diff != "" {
+		t.Errorf("clone changed with the input (-want +got):\n%s", diff)
+	}
+	if cap(c.Data) != len(c.Data) {
+		t.Errorf("clone's Data has capacity %d for %d bytes: appends would share memory", cap(c.Data), len(c.Data))
+	}
+	// An empty payload (the PostgreSQL 10-14 quirk) clones to an empty one.
+	empty := &XLogData{WALStart: 5, Data: in[len(in):]}
+	if c := CloneReplicationMessage(empty).(*XLogData); c.WALStart != 5 || len(c.Data) != 0 {
+		t.Errorf("clone of an empty XLogData = %+v", c)
+	}
+	// The other sub-messages have no byte fields: a clone is an equal copy.
+	for _, m := range []ReplicationMessage{
+		&PrimaryKeepalive{WALEnd: 1, ServerTime: 2, ReplyRequested: true},
+		&PrimaryStatusUpdate{WriteLSN: 1, OldestXidInCommit: 2, NextXid: 3, ServerTime: 4},
+		&StandbyStatusUpdate{Write: 1, Flush: 2, Apply: 3, ClientTime: 4, ReplyRequested: true},
+		&HotStandbyFeedback{ClientTime: 1, Xmin: 2, XminEpoch: 3, CatalogXmin: 4, CatalogXminEpoch: 5},
+		&PrimaryStatusRequest{ClientTime: 1},
+	} {
+		c := CloneReplicationMessage(m)
+		if diff := cmp.Diff(m, c); diff != "" || c == m {
+			t.Errorf("%q: clone is the original or differs:\n%s", m.Tag(), diff)
+		}
+	}
+	if CloneReplicationMessage(nil) != nil || Clone(nil) != nil {
+		t.Errorf("a clone of nil is not nil")
+	}
+}

@@ -29,17 +29,6 @@ const (
 // String returns the message's name, e.g. "Insert".
 func (t MessageType) String() string { return messageName(layerPgoutput, byte(t)) }
 
-// minVersion is the lowest protocol version that has the message type.
-func (t MessageType) minVersion() int {
-	switch t {
-	case TypeStreamStart, TypeStreamStop, TypeStreamCommit, TypeStreamAbort:
-		return 2
-	case TypeBeginPrepare, TypePrepare, TypeCommitPrepared, TypeRollbackPrepared, TypeStreamPrepare:
-		return 3
-	}
-	return 1
-}
-
 // Message is a decoded pgoutput message: one of *Begin, *LogicalMessage,
 // *Commit, *Origin, *Relation, *Type, *Insert, *Update, *Delete,
 // *Truncate, *StreamStart, *StreamStop, *StreamCommit, *StreamAbort,
@@ -47,7 +36,57 @@ func (t MessageType) minVersion() int {
 // *StreamPrepare. Switch on the concrete type.
 type Message interface {
 	MessageType() MessageType
-	isMessage()
+	// appendTo is the type's Append function; AppendMessage calls it.
+	appendTo(dst []byte) []byte
+	cloneable
+}
+
+// A kind is everything the package knows of one pgoutput message type
+// apart from the type's own methods. Adding a message type means its struct
+// with the methods Message asks for, its value in Messages, and a row here
+// naming the Messages method that decodes into that value.
+type kind struct {
+	typ        MessageType
+	name       string
+	minVersion int  // the lowest protocol version that has the type
+	streaming  bool // exists only when the session streams: rejected with StreamingOff
+	// decode decodes b, whose type byte is typ, into ms's value for the
+	// type once the version and streaming rules above have passed.
+	decode func(ms *Messages, b []byte, opts Options, inStream bool) (Message, error)
+}
+
+// kinds is pgoutput's message table (PostgreSQL's LogicalRepMsgType).
+var kinds = [...]kind{
+	{TypeBegin, "Begin", 1, false, (*Messages).decodeBegin},
+	{TypeLogicalMessage, "Message", 1, false, (*Messages).decodeLogicalMessage},
+	{TypeCommit, "Commit", 1, false, (*Messages).decodeCommit},
+	{TypeOrigin, "Origin", 1, false, (*Messages).decodeOrigin},
+	{TypeRelation, "Relation", 1, false, (*Messages).decodeRelation},
+	{TypeType, "Type", 1, false, (*Messages).decodeType},
+	{TypeInsert, "Insert", 1, false, (*Messages).decodeInsert},
+	{TypeUpdate, "Update", 1, false, (*Messages).decodeUpdate},
+	{TypeDelete, "Delete", 1, false, (*Messages).decodeDelete},
+	{TypeTruncate, "Truncate", 1, false, (*Messages).decodeTruncate},
+	{TypeStreamStart, "Stream Start", 2, true, (*Messages).decodeStreamStart},
+	{TypeStreamStop, "Stream Stop", 2, true, (*Messages).decodeStreamStop},
+	{TypeStreamCommit, "Stream Commit", 2, true, (*Messages).decodeStreamCommit},
+	{TypeStreamAbort, "Stream Abort", 2, true, (*Messages).decodeStreamAbort},
+	{TypeBeginPrepare, "Begin Prepare", 3, false, (*Messages).decodeBeginPrepare},
+	{TypePrepare, "Prepare", 3, false, (*Messages).decodePrepare},
+	{TypeCommitPrepared, "Commit Prepared", 3, false, (*Messages).decodeCommitPrepared},
+	{TypeRollbackPrepared, "Rollback Prepared", 3, false, (*Messages).decodeRollbackPrepared},
+	{TypeStreamPrepare, "Stream Prepare", 3, true, (*Messages).decodeStreamPrepare},
+}
+
+// kindOf indexes kinds by type byte; nil for bytes that name no message. It
+// is filled in init, not by an initializer: the decode functions in kinds
+// name messages through it, which an initializer would make a cycle.
+var kindOf [256]*kind
+
+func init() {
+	for i := range kinds {
+		kindOf[kinds[i].typ] = &kinds[i]
+	}
 }
 
 // The CopyData sub-message tags of streaming replication.
@@ -66,51 +105,17 @@ const (
 // the client. Tag returns the sub-message byte.
 type ReplicationMessage interface {
 	Tag() byte
-	isReplicationMessage()
+	// appendTo is the type's Append function; AppendReplicationMessage
+	// calls it.
+	appendTo(dst []byte) []byte
+	cloneable
 }
 
 func messageName(l layer, t byte) string {
 	switch l {
 	case layerPgoutput:
-		switch MessageType(t) {
-		case TypeBegin:
-			return "Begin"
-		case TypeLogicalMessage:
-			return "Message"
-		case TypeCommit:
-			return "Commit"
-		case TypeOrigin:
-			return "Origin"
-		case TypeRelation:
-			return "Relation"
-		case TypeType:
-			return "Type"
-		case TypeInsert:
-			return "Insert"
-		case TypeUpdate:
-			return "Update"
-		case TypeDelete:
-			return "Delete"
-		case TypeTruncate:
-			return "Truncate"
-		case TypeStreamStart:
-			return "Stream Start"
-		case TypeStreamStop:
-			return "Stream Stop"
-		case TypeStreamCommit:
-			return "Stream Commit"
-		case TypeStreamAbort:
-			return "Stream Abort"
-		case TypeBeginPrepare:
-			return "Begin Prepare"
-		case TypePrepare:
-			return "Prepare"
-		case TypeCommitPrepared:
-			return "Commit Prepared"
-		case TypeRollbackPrepared:
-			return "Rollback Prepared"
-		case TypeStreamPrepare:
-			return "Stream Prepare"
+		if k := kindOf[t]; k != nil {
+			return k.name
 		}
 		return "pgoutput message"
 	case layerServerCopy:
@@ -135,44 +140,3 @@ func messageName(l layer, t byte) string {
 		return "client CopyData message"
 	}
 }
-
-func (*Begin) isMessage()            {}
-func (*LogicalMessage) isMessage()   {}
-func (*Commit) isMessage()           {}
-func (*Origin) isMessage()           {}
-func (*Relation) isMessage()         {}
-func (*Type) isMessage()             {}
-func (*Insert) isMessage()           {}
-func (*Update) isMessage()           {}
-func (*Delete) isMessage()           {}
-func (*Truncate) isMessage()         {}
-func (*StreamStart) isMessage()      {}
-func (*StreamStop) isMessage()       {}
-func (*StreamCommit) isMessage()     {}
-func (*StreamAbort) isMessage()      {}
-func (*BeginPrepare) isMessage()     {}
-func (*Prepare) isMessage()          {}
-func (*CommitPrepared) isMessage()   {}
-func (*RollbackPrepared) isMessage() {}
-func (*StreamPrepare) isMessage()    {}
-
-// MessageType implementations.
-func (*Begin) MessageType() MessageType            { return TypeBegin }
-func (*LogicalMessage) MessageType() MessageType   { return TypeLogicalMessage }
-func (*Commit) MessageType() MessageType           { return TypeCommit }
-func (*Origin) MessageType() MessageType           { return TypeOrigin }
-func (*Relation) MessageType() MessageType         { return TypeRelation }
-func (*Type) MessageType() MessageType             { return TypeType }
-func (*Insert) MessageType() MessageType           { return TypeInsert }
-func (*Update) MessageType() MessageType           { return TypeUpdate }
-func (*Delete) MessageType() MessageType           { return TypeDelete }
-func (*Truncate) MessageType() MessageType         { return TypeTruncate }
-func (*StreamStart) MessageType() MessageType      { return TypeStreamStart }
-func (*StreamStop) MessageType() MessageType       { return TypeStreamStop }
-func (*StreamCommit) MessageType() MessageType     { return TypeStreamCommit }
-func (*StreamAbort) MessageType() MessageType      { return TypeStreamAbort }
-func (*BeginPrepare) MessageType() MessageType     { return TypeBeginPrepare }
-func (*Prepare) MessageType() MessageType          { return TypePrepare }
-func (*CommitPrepared) MessageType() MessageType   { return TypeCommitPrepared }
-func (*RollbackPrepared) MessageType() MessageType { return TypeRollbackPrepared }
-func (*StreamPrepare) MessageType() MessageType    { return TypeStreamPrepare }

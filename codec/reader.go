@@ -38,8 +38,11 @@ func (r *reader) start(b []byte, l layer) {
 	r.b, r.off, r.layer = b, 1, l
 }
 
+// fail records the first failure; a later one, even at the same offset, is
+// only a consequence of it (a String read after a truncated integer finds
+// no NUL), so it is dropped.
 func (r *reader) fail(field string, err error) {
-	if r.err == nil {
+	if r.err == nil && r.cut == "" {
 		r.err = &DecodeError{
 			Message: messageName(r.layer, r.b[0]),
 			Type:    r.b[0],
@@ -78,7 +81,7 @@ func (r *reader) failIndexed(group, item string, i int, what string, err error) 
 // truncated records the first field that ran out of input and moves past
 // the end, so every later read fails too.
 func (r *reader) truncated(field string) {
-	if r.cut == "" {
+	if r.cut == "" && r.err == nil {
 		r.cut, r.cutAt = field, r.off
 	}
 	r.off = len(r.b)
@@ -87,10 +90,10 @@ func (r *reader) truncated(field string) {
 // failed reports whether any read has failed.
 func (r *reader) failed() bool { return r.err != nil || r.cut != "" }
 
-// settle turns a recorded truncation into r.err when it came first.
+// settle turns a recorded truncation into r.err. Only the first failure is
+// recorded, so at most one of r.cut and r.err is set.
 func (r *reader) settle() {
-	if r.cut != "" && (r.err == nil || r.err.Offset > r.cutAt) {
-		r.err = nil
+	if r.cut != "" {
 		r.off = r.cutAt
 		cut := r.cut
 		r.cut = ""
@@ -197,17 +200,28 @@ func (r *reader) lengthPrefixed(field string) []byte {
 
 // count checks that n items of at least minSize bytes each could fit in the
 // remaining input; at is the offset of the count field, for the error. It
-// must be called before anything is sized by n.
-func (r *reader) count(field string, at, n, minSize int) bool {
+// must be called before anything is sized by n. The product is taken in
+// uint64: a uint32 count times a small size cannot overflow it, while in an
+// int it does on 32-bit platforms.
+func (r *reader) count(field string, at int, n uint32, minSize int) bool {
 	if r.failed() {
 		return false
 	}
-	if n*minSize > len(r.b)-r.off {
+	if uint64(n)*uint64(minSize) > uint64(len(r.b)-r.off) {
 		r.off = at
 		r.fail(field, ErrCountTooLarge)
 		return false
 	}
 	return true
+}
+
+// streamXid reads the xid prefix row-level messages carry inside a stream
+// block.
+func (r *reader) streamXid(inStream bool) (bool, uint32) {
+	if !inStream {
+		return false, 0
+	}
+	return true, r.u32("xid")
 }
 
 // done finishes a message: it reports trailing bytes and returns the first

@@ -51,32 +51,75 @@ type Type struct {
 // flags, an empty name's NUL, type OID and type modifier.
 const relationColumnMinSize = 1 + 1 + 4 + 4
 
-func (d *Decoder) decodeRelation(r *reader) (Message, error) {
-	m := &d.relation
-	m.InStream, m.Xid = d.streamXid(r)
+func (*Relation) MessageType() MessageType { return TypeRelation }
+func (*Type) MessageType() MessageType     { return TypeType }
+
+func (m *Relation) appendTo(dst []byte) []byte { return AppendRelation(dst, m) }
+func (m *Type) appendTo(dst []byte) []byte     { return AppendType(dst, m) }
+
+func (m *Relation) copyShallow() cloneable {
+	v := *m
+	v.Columns = append([]RelationColumn(nil), m.Columns...)
+	return &v
+}
+func (m *Type) copyShallow() cloneable { v := *m; return &v }
+
+func (m *Relation) byteFields(f func(*[]byte)) {
+	f(&m.Namespace)
+	f(&m.Name)
+	for i := range m.Columns {
+		f(&m.Columns[i].Name)
+	}
+}
+func (m *Type) byteFields(f func(*[]byte)) {
+	f(&m.Namespace)
+	f(&m.Name)
+}
+
+// DecodeRelation decodes a Relation message into m, with the xid prefix
+// when inStream. m.Columns reuses its own capacity; names alias b.
+func DecodeRelation(m *Relation, b []byte, inStream bool) error {
+	if err := ofType(b, TypeRelation); err != nil {
+		return err
+	}
+	buf := m.Columns
+	return decodeRelation(m, b, inStream, &buf)
+}
+
+// decodeRelation decodes into m, with the columns in *buf (grown when the
+// count, checked against the input first, needs it).
+func decodeRelation(m *Relation, b []byte, inStream bool, buf *[]RelationColumn) error {
+	var r reader
+	r.start(b, layerPgoutput)
+	m.InStream, m.Xid = r.streamXid(inStream)
 	m.RelationID = r.u32("relation OID")
 	m.Namespace = r.cstring("namespace")
 	m.Name = r.cstring("name")
 	m.ReplicaIdentity = r.u8("replica identity")
 	at := r.off
-	n := int(r.u16("column count"))
-	m.Columns = m.Columns[:0]
-	if !r.count("column count", at, n, relationColumnMinSize) {
-		return m, r.done()
+	n16 := r.u16("column count")
+	m.Columns = nil
+	if !r.count("column count", at, uint32(n16), relationColumnMinSize) {
+		return r.done()
 	}
-	if cap(d.relationColumns) < n {
-		d.relationColumns = make([]RelationColumn, n)
+	n := int(n16)
+	if cap(*buf) < n {
+		*buf = make([]RelationColumn, n)
 	}
-	cols := d.relationColumns[:n]
+	cols := (*buf)[:n]
 	end, i, field, err := walkRelationColumns(r.b, r.off, cols)
 	r.off = end
 	if err != nil {
 		// Say which column: the slow path may allocate.
 		r.fail("column "+strconv.Itoa(i)+" "+field, err)
-		return m, r.done()
+		return r.done()
 	}
 	m.Columns = cols
-	return m, r.done()
+	return r.done()
+}
+
+func (ms *Messages) decodeRelation(b []byte, _ Options, inStream bool) (Message, error) {
+	return result(&ms.relation, decodeRelation(&ms.relation, b, inStream, &ms.relationColumns))
 }
 
 // walkRelationColumns fills cols from b starting at off. Like walkColumns
@@ -112,13 +155,27 @@ func walkRelationColumns(b []byte, off int, cols []RelationColumn) (end, index i
 	return off, 0, "", nil
 }
 
-func (d *Decoder) decodeType(r *reader) (Message, error) {
-	m := &d.typ
-	m.InStream, m.Xid = d.streamXid(r)
+// DecodeType decodes a Type message into m, with the xid prefix when
+// inStream; names alias b.
+func DecodeType(m *Type, b []byte, inStream bool) error {
+	if err := ofType(b, TypeType); err != nil {
+		return err
+	}
+	return decodeType(m, b, inStream)
+}
+
+func decodeType(m *Type, b []byte, inStream bool) error {
+	var r reader
+	r.start(b, layerPgoutput)
+	m.InStream, m.Xid = r.streamXid(inStream)
 	m.TypeOID = r.u32("type OID")
 	m.Namespace = r.cstring("namespace")
 	m.Name = r.cstring("name")
-	return m, r.done()
+	return r.done()
+}
+
+func (ms *Messages) decodeType(b []byte, _ Options, inStream bool) (Message, error) {
+	return result(&ms.typ, decodeType(&ms.typ, b, inStream))
 }
 
 // AppendRelation appends the encoding of m to dst, with the xid prefix when

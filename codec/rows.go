@@ -82,64 +82,199 @@ type Truncate struct {
 	RelationIDs []uint32
 }
 
-// Row changes are most of a stream. Their fast paths read the message
-// directly and give up at the first doubt; the checked decoders then read
-// it again, field by field, to say exactly what is wrong.
+func (*Insert) MessageType() MessageType   { return TypeInsert }
+func (*Update) MessageType() MessageType   { return TypeUpdate }
+func (*Delete) MessageType() MessageType   { return TypeDelete }
+func (*Truncate) MessageType() MessageType { return TypeTruncate }
 
-func (d *Decoder) decodeInsert(b []byte) (Message, error) {
-	xid, off, ok := d.fastXid(b)
-	if ok && len(b)-off >= 5 && b[off+4] == newTupleMarker {
-		m := &d.insert
-		if t, end, ok := fastTuple(b, off+5, &d.newColumns); ok && end == len(b) {
-			m.InStream, m.Xid = d.inStream, xid
-			m.RelationID = binary.BigEndian.Uint32(b[off:])
-			m.New = t
-			return m, nil
-		}
-	}
-	return d.checked(b, (*Decoder).decodeInsertChecked)
+func (m *Insert) appendTo(dst []byte) []byte   { return AppendInsert(dst, m) }
+func (m *Update) appendTo(dst []byte) []byte   { return AppendUpdate(dst, m) }
+func (m *Delete) appendTo(dst []byte) []byte   { return AppendDelete(dst, m) }
+func (m *Truncate) appendTo(dst []byte) []byte { return AppendTruncate(dst, m) }
+
+func (m *Insert) copyShallow() cloneable { v := *m; v.New = cloneTuple(m.New); return &v }
+func (m *Update) copyShallow() cloneable {
+	v := *m
+	v.Old, v.New = cloneTuple(m.Old), cloneTuple(m.New)
+	return &v
+}
+func (m *Delete) copyShallow() cloneable { v := *m; v.Old = cloneTuple(m.Old); return &v }
+func (m *Truncate) copyShallow() cloneable {
+	v := *m
+	v.RelationIDs = append([]uint32(nil), m.RelationIDs...)
+	return &v
 }
 
-func (d *Decoder) decodeUpdate(b []byte) (Message, error) {
-	xid, off, ok := d.fastXid(b)
+func (m *Insert) byteFields(f func(*[]byte)) { tupleFields(m.New, f) }
+func (m *Update) byteFields(f func(*[]byte)) {
+	tupleFields(m.Old, f)
+	tupleFields(m.New, f)
+}
+func (m *Delete) byteFields(f func(*[]byte)) { tupleFields(m.Old, f) }
+func (*Truncate) byteFields(func(*[]byte))   {}
+
+// DecodeInsert decodes an Insert message into m, with the xid prefix when
+// inStream. m.New reuses its own capacity, so decoding into the same Insert
+// again allocates nothing once it has held the widest row; column values
+// alias b.
+func DecodeInsert(m *Insert, b []byte, inStream bool) error {
+	if err := ofType(b, TypeInsert); err != nil {
+		return err
+	}
+	buf := []Column(m.New)
+	return decodeInsert(m, b, inStream, &buf)
+}
+
+// DecodeUpdate decodes an Update message into m, with the xid prefix when
+// inStream. m.Old and m.New reuse their own capacity, but an Update without
+// an old tuple leaves m.Old nil, so the next old tuple allocates again; a
+// Messages keeps that buffer. Column values alias b.
+func DecodeUpdate(m *Update, b []byte, inStream bool) error {
+	if err := ofType(b, TypeUpdate); err != nil {
+		return err
+	}
+	old, new := []Column(m.Old), []Column(m.New)
+	return decodeUpdate(m, b, inStream, &old, &new)
+}
+
+// DecodeDelete decodes a Delete message into m, with the xid prefix when
+// inStream. m.Old reuses its own capacity; column values alias b.
+func DecodeDelete(m *Delete, b []byte, inStream bool) error {
+	if err := ofType(b, TypeDelete); err != nil {
+		return err
+	}
+	buf := []Column(m.Old)
+	return decodeDelete(m, b, inStream, &buf)
+}
+
+// DecodeTruncate decodes a Truncate message into m, with the xid prefix
+// when inStream. m.RelationIDs reuses its own capacity.
+func DecodeTruncate(m *Truncate, b []byte, inStream bool) error {
+	if err := ofType(b, TypeTruncate); err != nil {
+		return err
+	}
+	buf := m.RelationIDs
+	return decodeTruncate(m, b, inStream, &buf)
+}
+
+func (ms *Messages) decodeInsert(b []byte, _ Options, inStream bool) (Message, error) {
+	return result(&ms.insert, decodeInsert(&ms.insert, b, inStream, &ms.newColumns))
+}
+
+func (ms *Messages) decodeUpdate(b []byte, _ Options, inStream bool) (Message, error) {
+	return result(&ms.update, decodeUpdate(&ms.update, b, inStream, &ms.oldColumns, &ms.newColumns))
+}
+
+func (ms *Messages) decodeDelete(b []byte, _ Options, inStream bool) (Message, error) {
+	return result(&ms.delete, decodeDelete(&ms.delete, b, inStream, &ms.oldColumns))
+}
+
+func (ms *Messages) decodeTruncate(b []byte, _ Options, inStream bool) (Message, error) {
+	return result(&ms.truncate, decodeTruncate(&ms.truncate, b, inStream, &ms.relationIDs))
+}
+
+// Row changes are most of a stream. Their fast paths read the message
+// directly and give up at the first doubt; the checked decoders then read
+// it again, field by field, to say exactly what is wrong. Tuples go into
+// the column buffers passed in, grown only after their column count has
+// been checked against the input.
+
+func decodeInsert(m *Insert, b []byte, inStream bool, newBuf *[]Column) error {
+	xid, off, ok := fastXid(b, inStream)
+	if ok && len(b)-off >= 5 && b[off+4] == newTupleMarker {
+		if t, end, ok := fastTuple(b, off+5, newBuf); ok && end == len(b) {
+			m.InStream, m.Xid = inStream, xid
+			m.RelationID = binary.BigEndian.Uint32(b[off:])
+			m.New = t
+			return nil
+		}
+	}
+	return decodeInsertChecked(m, b, inStream, newBuf)
+}
+
+func decodeInsertChecked(m *Insert, b []byte, inStream bool, newBuf *[]Column) error {
+	var r reader
+	r.start(b, layerPgoutput)
+	m.InStream, m.Xid = r.streamXid(inStream)
+	m.RelationID = r.u32("relation OID")
+	if r.u8("tuple marker") != newTupleMarker {
+		r.invalidMarker("tuple marker")
+	}
+	m.New = r.tuple(newBuf, "new tuple")
+	return r.done()
+}
+
+func decodeUpdate(m *Update, b []byte, inStream bool, oldBuf, newBuf *[]Column) error {
+	xid, off, ok := fastXid(b, inStream)
 	if ok && len(b)-off >= 5 {
-		m := &d.update
 		rel := binary.BigEndian.Uint32(b[off:])
 		kind, p := OldNone, off+4
 		var old Tuple
 		if b[p] == byte(OldKey) || b[p] == byte(OldFull) {
 			kind = OldTupleKind(b[p])
-			old, p, ok = fastTuple(b, p+1, &d.oldColumns)
+			old, p, ok = fastTuple(b, p+1, oldBuf)
 		}
 		if ok && p < len(b) && b[p] == newTupleMarker {
-			if t, end, ok := fastTuple(b, p+1, &d.newColumns); ok && end == len(b) {
-				m.InStream, m.Xid, m.RelationID = d.inStream, xid, rel
+			if t, end, ok := fastTuple(b, p+1, newBuf); ok && end == len(b) {
+				m.InStream, m.Xid, m.RelationID = inStream, xid, rel
 				m.OldKind, m.Old, m.New = kind, old, t
-				return m, nil
+				return nil
 			}
 		}
 	}
-	return d.checked(b, (*Decoder).decodeUpdateChecked)
+	return decodeUpdateChecked(m, b, inStream, oldBuf, newBuf)
 }
 
-func (d *Decoder) decodeDelete(b []byte) (Message, error) {
-	xid, off, ok := d.fastXid(b)
+func decodeUpdateChecked(m *Update, b []byte, inStream bool, oldBuf, newBuf *[]Column) error {
+	var r reader
+	r.start(b, layerPgoutput)
+	m.InStream, m.Xid = r.streamXid(inStream)
+	m.RelationID = r.u32("relation OID")
+	m.OldKind, m.Old = OldNone, nil
+	marker := r.u8("tuple marker")
+	if marker == byte(OldKey) || marker == byte(OldFull) {
+		m.OldKind = OldTupleKind(marker)
+		m.Old = r.tuple(oldBuf, "old tuple")
+		marker = r.u8("new tuple marker")
+	}
+	if marker != newTupleMarker {
+		r.invalidMarker("new tuple marker")
+	}
+	m.New = r.tuple(newBuf, "new tuple")
+	return r.done()
+}
+
+func decodeDelete(m *Delete, b []byte, inStream bool, oldBuf *[]Column) error {
+	xid, off, ok := fastXid(b, inStream)
 	if ok && len(b)-off >= 5 && (b[off+4] == byte(OldKey) || b[off+4] == byte(OldFull)) {
-		m := &d.delete
-		if t, end, ok := fastTuple(b, off+5, &d.oldColumns); ok && end == len(b) {
-			m.InStream, m.Xid = d.inStream, xid
+		if t, end, ok := fastTuple(b, off+5, oldBuf); ok && end == len(b) {
+			m.InStream, m.Xid = inStream, xid
 			m.RelationID = binary.BigEndian.Uint32(b[off:])
 			m.OldKind, m.Old = OldTupleKind(b[off+4]), t
-			return m, nil
+			return nil
 		}
 	}
-	return d.checked(b, (*Decoder).decodeDeleteChecked)
+	return decodeDeleteChecked(m, b, inStream, oldBuf)
 }
 
-// fastXid reads the in-stream xid prefix, if the decoder is in a stream
-// block, and returns the offset after it.
-func (d *Decoder) fastXid(b []byte) (xid uint32, off int, ok bool) {
-	if !d.inStream {
+func decodeDeleteChecked(m *Delete, b []byte, inStream bool, oldBuf *[]Column) error {
+	var r reader
+	r.start(b, layerPgoutput)
+	m.InStream, m.Xid = r.streamXid(inStream)
+	m.RelationID = r.u32("relation OID")
+	marker := r.u8("tuple marker")
+	if marker != byte(OldKey) && marker != byte(OldFull) {
+		r.invalidMarker("tuple marker")
+	}
+	m.OldKind = OldTupleKind(marker)
+	m.Old = r.tuple(oldBuf, "old tuple")
+	return r.done()
+}
+
+// fastXid reads the in-stream xid prefix, if there is one, and returns the
+// offset after it.
+func fastXid(b []byte, inStream bool) (xid uint32, off int, ok bool) {
+	if !inStream {
 		return 0, 1, true
 	}
 	if len(b) < 5 {
@@ -169,67 +304,27 @@ func fastTuple(b []byte, off int, buf *[]Column) (t Tuple, end int, ok bool) {
 	return cols, end, true
 }
 
-func (d *Decoder) decodeInsertChecked(r *reader) (Message, error) {
-	m := &d.insert
-	m.InStream, m.Xid = d.streamXid(r)
-	m.RelationID = r.u32("relation OID")
-	if r.u8("tuple marker") != newTupleMarker {
-		r.invalidMarker("tuple marker")
-	}
-	m.New = r.tuple(&d.newColumns, "new tuple")
-	return m, r.done()
-}
-
-func (d *Decoder) decodeUpdateChecked(r *reader) (Message, error) {
-	m := &d.update
-	m.InStream, m.Xid = d.streamXid(r)
-	m.RelationID = r.u32("relation OID")
-	m.OldKind, m.Old = OldNone, nil
-	marker := r.u8("tuple marker")
-	if marker == byte(OldKey) || marker == byte(OldFull) {
-		m.OldKind = OldTupleKind(marker)
-		m.Old = r.tuple(&d.oldColumns, "old tuple")
-		marker = r.u8("new tuple marker")
-	}
-	if marker != newTupleMarker {
-		r.invalidMarker("new tuple marker")
-	}
-	m.New = r.tuple(&d.newColumns, "new tuple")
-	return m, r.done()
-}
-
-func (d *Decoder) decodeDeleteChecked(r *reader) (Message, error) {
-	m := &d.delete
-	m.InStream, m.Xid = d.streamXid(r)
-	m.RelationID = r.u32("relation OID")
-	marker := r.u8("tuple marker")
-	if marker != byte(OldKey) && marker != byte(OldFull) {
-		r.invalidMarker("tuple marker")
-	}
-	m.OldKind = OldTupleKind(marker)
-	m.Old = r.tuple(&d.oldColumns, "old tuple")
-	return m, r.done()
-}
-
-func (d *Decoder) decodeTruncate(r *reader) (Message, error) {
-	m := &d.truncate
-	m.InStream, m.Xid = d.streamXid(r)
+func decodeTruncate(m *Truncate, b []byte, inStream bool, buf *[]uint32) error {
+	var r reader
+	r.start(b, layerPgoutput)
+	m.InStream, m.Xid = r.streamXid(inStream)
 	at := r.off
 	n := r.u32("relation count")
 	m.Options = r.u8("options")
-	m.RelationIDs = m.RelationIDs[:0]
-	if !r.count("relation count", at, int(min(n, 1<<31)), 4) {
-		return m, r.done()
+	m.RelationIDs = nil
+	if !r.count("relation count", at, n, 4) {
+		return r.done()
 	}
-	if uint32(cap(d.relationIDs)) < n {
-		d.relationIDs = make([]uint32, n)
+	// n now fits in the input, so in an int too.
+	if cap(*buf) < int(n) {
+		*buf = make([]uint32, n)
 	}
-	ids := d.relationIDs[:n]
+	ids := (*buf)[:n]
 	for i := range ids {
 		ids[i] = r.u32("relation OID")
 	}
 	m.RelationIDs = ids
-	return m, r.done()
+	return r.done()
 }
 
 // invalidMarker reports the byte just read as an invalid marker.
@@ -301,10 +396,10 @@ func walkColumns(b []byte, off int, cols []Column) (end, index, fault int) {
 		k := b[off]
 		c := &cols[i]
 		if k == 't' || k == 'b' {
-			start := off + 5
-			if start > len(b) {
+			if len(b)-off < 5 { // not off+5 > len(b): that can overflow
 				return off + 1, i, columnLengthShort
 			}
+			start := off + 5
 			l := int(int32(binary.BigEndian.Uint32(b[off+1 : start])))
 			// One unsigned comparison rejects negative and overlong lengths.
 			if uint(l) > uint(len(b)-start) {

@@ -38,97 +38,171 @@ type StreamAbort struct {
 	AbortTime lsn.Timestamp
 }
 
+func (*StreamStart) MessageType() MessageType  { return TypeStreamStart }
+func (*StreamStop) MessageType() MessageType   { return TypeStreamStop }
+func (*StreamCommit) MessageType() MessageType { return TypeStreamCommit }
+func (*StreamAbort) MessageType() MessageType  { return TypeStreamAbort }
+
+func (m *StreamStart) appendTo(dst []byte) []byte  { return AppendStreamStart(dst, m) }
+func (m *StreamStop) appendTo(dst []byte) []byte   { return AppendStreamStop(dst, m) }
+func (m *StreamCommit) appendTo(dst []byte) []byte { return AppendStreamCommit(dst, m) }
+func (m *StreamAbort) appendTo(dst []byte) []byte  { return AppendStreamAbort(dst, m) }
+
+func (m *StreamStart) copyShallow() cloneable  { v := *m; return &v }
+func (m *StreamStop) copyShallow() cloneable   { v := *m; return &v }
+func (m *StreamCommit) copyShallow() cloneable { v := *m; return &v }
+func (m *StreamAbort) copyShallow() cloneable  { v := *m; return &v }
+
+func (*StreamStart) byteFields(func(*[]byte))  {}
+func (*StreamStop) byteFields(func(*[]byte))   {}
+func (*StreamCommit) byteFields(func(*[]byte)) {}
+func (*StreamAbort) byteFields(func(*[]byte))  {}
+
 // outOfOrder reports a stream control message that does not fit the
-// decoder's stream state.
+// stream state.
 func outOfOrder(b []byte) error {
 	r := reader{b: b, layer: layerPgoutput}
 	r.fail("", ErrUnexpected)
 	return r.err
 }
 
-func (d *Decoder) decodeStreamStart(b []byte) (Message, error) {
-	if d.opts.Streaming == StreamingOff {
-		return nil, d.unexpected(b)
+// DecodeStreamStart decodes a Stream Start message into m. Whether a block
+// may start here is the caller's to know.
+func DecodeStreamStart(m *StreamStart, b []byte) error {
+	if err := ofType(b, TypeStreamStart); err != nil {
+		return err
 	}
-	if d.inStream {
-		return nil, outOfOrder(b) // the previous block was never stopped
+	if !decodeStreamStart(m, b) {
+		return streamStartFault(b)
 	}
-	if len(b) != streamStartSize {
-		return nil, streamStartLayout.fault(b)
-	}
-	if b[5] > 1 {
-		r := reader{b: b, off: 5, layer: layerPgoutput}
-		r.fail("first segment", ErrInvalidValue)
-		return nil, r.err
-	}
-	m := &d.streamStart
-	m.Xid = binary.BigEndian.Uint32(b[1:])
-	m.FirstSegment = b[5] == 1
-	d.inStream = true
-	return m, nil
+	return nil
 }
 
-func (d *Decoder) decodeStreamStop(b []byte) (Message, error) {
-	if d.opts.Streaming == StreamingOff {
-		return nil, d.unexpected(b)
+func decodeStreamStart(m *StreamStart, b []byte) bool {
+	if len(b) != streamStartSize || b[5] > 1 {
+		return false
 	}
-	if !d.inStream {
+	m.Xid = binary.BigEndian.Uint32(b[1:])
+	m.FirstSegment = b[5] == 1
+	return true
+}
+
+func streamStartFault(b []byte) error {
+	if len(b) != streamStartSize {
+		return streamStartLayout.fault(b)
+	}
+	r := reader{b: b, off: 5, layer: layerPgoutput}
+	r.fail("first segment", ErrInvalidValue)
+	return r.err
+}
+
+func (ms *Messages) decodeStreamStart(b []byte, _ Options, inStream bool) (Message, error) {
+	if inStream {
+		return nil, outOfOrder(b) // the previous block was never stopped
+	}
+	if !decodeStreamStart(&ms.streamStart, b) {
+		return nil, streamStartFault(b)
+	}
+	return &ms.streamStart, nil
+}
+
+// DecodeStreamStop checks that b is a Stream Stop message; m has no fields.
+func DecodeStreamStop(m *StreamStop, b []byte) error {
+	if err := ofType(b, TypeStreamStop); err != nil {
+		return err
+	}
+	if len(b) != streamStopSize {
+		return streamStopLayout.fault(b)
+	}
+	return nil
+}
+
+func (ms *Messages) decodeStreamStop(b []byte, _ Options, inStream bool) (Message, error) {
+	if !inStream {
 		return nil, outOfOrder(b) // no block is open
 	}
 	if len(b) != streamStopSize {
 		return nil, streamStopLayout.fault(b)
 	}
-	d.inStream = false
-	return &d.streamStop, nil
+	return &ms.streamStop, nil
 }
 
-func (d *Decoder) decodeStreamCommit(b []byte) (Message, error) {
-	if d.opts.Streaming == StreamingOff {
-		return nil, d.unexpected(b)
+// DecodeStreamCommit decodes a Stream Commit message into m.
+func DecodeStreamCommit(m *StreamCommit, b []byte) error {
+	if err := ofType(b, TypeStreamCommit); err != nil {
+		return err
 	}
+	if !decodeStreamCommit(m, b) {
+		return streamCommitLayout.fault(b)
+	}
+	return nil
+}
+
+func decodeStreamCommit(m *StreamCommit, b []byte) bool {
 	if len(b) != streamCommitSize {
-		return nil, streamCommitLayout.fault(b)
+		return false
 	}
-	m := &d.streamCommit
 	m.Xid = binary.BigEndian.Uint32(b[1:])
 	m.Flags = b[5]
 	m.CommitLSN = lsn.LSN(binary.BigEndian.Uint64(b[6:]))
 	m.EndLSN = lsn.LSN(binary.BigEndian.Uint64(b[14:]))
 	m.CommitTime = lsn.Timestamp(binary.BigEndian.Uint64(b[22:]))
-	return m, nil
+	return true
 }
 
-func (d *Decoder) decodeStreamAbort(b []byte) (Message, error) {
-	if d.opts.Streaming == StreamingOff {
-		return nil, d.unexpected(b)
+func (ms *Messages) decodeStreamCommit(b []byte, _ Options, _ bool) (Message, error) {
+	if !decodeStreamCommit(&ms.streamCommit, b) {
+		return nil, streamCommitLayout.fault(b)
 	}
-	// Nothing in the message tells the two forms apart: the negotiated
-	// streaming mode does, or, when the decoder was not told, the length.
-	var parallel bool
-	switch d.opts.Streaming {
-	case StreamingParallel:
-		parallel = true
-	case StreamingAuto:
-		v := d.opts.ProtoVersion
-		parallel = (v == 0 || v >= 4) && len(b) == streamAbortParallelSize
+	return &ms.streamCommit, nil
+}
+
+// DecodeStreamAbort decodes a Stream Abort message into m: the parallel
+// form (protocol 4, streaming = parallel) when parallel is set, else the
+// short form. The bytes do not say which form they are; the session's
+// streaming option does.
+func DecodeStreamAbort(m *StreamAbort, b []byte, parallel bool) error {
+	if err := ofType(b, TypeStreamAbort); err != nil {
+		return err
 	}
-	layout, size := streamAbortLayout, streamAbortSize
+	if !decodeStreamAbort(m, b, parallel) {
+		return streamAbortFault(b, parallel)
+	}
+	return nil
+}
+
+func decodeStreamAbort(m *StreamAbort, b []byte, parallel bool) bool {
 	if parallel {
-		layout, size = streamAbortParallelLayout, streamAbortParallelSize
+		if len(b) != streamAbortParallelSize {
+			return false
+		}
+		m.AbortLSN = lsn.LSN(binary.BigEndian.Uint64(b[9:]))
+		m.AbortTime = lsn.Timestamp(binary.BigEndian.Uint64(b[17:]))
+	} else {
+		if len(b) != streamAbortSize {
+			return false
+		}
+		m.AbortLSN, m.AbortTime = 0, 0
 	}
-	if len(b) != size {
-		return nil, layout.fault(b)
-	}
-	m := &d.streamAbort
 	m.Xid = binary.BigEndian.Uint32(b[1:])
 	m.SubXid = binary.BigEndian.Uint32(b[5:])
 	m.Parallel = parallel
-	m.AbortLSN, m.AbortTime = 0, 0
+	return true
+}
+
+func streamAbortFault(b []byte, parallel bool) error {
 	if parallel {
-		m.AbortLSN = lsn.LSN(binary.BigEndian.Uint64(b[9:]))
-		m.AbortTime = lsn.Timestamp(binary.BigEndian.Uint64(b[17:]))
+		return streamAbortParallelLayout.fault(b)
 	}
-	return m, nil
+	return streamAbortLayout.fault(b)
+}
+
+func (ms *Messages) decodeStreamAbort(b []byte, opts Options, _ bool) (Message, error) {
+	parallel := opts.parallelAbort(len(b))
+	if !decodeStreamAbort(&ms.streamAbort, b, parallel) {
+		return nil, streamAbortFault(b, parallel)
+	}
+	return &ms.streamAbort, nil
 }
 
 // AppendStreamStart appends the encoding of m to dst.

@@ -42,44 +42,134 @@ type LogicalMessage struct {
 // Transactional reports whether the message was emitted transactionally.
 func (m *LogicalMessage) Transactional() bool { return m.Flags&1 != 0 }
 
-func (d *Decoder) decodeBegin(b []byte) (Message, error) {
-	if len(b) != beginSize {
-		return nil, beginLayout.fault(b)
+func (*Begin) MessageType() MessageType          { return TypeBegin }
+func (*Commit) MessageType() MessageType         { return TypeCommit }
+func (*Origin) MessageType() MessageType         { return TypeOrigin }
+func (*LogicalMessage) MessageType() MessageType { return TypeLogicalMessage }
+
+func (m *Begin) appendTo(dst []byte) []byte          { return AppendBegin(dst, m) }
+func (m *Commit) appendTo(dst []byte) []byte         { return AppendCommit(dst, m) }
+func (m *Origin) appendTo(dst []byte) []byte         { return AppendOrigin(dst, m) }
+func (m *LogicalMessage) appendTo(dst []byte) []byte { return AppendLogicalMessage(dst, m) }
+
+func (m *Begin) copyShallow() cloneable          { v := *m; return &v }
+func (m *Commit) copyShallow() cloneable         { v := *m; return &v }
+func (m *Origin) copyShallow() cloneable         { v := *m; return &v }
+func (m *LogicalMessage) copyShallow() cloneable { v := *m; return &v }
+
+func (*Begin) byteFields(func(*[]byte))      {}
+func (*Commit) byteFields(func(*[]byte))     {}
+func (m *Origin) byteFields(f func(*[]byte)) { f(&m.Name) }
+func (m *LogicalMessage) byteFields(f func(*[]byte)) {
+	f(&m.Prefix)
+	f(&m.Content)
+}
+
+// DecodeBegin decodes a Begin message (type byte included) into m. Like
+// every decoder of one message type it keeps no state and checks nothing
+// but the bytes; errors are *DecodeErrors, a payload of another type an
+// ErrUnknownType one.
+func DecodeBegin(m *Begin, b []byte) error {
+	if err := ofType(b, TypeBegin); err != nil {
+		return err
 	}
-	m := &d.begin
+	if !decodeBegin(m, b) {
+		return beginLayout.fault(b)
+	}
+	return nil
+}
+
+// Fixed-size messages decode in functions small enough to inline that only
+// say whether b fits; their callers ask the layout what is wrong.
+
+func decodeBegin(m *Begin, b []byte) bool {
+	if len(b) != beginSize {
+		return false
+	}
 	m.FinalLSN = lsn.LSN(binary.BigEndian.Uint64(b[1:]))
 	m.CommitTime = lsn.Timestamp(binary.BigEndian.Uint64(b[9:]))
 	m.Xid = binary.BigEndian.Uint32(b[17:])
-	return m, nil
+	return true
 }
 
-func (d *Decoder) decodeCommit(b []byte) (Message, error) {
-	if len(b) != commitSize {
-		return nil, commitLayout.fault(b)
+func (ms *Messages) decodeBegin(b []byte, _ Options, _ bool) (Message, error) {
+	if !decodeBegin(&ms.begin, b) {
+		return nil, beginLayout.fault(b)
 	}
-	m := &d.commit
+	return &ms.begin, nil
+}
+
+// DecodeCommit decodes a Commit message into m.
+func DecodeCommit(m *Commit, b []byte) error {
+	if err := ofType(b, TypeCommit); err != nil {
+		return err
+	}
+	if !decodeCommit(m, b) {
+		return commitLayout.fault(b)
+	}
+	return nil
+}
+
+func decodeCommit(m *Commit, b []byte) bool {
+	if len(b) != commitSize {
+		return false
+	}
 	m.Flags = b[1]
 	m.CommitLSN = lsn.LSN(binary.BigEndian.Uint64(b[2:]))
 	m.EndLSN = lsn.LSN(binary.BigEndian.Uint64(b[10:]))
 	m.CommitTime = lsn.Timestamp(binary.BigEndian.Uint64(b[18:]))
-	return m, nil
+	return true
 }
 
-func (d *Decoder) decodeOrigin(r *reader) (Message, error) {
-	m := &d.origin
+func (ms *Messages) decodeCommit(b []byte, _ Options, _ bool) (Message, error) {
+	if !decodeCommit(&ms.commit, b) {
+		return nil, commitLayout.fault(b)
+	}
+	return &ms.commit, nil
+}
+
+// DecodeOrigin decodes an Origin message into m; m.Name aliases b.
+func DecodeOrigin(m *Origin, b []byte) error {
+	if err := ofType(b, TypeOrigin); err != nil {
+		return err
+	}
+	return decodeOrigin(m, b)
+}
+
+func decodeOrigin(m *Origin, b []byte) error {
+	var r reader
+	r.start(b, layerPgoutput)
 	m.CommitLSN = lsn.LSN(r.u64("commit LSN"))
 	m.Name = r.cstring("name")
-	return m, r.done()
+	return r.done()
 }
 
-func (d *Decoder) decodeLogicalMessage(r *reader) (Message, error) {
-	m := &d.logicalMessage
-	m.InStream, m.Xid = d.streamXid(r)
+func (ms *Messages) decodeOrigin(b []byte, _ Options, _ bool) (Message, error) {
+	return result(&ms.origin, decodeOrigin(&ms.origin, b))
+}
+
+// DecodeLogicalMessage decodes a logical decoding message into m, with the
+// xid prefix when inStream; Prefix and Content alias b.
+func DecodeLogicalMessage(m *LogicalMessage, b []byte, inStream bool) error {
+	if err := ofType(b, TypeLogicalMessage); err != nil {
+		return err
+	}
+	return decodeLogicalMessage(m, b, inStream)
+}
+
+func decodeLogicalMessage(m *LogicalMessage, b []byte, inStream bool) error {
+	var r reader
+	r.start(b, layerPgoutput)
+	m.InStream, m.Xid = r.streamXid(inStream)
 	m.Flags = r.u8("flags")
 	m.LSN = lsn.LSN(r.u64("LSN"))
 	m.Prefix = r.cstring("prefix")
 	m.Content = r.lengthPrefixed("content length")
-	return m, r.done()
+	return r.done()
+}
+
+func (ms *Messages) decodeLogicalMessage(b []byte, _ Options, inStream bool) (Message, error) {
+	return result(&ms.logicalMessage, decodeLogicalMessage(&ms.logicalMessage, b, inStream))
 }
 
 // AppendBegin appends the encoding of m to dst.

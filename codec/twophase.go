@@ -54,48 +54,129 @@ type RollbackPrepared struct {
 // streamed transaction. Its layout is Prepare's.
 type StreamPrepare Prepare
 
-func (d *Decoder) decodeBeginPrepare(r *reader) (Message, error) {
-	m := &d.beginPrepare
+func (*BeginPrepare) MessageType() MessageType     { return TypeBeginPrepare }
+func (*Prepare) MessageType() MessageType          { return TypePrepare }
+func (*CommitPrepared) MessageType() MessageType   { return TypeCommitPrepared }
+func (*RollbackPrepared) MessageType() MessageType { return TypeRollbackPrepared }
+func (*StreamPrepare) MessageType() MessageType    { return TypeStreamPrepare }
+
+func (m *BeginPrepare) appendTo(dst []byte) []byte     { return AppendBeginPrepare(dst, m) }
+func (m *Prepare) appendTo(dst []byte) []byte          { return AppendPrepare(dst, m) }
+func (m *CommitPrepared) appendTo(dst []byte) []byte   { return AppendCommitPrepared(dst, m) }
+func (m *RollbackPrepared) appendTo(dst []byte) []byte { return AppendRollbackPrepared(dst, m) }
+func (m *StreamPrepare) appendTo(dst []byte) []byte    { return AppendStreamPrepare(dst, m) }
+
+func (m *BeginPrepare) copyShallow() cloneable     { v := *m; return &v }
+func (m *Prepare) copyShallow() cloneable          { v := *m; return &v }
+func (m *CommitPrepared) copyShallow() cloneable   { v := *m; return &v }
+func (m *RollbackPrepared) copyShallow() cloneable { v := *m; return &v }
+func (m *StreamPrepare) copyShallow() cloneable    { v := *m; return &v }
+
+func (m *BeginPrepare) byteFields(f func(*[]byte))     { f(&m.GID) }
+func (m *Prepare) byteFields(f func(*[]byte))          { f(&m.GID) }
+func (m *CommitPrepared) byteFields(f func(*[]byte))   { f(&m.GID) }
+func (m *RollbackPrepared) byteFields(f func(*[]byte)) { f(&m.GID) }
+func (m *StreamPrepare) byteFields(f func(*[]byte))    { f(&m.GID) }
+
+// DecodeBeginPrepare decodes a Begin Prepare message into m; m.GID aliases
+// b.
+func DecodeBeginPrepare(m *BeginPrepare, b []byte) error {
+	if err := ofType(b, TypeBeginPrepare); err != nil {
+		return err
+	}
+	return decodeBeginPrepare(m, b)
+}
+
+func decodeBeginPrepare(m *BeginPrepare, b []byte) error {
+	var r reader
+	r.start(b, layerPgoutput)
 	m.PrepareLSN = lsn.LSN(r.u64("prepare LSN"))
 	m.EndLSN = lsn.LSN(r.u64("end LSN"))
 	m.PrepareTime = lsn.Timestamp(r.u64("prepare time"))
 	m.Xid = r.u32("xid")
 	m.GID = r.cstring("GID")
-	return m, r.done()
+	return r.done()
 }
 
-func (r *reader) prepare(m *Prepare) {
+func (ms *Messages) decodeBeginPrepare(b []byte, _ Options, _ bool) (Message, error) {
+	return result(&ms.beginPrepare, decodeBeginPrepare(&ms.beginPrepare, b))
+}
+
+// DecodePrepare decodes a Prepare message into m; m.GID aliases b.
+func DecodePrepare(m *Prepare, b []byte) error {
+	if err := ofType(b, TypePrepare); err != nil {
+		return err
+	}
+	return decodePrepare(m, b)
+}
+
+// DecodeStreamPrepare decodes a Stream Prepare message into m; m.GID
+// aliases b.
+func DecodeStreamPrepare(m *StreamPrepare, b []byte) error {
+	if err := ofType(b, TypeStreamPrepare); err != nil {
+		return err
+	}
+	return decodePrepare((*Prepare)(m), b)
+}
+
+// decodePrepare decodes Prepare and Stream Prepare, which share a layout.
+func decodePrepare(m *Prepare, b []byte) error {
+	var r reader
+	r.start(b, layerPgoutput)
 	m.Flags = r.u8("flags")
 	m.PrepareLSN = lsn.LSN(r.u64("prepare LSN"))
 	m.EndLSN = lsn.LSN(r.u64("end LSN"))
 	m.PrepareTime = lsn.Timestamp(r.u64("prepare time"))
 	m.Xid = r.u32("xid")
 	m.GID = r.cstring("GID")
+	return r.done()
 }
 
-func (d *Decoder) decodePrepare(r *reader) (Message, error) {
-	r.prepare(&d.prepare)
-	return &d.prepare, r.done()
+func (ms *Messages) decodePrepare(b []byte, _ Options, _ bool) (Message, error) {
+	return result(&ms.prepare, decodePrepare(&ms.prepare, b))
 }
 
-func (d *Decoder) decodeStreamPrepare(r *reader) (Message, error) {
-	r.prepare((*Prepare)(&d.streamPrepare))
-	return &d.streamPrepare, r.done()
+func (ms *Messages) decodeStreamPrepare(b []byte, _ Options, _ bool) (Message, error) {
+	return result(&ms.streamPrepare, decodePrepare((*Prepare)(&ms.streamPrepare), b))
 }
 
-func (d *Decoder) decodeCommitPrepared(r *reader) (Message, error) {
-	m := &d.commitPrepared
+// DecodeCommitPrepared decodes a Commit Prepared message into m; m.GID
+// aliases b.
+func DecodeCommitPrepared(m *CommitPrepared, b []byte) error {
+	if err := ofType(b, TypeCommitPrepared); err != nil {
+		return err
+	}
+	return decodeCommitPrepared(m, b)
+}
+
+func decodeCommitPrepared(m *CommitPrepared, b []byte) error {
+	var r reader
+	r.start(b, layerPgoutput)
 	m.Flags = r.u8("flags")
 	m.CommitLSN = lsn.LSN(r.u64("commit LSN"))
 	m.EndLSN = lsn.LSN(r.u64("end LSN"))
 	m.CommitTime = lsn.Timestamp(r.u64("commit time"))
 	m.Xid = r.u32("xid")
 	m.GID = r.cstring("GID")
-	return m, r.done()
+	return r.done()
 }
 
-func (d *Decoder) decodeRollbackPrepared(r *reader) (Message, error) {
-	m := &d.rollbackPrepared
+func (ms *Messages) decodeCommitPrepared(b []byte, _ Options, _ bool) (Message, error) {
+	return result(&ms.commitPrepared, decodeCommitPrepared(&ms.commitPrepared, b))
+}
+
+// DecodeRollbackPrepared decodes a Rollback Prepared message into m; m.GID
+// aliases b.
+func DecodeRollbackPrepared(m *RollbackPrepared, b []byte) error {
+	if err := ofType(b, TypeRollbackPrepared); err != nil {
+		return err
+	}
+	return decodeRollbackPrepared(m, b)
+}
+
+func decodeRollbackPrepared(m *RollbackPrepared, b []byte) error {
+	var r reader
+	r.start(b, layerPgoutput)
 	m.Flags = r.u8("flags")
 	m.PrepareEndLSN = lsn.LSN(r.u64("prepare end LSN"))
 	m.RollbackEndLSN = lsn.LSN(r.u64("rollback end LSN"))
@@ -103,7 +184,11 @@ func (d *Decoder) decodeRollbackPrepared(r *reader) (Message, error) {
 	m.RollbackTime = lsn.Timestamp(r.u64("rollback time"))
 	m.Xid = r.u32("xid")
 	m.GID = r.cstring("GID")
-	return m, r.done()
+	return r.done()
+}
+
+func (ms *Messages) decodeRollbackPrepared(b []byte, _ Options, _ bool) (Message, error) {
+	return result(&ms.rollbackPrepared, decodeRollbackPrepared(&ms.rollbackPrepared, b))
 }
 
 // AppendBeginPrepare appends the encoding of m to dst. m.GID must not

@@ -23,11 +23,8 @@ func options(version, streaming uint8) codec.Options {
 // checkError asserts what every decoding failure must be.
 func checkError(t *testing.T, err error, in []byte) {
 	t.Helper()
-	if errors.Is(err, codec.ErrEmpty) {
-		if len(in) != 0 {
-			t.Fatalf("ErrEmpty for %d bytes", len(in))
-		}
-		return
+	if errors.Is(err, codec.ErrEmpty) != (len(in) == 0) {
+		t.Fatalf("%d bytes: %v", len(in), err)
 	}
 	var de *codec.DecodeError
 	if !errors.As(err, &de) {
@@ -53,9 +50,21 @@ func FuzzDecode(f *testing.F) {
 		f.Add(m.data, m.inStream, seedVersion(m.opts), seedStreaming(m.opts))
 	}
 	f.Fuzz(func(t *testing.T, in []byte, open bool, version, streaming uint8) {
-		d := codec.NewDecoder(options(version, streaming))
+		opts := options(version, streaming)
+		d := codec.NewDecoder(opts)
 		d.SetInStream(open)
 		m, err := d.Decode(in)
+		// The stateless Messages applies the same rules.
+		var ms codec.Messages
+		m2, err2 := ms.Decode(in, opts, open)
+		if (err == nil) != (err2 == nil) || (err != nil && err.Error() != err2.Error()) {
+			t.Fatalf("Decoder: %v; Messages: %v", err, err2)
+		}
+		if err == nil {
+			if diff := cmp.Diff(m, m2, equateEmpty); diff != "" {
+				t.Fatalf("Decoder and Messages differ:\n%s", diff)
+			}
+		}
 		if err != nil {
 			checkError(t, err, in)
 			if m != nil {
@@ -173,6 +182,9 @@ func FuzzServerCopyData(f *testing.F) {
 		}
 		if out := codec.AppendReplicationMessage(nil, m); !bytes.Equal(out, in) {
 			t.Fatalf("re-encoding differs:\n in %x\nout %x", in, out)
+		}
+		if diff := cmp.Diff(m, codec.CloneReplicationMessage(m), equateEmpty); diff != "" {
+			t.Fatalf("clone differs:\n%s", diff)
 		}
 		if x, ok := m.(*codec.XLogData); ok {
 			// Logical sessions decode the payload next.

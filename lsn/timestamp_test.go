@@ -13,9 +13,11 @@ func TestTimestampConversions(t *testing.T) {
 	if got := epoch.Unix(); got != PostgresEpochUnix {
 		t.Fatalf("2000-01-01 Unix = %d; PostgresEpochUnix = %d", got, PostgresEpochUnix)
 	}
-	// secUS builds the expected instant with time.Date's own normalisation,
-	// independently of the package's arithmetic.
-	at := func(sec, us int) time.Time { return time.Date(2000, 1, 1, 0, 0, sec, us*1000, time.UTC) }
+	// at builds the expected instant with the time package's own
+	// normalisation, independently of the package's arithmetic. Seconds are
+	// int64 (time.Unix, not time.Date's int), so the extremes build on
+	// 32-bit platforms too.
+	at := func(sec, us int64) time.Time { return time.Unix(epoch.Unix()+sec, us*1000).UTC() }
 	tests := []struct {
 		ts   Timestamp
 		want time.Time
