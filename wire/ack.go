@@ -175,25 +175,6 @@ func (a *AckTracker) Update(clientTime lsn.Timestamp, replyRequested bool) codec
 // AckPosition returns the position to acknowledge once m (returned by Next
 // at walStart) has been made durable, and whether m ends a unit of work:
 // Commit, Prepare, Stream Commit, Stream Prepare, Commit Prepared, Rollback
-// Prepared, a whole Stream Abort, or a non-transactional Message.
-func AckPosition(m codec.Message, walStart lsn.LSN) (lsn.LSN, bool) {
-	switch m := m.(type) {
-	case *codec.Commit:
-		return m.EndLSN, true
-	case *codec.Prepare:
-		return m.EndLSN, true
-	case *codec.StreamPrepare:
-		return m.EndLSN, true
-	case *codec.CommitPrepared:
-		return m.EndLSN, true
-	case *codec.RollbackPrepared:
-		return m.RollbackEndLSN, true
-	case *codec.StreamCommit:
-		return m.EndLSN, true
-	case *codec.StreamAbort:
-		return walStart, m.Xid == m.SubXid
-	case *codec.LogicalMessage:
-		return m.LSN, !m.Transactional() && !m.InStream
-	}
-	return 0, false
-}
+// Prepared, a whole Stream Abort, or a non-transactional Message. It is
+// codec.UnitEnd, here beside the rules that use it.
+func AckPosition(m codec.Message, walStart lsn.LSN) (lsn.LSN, bool) { return codec.UnitEnd(m, walStart) }

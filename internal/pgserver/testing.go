@@ -11,8 +11,14 @@ import (
 // StartT starts a server for a test and stops it in tb.Cleanup. When no
 // server of the wanted version can be had it skips the test with a hint how
 // to get one, except under CI=true, where it fails the test.
+//
+// Under -short it skips at once, CI or not: make test runs the real-server
+// tests in its 64-bit run and uses -short for the extra 32-bit one.
 func StartT(tb testing.TB, cfg Config) *Server {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("-short: no real server")
+	}
 	if _, err := findInstall(cfg.Version); err != nil {
 		v := "[VERSIONS]"
 		if cfg.Version != 0 {
