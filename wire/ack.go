@@ -177,4 +177,6 @@ func (a *AckTracker) Update(clientTime lsn.Timestamp, replyRequested bool) codec
 // Commit, Prepare, Stream Commit, Stream Prepare, Commit Prepared, Rollback
 // Prepared, a whole Stream Abort, or a non-transactional Message. It is
 // codec.UnitEnd, here beside the rules that use it.
-func AckPosition(m codec.Message, walStart lsn.LSN) (lsn.LSN, bool) { return codec.UnitEnd(m, walStart) }
+func AckPosition(m codec.Message, walStart lsn.LSN) (lsn.LSN, bool) {
+	return codec.UnitEnd(m, walStart)
+}
