@@ -19,8 +19,8 @@ func batchedStream(t *testing.T, b Batching) (*fakeServer, *Conn, *Stream) {
 		t.Skip("read batching is not supported on this platform")
 	}
 	fs, c, s := fakeStream(t, func(_ *fakeServer, cfg *Config) { cfg.Batching = b })
-	if c.batch == nil || !c.batch.on {
-		t.Fatalf("batching is not on for a TCP stream (batch %+v)", c.batch)
+	if c.batch == nil || !c.batch.streaming {
+		t.Fatalf("batching is not armed for a TCP stream (batch %+v)", c.batch)
 	}
 	return fs, c, s
 }
@@ -32,10 +32,7 @@ func batchedStream(t *testing.T, b Batching) (*fakeServer, *Conn, *Stream) {
 func TestBatchingFewerReads(t *testing.T) {
 	const txns = 3000
 	const delay = 200 * time.Millisecond
-	fs, c, s := batchedStream(t, Batching{MinBytes: 16 << 10, MaxDelay: delay})
-	if c.batch.mark != 16<<10 {
-		t.Errorf("low-water mark %d, want %d", c.batch.mark, 16<<10)
-	}
+	fs, c, s := batchedStream(t, Batching{MinBytes: 16 << 10, MaxDelay: delay, Always: true})
 	var sent int
 	go func() {
 		for i := 0; i < txns; i++ {
@@ -72,6 +69,9 @@ func TestBatchingFewerReads(t *testing.T) {
 	if max := bytes/(16<<10)*2 + int(time.Since(t0)/delay) + 20; c.batch.reads > max {
 		t.Errorf("%d read calls for %d bytes in %d writes, want at most %d", c.batch.reads, bytes, txns, max)
 	}
+	if c.batch.mark != 16<<10 {
+		t.Errorf("low-water mark %d, want %d", c.batch.mark, 16<<10)
+	}
 	t.Logf("%d messages, %d bytes, %d read calls", sent, bytes, c.batch.reads)
 }
 
@@ -83,11 +83,11 @@ func concat(bs [][]byte) []byte {
 	return out
 }
 
-// TestBatchingQuietStream: a lone message on a quiet stream is held for
-// MaxDelay at most: not lost, not held until MinBytes.
+// TestBatchingQuietStream: with Always, a lone message on a quiet stream
+// is held for MaxDelay at most: not lost, not held until MinBytes.
 func TestBatchingQuietStream(t *testing.T) {
 	const delay = 300 * time.Millisecond
-	fs, _, s := batchedStream(t, Batching{MinBytes: 64 << 10, MaxDelay: delay})
+	fs, _, s := batchedStream(t, Batching{MinBytes: 64 << 10, MaxDelay: delay, Always: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for round := 0; round < 3; round++ {
@@ -122,7 +122,7 @@ func TestBatchingQuietStream(t *testing.T) {
 // TestBatchingHangUp: the end of the connection is noticed, at most about
 // MaxDelay late.
 func TestBatchingHangUp(t *testing.T) {
-	fs, c, s := batchedStream(t, Batching{MinBytes: 64 << 10, MaxDelay: 50 * time.Millisecond})
+	fs, c, s := batchedStream(t, Batching{MinBytes: 64 << 10, MaxDelay: 50 * time.Millisecond, Always: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	go func() {
@@ -143,7 +143,7 @@ func TestBatchingHangUp(t *testing.T) {
 // TestBatchingCancel: a cancelled context ends a batched wait at once, not
 // after MaxDelay, and the next call resumes the stream.
 func TestBatchingCancel(t *testing.T) {
-	fs, _, s := batchedStream(t, Batching{MinBytes: 64 << 10, MaxDelay: 10 * time.Second})
+	fs, _, s := batchedStream(t, Batching{MinBytes: 64 << 10, MaxDelay: 10 * time.Second, Always: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		time.Sleep(50 * time.Millisecond)
@@ -191,7 +191,7 @@ func TestBatchingCancel(t *testing.T) {
 
 // TestBatchingOffAfterStream: after Close, commands are not batched.
 func TestBatchingOffAfterStream(t *testing.T) {
-	_, c, s := batchedStream(t, Batching{MinBytes: 64 << 10, MaxDelay: 10 * time.Second})
+	_, c, s := batchedStream(t, Batching{MinBytes: 64 << 10, MaxDelay: 10 * time.Second, Always: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	t0 := time.Now()
@@ -209,7 +209,8 @@ func TestBatchingOffAfterStream(t *testing.T) {
 	}
 }
 
-// TestBatchingApplies: only TCP sockets batch; the zero value is off.
+// TestBatchingApplies: only TCP sockets batch; the zero value is the
+// adaptive default, -1 and 1 are off.
 func TestBatchingApplies(t *testing.T) {
 	tcp, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -230,7 +231,8 @@ func TestBatchingApplies(t *testing.T) {
 		want bool
 	}{
 		{"tcp", tcp, on, lowatSupported},
-		{"tcp-zero", tcp, Batching{}, false},
+		{"tcp-zero", tcp, Batching{}, lowatSupported},
+		{"tcp-off", tcp, Batching{MinBytes: -1}, false},
 		{"tcp-one", tcp, Batching{MinBytes: 1}, false},
 		{"unix", unix, on, false},
 	} {
@@ -252,5 +254,88 @@ func TestBatchingApplies(t *testing.T) {
 				t.Errorf("batching over a wrapped net.Conn")
 			}
 		})
+	}
+}
+
+// TestBatchingAdaptiveQuiet: by default a lone change on a quiet stream is
+// not held: reads take what is there.
+func TestBatchingAdaptiveQuiet(t *testing.T) {
+	const delay = 300 * time.Millisecond
+	fs, c, s := batchedStream(t, Batching{MaxDelay: delay})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for round := 0; round < 5; round++ {
+		begin := lsn.LSN(0x200000 + round*0x100)
+		t0 := time.Now()
+		fs.send(fsTxn(uint32(round+1), begin, begin+0x80)...)
+		for i := 0; i < 3; i++ {
+			if _, err := s.Next(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if took := time.Since(t0); took > delay/3 {
+			t.Errorf("round %d: a lone transaction took %v (held for a batch?)", round, took)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if c.batch.busy || c.batch.on {
+		t.Errorf("a quiet stream turned batching on")
+	}
+}
+
+// TestBatchingAdaptiveBusy: a busy stream is read in batches, and once it
+// goes quiet a lone change is not held again (beyond the one read that
+// waits out the delay and notices).
+func TestBatchingAdaptiveBusy(t *testing.T) {
+	const txns = 3000
+	const delay = 200 * time.Millisecond
+	fs, c, s := batchedStream(t, Batching{MinBytes: 16 << 10, MaxDelay: delay})
+	go func() {
+		for i := 0; i < txns; i++ {
+			begin := lsn.LSN(0x100000 + i*0x100)
+			fs.send(fsTxn(uint32(1000+i), begin, begin+0x80)...)
+			if i%10 == 9 {
+				time.Sleep(100 * time.Microsecond)
+			}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	busy := false
+	for i := 0; i < 3*txns; i++ {
+		if _, err := s.Next(ctx); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		busy = busy || c.batch.on
+	}
+	bytes := txns * len(concat(fsTxn(1, 0x100000, 0x100080)))
+	if !busy {
+		t.Errorf("a stream of %d bytes in %v never batched", bytes, time.Since(t0))
+	}
+	if max := bytes/(16<<10)*4 + int(time.Since(t0)/delay) + 200; c.batch.reads > max {
+		t.Errorf("%d batched reads for %d bytes", c.batch.reads, bytes)
+	}
+	// Quiet now: after at most one held read, lone changes come at once.
+	held := 0
+	for round := 0; round < 4; round++ {
+		begin := lsn.LSN(0x900000 + round*0x100)
+		t1 := time.Now()
+		fs.send(fsTxn(uint32(round+1), begin, begin+0x80)...)
+		for i := 0; i < 3; i++ {
+			if _, err := s.Next(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if time.Since(t1) > delay/2 {
+			held++
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if held > 1 {
+		t.Errorf("%d of 4 lone transactions after the burst were held for a batch, want at most 1", held)
+	}
+	if c.batch.busy {
+		t.Errorf("still busy after the stream went quiet")
 	}
 }

@@ -108,7 +108,7 @@ func goldenLive(t *testing.T, major int, files []workload.File) {
 		slot := spec.LiveSlot()
 		if name == "tls-batched" {
 			cfg.SSLMode = wire.SSLRequire
-			cfg.Batching = wire.Batching{MinBytes: 64 << 10, MaxDelay: 5 * time.Millisecond}
+			cfg.Batching = wire.Batching{Always: true}
 			slot += "_batched"
 		}
 		conn, err := wire.Connect(ctx, cfg)
@@ -134,8 +134,8 @@ func goldenLive(t *testing.T, major int, files []workload.File) {
 		if err != nil {
 			t.Fatalf("%s: %v", se.name, err)
 		}
-		if batched := wire.BatchingOn(se.conn); batched != (se.cfg.Batching.MinBytes > 0) {
-			t.Fatalf("%s: batching on: %v", se.name, batched)
+		if !wire.BatchingArmed(se.conn) { // adaptive for plain, always for tls-batched
+			t.Fatalf("%s: batching not armed", se.name)
 		}
 		got, err := streamRecords(ctx, st, res.EndLSN)
 		if err != nil {

@@ -63,11 +63,9 @@ func (c *Conn) read(ctx context.Context, o readOpts) (byte, []byte, error) {
 		return typ, body, nil
 	}
 	b := c.batch
-	batched := o.batch && b != nil && b.on
+	batched := o.batch && b != nil && b.streaming
 	if !batched {
 		b.stop() // only a running stream batches its reads
-	} else {
-		defer b.start() // after a read that took what was there
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, nil, err
@@ -75,6 +73,7 @@ func (c *Conn) read(ctx context.Context, o readOpts) (byte, []byte, error) {
 	c.watch.watch(ctx)
 	dl, _ := ctx.Deadline()
 	quietFrom := o.quietFrom
+	waited := false // this read already waited out a batch delay
 	for {
 		var quietUntil time.Time
 		if o.quiet > 0 {
@@ -82,9 +81,12 @@ func (c *Conn) read(ctx context.Context, o readOpts) (byte, []byte, error) {
 		}
 		hard := earliest(dl, quietUntil) // the deadlines that end the wait
 		rdl := hard
-		holding := batched && b.on
+		holding := batched && b.hold() && !waited
 		if holding {
+			b.start()
 			rdl = earliest(rdl, time.Now().Add(b.delay))
+		} else if batched {
+			b.stop()
 		}
 		arrived := c.rd.n
 		typ, body, err := c.readUntil(ctx, rdl)
@@ -112,8 +114,9 @@ func (c *Conn) read(ctx context.Context, o readOpts) (byte, []byte, error) {
 		}
 		if holding && (hard.IsZero() || rdl.Before(hard)) {
 			// Fewer than MinBytes within the delay: take what has arrived,
-			// or wait for the next byte.
-			b.stop()
+			// or wait for the next byte; the stream is not busy now.
+			b.quiet()
+			waited = true
 		}
 		// Otherwise a stale deadline (an interruption already handled):
 		// wait on with fresh ones.
@@ -199,13 +202,20 @@ func (c *Conn) send(ctx context.Context, what string, b []byte) error {
 
 // writeLocked is send with c.wmu held.
 func (c *Conn) writeLocked(ctx context.Context, what string, b []byte) error {
+	dl, _ := ctx.Deadline()
+	return c.writeUntil(ctx, dl, what, b)
+}
+
+// writeUntil writes b with the write deadline dl (zero: none), c.wmu held.
+// An error from ctx's own deadline or cancellation is reported as ctx's.
+func (c *Conn) writeUntil(ctx context.Context, dl time.Time, what string, b []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	dl, _ := ctx.Deadline()
 	c.conn.SetWriteDeadline(dl)
 	if _, err := c.conn.Write(b); err != nil {
-		if ctxErr := contextCause(ctx, err, dl); ctxErr != nil {
+		ctxDL, _ := ctx.Deadline()
+		if ctxErr := contextCause(ctx, err, ctxDL); ctxErr != nil {
 			err = fmt.Errorf("wire: %s: %w", what, ctxErr)
 		} else if b := c.brokenErr(); b == ErrClosed {
 			return &brokenError{ErrClosed}

@@ -116,8 +116,8 @@ func consume(ctx context.Context, t *testing.T, cfg *wire.Config, slot string, s
 			time.Sleep(200 * time.Millisecond)
 			continue
 		}
-		if wire.BatchingOn(c) != (cfg.Batching.MinBytes > 0) {
-			t.Errorf("batching on: %v with %+v", wire.BatchingOn(c), cfg.Batching)
+		if wire.BatchingArmed(c) != (cfg.Batching.MinBytes >= 0) {
+			t.Errorf("batching armed: %v with %+v", wire.BatchingArmed(c), cfg.Batching)
 		}
 		sink.pending = sink.pending[:0] // an interrupted transaction comes again
 		sink.mu.Lock()
@@ -168,12 +168,15 @@ func setupSlot(t *testing.T, s *pgserver.Server, slot string) *wire.Config {
 	if _, err := c.CreateReplicationSlot(ctx, slot, wire.SlotOptions{Snapshot: "nothing"}); err != nil {
 		t.Fatal(err)
 	}
-	// Odd versions stream with read batching and even ones without, so
-	// every recovery test covers both read paths.
-	if s.Major()%2 == 1 {
-		cfg.Batching = wire.Batching{MinBytes: 64 << 10, MaxDelay: 5 * time.Millisecond}
-		t.Logf("streaming with %+v", cfg.Batching)
+	// The versions take turns with the read paths: batching off, always,
+	// and adaptive (the default), so every recovery test covers all three.
+	switch s.Major() % 3 {
+	case 0:
+		cfg.Batching = wire.Batching{MinBytes: -1}
+	case 1:
+		cfg.Batching = wire.Batching{Always: true}
 	}
+	t.Logf("streaming with %+v", cfg.Batching)
 	return cfg
 }
 
@@ -190,8 +193,8 @@ func startStream(ctx context.Context, t *testing.T, cfg *wire.Config, slot strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	if wire.BatchingOn(c) != (cfg.Batching.MinBytes > 0) {
-		t.Fatalf("batching on: %v with %+v", wire.BatchingOn(c), cfg.Batching)
+	if wire.BatchingArmed(c) != (cfg.Batching.MinBytes >= 0) {
+		t.Fatalf("batching armed: %v with %+v", wire.BatchingArmed(c), cfg.Batching)
 	}
 	return st
 }

@@ -687,12 +687,13 @@ func (s *Stream) SendStatus(ctx context.Context, replyRequested bool) error {
 // cannot hold the write lock for ever. A failed write breaks the session
 // and wakes the reader, so Next reports it.
 func (s *Stream) writeLocked(ctx context.Context, what string, b []byte) error {
-	if dl, ok := ctx.Deadline(); !ok || !time.Now().Before(dl) {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), max(s.interval, 5*time.Second))
-		defer cancel()
+	dl, ok := ctx.Deadline()
+	if !ok || !time.Now().Before(dl) {
+		// No deadline, or one already past: the write gets its own, and
+		// a context that ended cannot break the session.
+		ctx, dl = context.Background(), time.Now().Add(max(s.interval, 5*time.Second))
 	}
-	err := s.c.writeLocked(ctx, what, b)
+	err := s.c.writeUntil(ctx, dl, what, b)
 	if err != nil {
 		s.c.interruptRead()
 	}
@@ -809,6 +810,10 @@ func (s *Stream) end(err error) error {
 		}
 		s.stopTimer(ctx)
 		s.c.stream.CompareAndSwap(s, nil)
+		if b := s.c.batch; b != nil {
+			b.streaming = false
+			b.quiet()
+		}
 		s.c.release()
 	}
 	return err

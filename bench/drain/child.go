@@ -135,7 +135,9 @@ func childMain(args []string) {
 	case "pgwal":
 		r, err = drainPgwal(ctx, *dsn, *slot, *pub, endpos, *countIO, wire.Batching{})
 	case "pgwal-batched":
-		r, err = drainPgwal(ctx, *dsn, *slot, *pub, endpos, *countIO, wire.Batching{MinBytes: *batchBytes, MaxDelay: *batchDelay})
+		r, err = drainPgwal(ctx, *dsn, *slot, *pub, endpos, *countIO, wire.Batching{MinBytes: *batchBytes, MaxDelay: *batchDelay, Always: true})
+	case "pgwal-unbatched":
+		r, err = drainPgwal(ctx, *dsn, *slot, *pub, endpos, *countIO, wire.Batching{MinBytes: -1})
 	case "pglogrepl":
 		r, err = drainPglogrepl(ctx, *dsn, *slot, *pub, endpos, true, *countIO)
 	case "pglogrepl-bg":

@@ -40,7 +40,7 @@ const (
 )
 
 // allClients is the default order of the drains.
-var allClients = []string{"pgwal", "pgwal-batched", "pglogrepl", "pglogrepl-bg", "pg_recvlogical"}
+var allClients = []string{"pgwal", "pgwal-batched", "pgwal-unbatched", "pglogrepl", "pglogrepl-bg", "pg_recvlogical"}
 
 type options struct {
 	Rows       int
@@ -382,7 +382,7 @@ func (rep *report) markdown() string {
 		}
 		fmt.Fprintf(&b, "- %s: **%.3f** (bar %s) %s\n", name, v, barText, mark)
 	}
-	for _, name := range []string{"pgwal", "pgwal-batched"} {
+	for _, name := range []string{"pgwal", "pgwal-batched", "pgwal-unbatched"} {
 		pw := rep.find(name)
 		if pw == nil {
 			continue
@@ -402,7 +402,7 @@ func (rep *report) markdown() string {
 		}
 	}
 	if rep.find("pgwal-batched") != nil {
-		fmt.Fprintf(&b, "- pgwal-batched: `wire.Config.Batching{MinBytes: %d, MaxDelay: %v}`; pgwal: no batching (the default)\n", o.BatchBytes, o.BatchDelay)
+		fmt.Fprintf(&b, "- pgwal: the default configuration (adaptive batching: 64 KiB batches while the stream is busy); pgwal-batched: `wire.Config.Batching{MinBytes: %d, MaxDelay: %v, Always: true}`; pgwal-unbatched: `Batching{MinBytes: -1}`\n", o.BatchBytes, o.BatchDelay)
 	}
 	for _, r := range rep.Results {
 		if c := r.Child; c != nil && c.Reads > 0 {

@@ -62,7 +62,7 @@ type replFlags struct {
 	origin       string
 	forDur       time.Duration
 	limit        int
-	batch        time.Duration
+	batch        string
 }
 
 // listFlag is a repeatable, comma-separated flag.
@@ -93,7 +93,7 @@ func (f *replFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.origin, "origin", "", "origin filter: any or none (PostgreSQL 16+; default: the server's, any)")
 	fs.DurationVar(&f.forDur, "for", 0, "stop cleanly after this long (e.g. 30s; 0: run until interrupted)")
 	fs.IntVar(&f.limit, "limit", 0, "stop cleanly after this many messages (0: no limit)")
-	fs.DurationVar(&f.batch, "batch", 0, "read in batches of 64 KiB, holding a message at most this long (e.g. 5ms: far less CPU on a busy stream; 0: off)")
+	fs.StringVar(&f.batch, "batch", "auto", "read batching: auto (batches of 64 KiB while the stream is busy), off, or a duration: batch every read, holding a message at most that long (e.g. 5ms)")
 }
 
 // check validates the flags before anything is sent.
@@ -153,11 +153,16 @@ func openSession(ctx context.Context, f *replFlags, cmd string, stderr io.Writer
 	if cfg.ApplicationName == "" {
 		cfg.ApplicationName = "pgwal " + cmd
 	}
-	if f.batch < 0 {
-		return nil, fmt.Errorf("--batch %v: negative", f.batch)
-	}
-	if f.batch > 0 {
-		cfg.Batching = wire.Batching{MinBytes: 64 << 10, MaxDelay: f.batch}
+	switch f.batch {
+	case "auto":
+	case "off":
+		cfg.Batching = wire.Batching{MinBytes: -1}
+	default:
+		d, err := time.ParseDuration(f.batch)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("--batch %s: want auto, off or a positive duration", f.batch)
+		}
+		cfg.Batching = wire.Batching{MaxDelay: d, Always: true}
 	}
 	cfg.OnNotice = func(n *wire.Notice) {
 		fmt.Fprintf(stderr, "pgwal %s: server %s: %s\n", cmd, n.Severity, n.Message)

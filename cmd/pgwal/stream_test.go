@@ -280,7 +280,7 @@ DELETE FROM people WHERE id = 10;`)
 			{"missing publication", []string{"--dsn", f.dsn, "--slot", "s_live", "--publication", "pub,nope"}, `publication "nope" does not exist in database "pgwal"`},
 			{"missing slot", []string{"--dsn", f.dsn, "--slot", "no_such_slot", "--publication", "pub"}, "SQLSTATE 42704"},
 			{"bad start", []string{"--dsn", f.dsn, "--slot", "x", "--publication", "pub", "--start", "zz"}, `--start "zz"`},
-			{"negative batch", []string{"--dsn", f.dsn, "--slot", "x", "--publication", "pub", "--batch", "-1s"}, "--batch -1s: negative"},
+			{"negative batch", []string{"--dsn", f.dsn, "--slot", "x", "--publication", "pub", "--batch", "-1s"}, "--batch -1s: want auto, off or a positive duration"},
 		} {
 			for _, cmd := range []string{"stream", "capture"} {
 				args := append([]string{cmd}, tc.args...)
