@@ -62,8 +62,8 @@ type batchConn struct {
 	// streaming: a stream runs (startBatching); commands are never
 	// batched.
 	streaming bool
-	mark  int  // the low-water mark the kernel took (it caps min)
-	reads int  // read system calls while on (tests)
+	mark      int // the low-water mark the kernel took (it caps min)
+	reads     int // read system calls while on (tests)
 
 	// Adaptive batching: busy once min bytes arrive within delay.
 	always   bool
