@@ -61,9 +61,9 @@ staticcheck:
 bench:
 	cd bench && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(BENCHCOUNT) . | tee bench.out && $(GO) run ./cmd/benchreport -summary ../README.md < bench.out
 
-## bench-drain: drain 1,000,000 row changes with pgwal (plain and batched), pglogrepl+pgconn and pg_recvlogical; writes bench/README.md
+## bench-drain: drain 1,000,000 row changes with pgwal (default, always batched, unbatched), pglogrepl+pgconn and pg_recvlogical, then a quiet stream's latency; writes bench/README.md
 bench-drain:
-	cd bench && $(GO) run ./drain $(DRAINFLAGS)
+	cd bench && $(GO) run ./drain $(DRAINFLAGS) && $(GO) run ./latency
 
 # fetch-postgres: as make postgres, but outside CI a failed fetch (no npm, no
 # network) only means the tests skip the versions that are missing.
