@@ -119,7 +119,6 @@ type fault struct {
 
 	// Chosen and set by the hook, under injector.mu.
 	skip      int   // CopyData messages let through before the victim (stream: inside streamed transactions)
-	armed     bool  // skip is chosen: a session is streaming with this fault
 	cutAt     int64 // stream offset of the first byte not delivered; -1 until chosen
 	frameAt   int64 // offset of the message the fault hits
 	frameSize int64
@@ -130,18 +129,15 @@ type fault struct {
 	err      error     // what Next returned
 	detected time.Time // when
 	lastRecv time.Time // the stream's LastReceive then
+	healed   time.Time // when the proxy was healed (stalls)
 }
 
 func (f *fault) String() string {
-	s := f.kind.String()
-	if !f.kind.stall() {
-		s += " " + f.mode.String()
+	if f.kind.stall() {
+		return fmt.Sprintf("%v at byte %d (%d messages after the start)", f.kind, f.frameAt, f.skip)
 	}
-	if !f.kind.stall() {
-		return fmt.Sprintf("%s at byte %d (byte %d of a %d-byte message, %d messages after the start)",
-			s, f.cutAt, f.cutAt-f.frameAt, f.frameSize, f.skip)
-	}
-	return fmt.Sprintf("%s at byte %d (%d messages after the start)", s, f.frameAt, f.skip)
+	return fmt.Sprintf("%v %v at byte %d (byte %d of a %d-byte message, %d messages after the start)",
+		f.kind, f.mode, f.cutAt, f.cutAt-f.frameAt, f.frameSize, f.skip)
 }
 
 // frameWatch follows the message framing of one direction of a proxied
@@ -290,7 +286,6 @@ func (in *injector) onLength(c *faultproxy.Conn, cw *connWatch, d faultproxy.Dir
 				default:
 					f.skip = in.rng.Intn(5000)
 				}
-				f.armed = true
 				cw.f, cw.seen = f, 0
 			}
 		}
@@ -353,7 +348,6 @@ func (in *injector) ended(session int, err error, lastRecv time.Time) *fault {
 	}
 	in.cur = nil
 	if f.fired.IsZero() {
-		f.armed = false
 		in.plan = append([]*fault{f}, in.plan...)
 		return nil
 	}
@@ -808,7 +802,9 @@ func (r *faultRun) sessionEnded(err error, lastRecv time.Time) {
 	if f == nil {
 		r.t.Errorf("session %d ended with no fault injected: %v", r.sessions, err)
 	} else if f.kind.stall() {
+		// Not an assertion: the fault must outlast wal_sender_timeout.
 		time.Sleep(time.Until(f.fired.Add(faultWST + 300*time.Millisecond)))
+		f.healed = time.Now()
 	}
 	r.p.Heal()
 	r.p.SetHook(r.in.hook) // Heal clears it
@@ -835,8 +831,16 @@ func (r *faultRun) checkFault(f *fault) {
 		if silent < quiet-20*time.Millisecond {
 			t.Errorf("session %d, %v: gave up after %v of silence, before the receive timeout %v", f.session, f, silent, quiet)
 		}
-		t.Logf("session %d: %v: detected after %v (%v after the last byte; receive timeout %v): %v", f.session, f, took.Round(time.Millisecond), silent.Round(time.Millisecond), quiet, err)
+		t.Logf("session %d: %v: detected after %v (%v after the last byte; receive timeout %v), healed after %v: %v",
+			f.session, f, took.Round(time.Millisecond), silent.Round(time.Millisecond), quiet, f.healed.Sub(f.fired).Round(time.Millisecond), err)
+	case f.mode == faultproxy.FIN && !f.up():
+		// The client is left with part of a message.
+		if !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("session %d, %v: Next returned %v; want io.ErrUnexpectedEOF in the chain", f.session, f, err)
+		}
+		t.Logf("session %d: %v: %v", f.session, f, err)
 	case f.mode == faultproxy.FIN:
+		// The server's bytes may end between messages or inside one.
 		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 			t.Errorf("session %d, %v: Next returned %v; want io.EOF or io.ErrUnexpectedEOF in the chain", f.session, f, err)
 		}
