@@ -72,8 +72,8 @@ func TestFaults(t *testing.T) {
 		// scenarios' traffic does not reach it, and is watched while they
 		// run.
 		idle := startIdle(t, s)
-		t.Run("Cuts", func(t *testing.T) {
-			// Each kind of cut with FIN and with RST, in random order.
+		// Each kind of cut with FIN and with RST, in random order.
+		cuts := func() []*fault {
 			var plan []*fault
 			for _, k := range []faultKind{cutDown, cutStream, cutUp} {
 				for _, m := range []faultproxy.CutMode{faultproxy.FIN, faultproxy.RST} {
@@ -81,13 +81,17 @@ func TestFaults(t *testing.T) {
 				}
 			}
 			rng.Shuffle(len(plan), func(i, j int) { plan[i], plan[j] = plan[j], plan[i] })
-			runFaults(t, s, "cuts", rng, plan)
-		})
+			return plan
+		}
+		t.Run("Cuts", func(t *testing.T) { runFaults(t, s, "cuts", rng, cuts(), false) })
 		t.Run("Stalls", func(t *testing.T) {
 			plan := []*fault{{kind: stallDown}, {kind: blackHole}}
 			rng.Shuffle(len(plan), func(i, j int) { plan[i], plan[j] = plan[j], plan[i] })
-			runFaults(t, s, "stalls", rng, plan)
+			runFaults(t, s, "stalls", rng, plan, false)
 		})
+		// The same cuts, resuming from the consumer's own durable position
+		// instead of the slot's: then nothing may come twice.
+		t.Run("CutsResumeOwn", func(t *testing.T) { runFaults(t, s, "resume", rng, cuts(), true) })
 		t.Run("Idle", idle.check)
 	})
 }
@@ -610,16 +614,19 @@ type faultRun struct {
 	p          *faultproxy.Proxy
 	in         *injector
 	sink       *faultSink
+	resumeOwn  bool // START_REPLICATION at the consumer's own acknowledged position, not 0/0
 	sessions   int
 	reconnects int
 	retries    map[string]int // failed dials and starts, by SQLSTATE or "transport"
 }
 
-func runFaults(t *testing.T, s *pgserver.Server, name string, rng *rand.Rand, plan []*fault) {
+// runFaults runs one scenario with plan; with resumeOwn the consumer
+// restarts from its own durable position rather than the slot's.
+func runFaults(t *testing.T, s *pgserver.Server, name string, rng *rand.Rand, plan []*fault, resumeOwn bool) {
 	began := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	r := &faultRun{t: t, s: s, name: name, slot: "fault_" + name, sink: newFaultSink(t), retries: map[string]int{}}
+	r := &faultRun{t: t, s: s, name: name, slot: "fault_" + name, sink: newFaultSink(t), retries: map[string]int{}, resumeOwn: resumeOwn}
 	table := "fault_" + name
 	mustExec(t, s, fmt.Sprintf("CREATE TABLE %[1]s (id int PRIMARY KEY, pad text); CREATE PUBLICATION %[1]s_pub FOR TABLE %[1]s;", table))
 	direct := replConfig(t, s)
@@ -649,7 +656,7 @@ func runFaults(t *testing.T, s *pgserver.Server, name string, rng *rand.Rand, pl
 	if s.Major()%2 == 1 { // both read paths, as in the recovery tests
 		r.cfg.Batching = wire.Batching{MinBytes: 64 << 10, MaxDelay: 5 * time.Millisecond}
 	}
-	r.in = newInjector(r.p, rng, plan)
+	r.in = newInjector(r.p, rand.New(rand.NewSource(rng.Int63())), plan) // its own: the hook runs on the proxy's goroutines
 	prod := startProducer(ctx, t, s, table, rng.Int63(), r.in.over, r.sink.started)
 
 	r.follow(ctx, prod, table+"_pub")
@@ -681,6 +688,9 @@ func runFaults(t *testing.T, s *pgserver.Server, name string, rng *rand.Rand, pl
 	}
 	if prod.heldSeen == 0 || r.sink.streamAborts == 0 {
 		t.Errorf("no streamed transaction rolled back: %d of %d held transactions seen streamed, %d stream aborts", prod.heldSeen, prod.held, r.sink.streamAborts)
+	}
+	if resumeOwn && r.sink.dups > 0 {
+		t.Errorf("%d transactions delivered again although each session started at the consumer's own acknowledged position", r.sink.dups)
 	}
 	t.Logf("%s: %d faults; %d transactions (%d large, %d rolled back, %d of them held until streamed), %d rows committed, %d rolled back; delivered %d commits + %d streamed commits, %d stream aborts; %d sessions, %d reconnects, retries %v; %d transactions delivered again (%d of them at or below the consumer's own acknowledgement); %v",
 		name, len(done), prod.txns, prod.large, prod.aborted, prod.heldSeen, len(ids), prod.abortRows, r.sink.commits, r.sink.streamCommits, r.sink.streamAborts,
@@ -745,7 +755,11 @@ func (r *faultRun) follow(ctx context.Context, prod *producer, pub string) {
 			continue
 		}
 		confirmed := r.confirmed()
-		st, err := c.StartReplication(ctx, r.slot, 0, wire.LogicalOptions{Publications: []string{pub}, Streaming: codec.StreamingOn})
+		var start lsn.LSN // 0/0: the slot's confirmed position
+		if r.resumeOwn {
+			start = r.sink.acked
+		}
+		st, err := c.StartReplication(ctx, r.slot, start, wire.LogicalOptions{Publications: []string{pub}, Streaming: codec.StreamingOn})
 		if err != nil {
 			c.Close()
 			if f := r.in.ended(r.sessions+1, err, time.Time{}); f != nil {
