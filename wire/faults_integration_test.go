@@ -10,8 +10,9 @@ package wire_test
 // What must hold, on every version: no committed row lost, nothing applied
 // that was not committed, every fault reported as a retryable error, a
 // dead path detected within the receive timeout, redeliveries only of
-// transactions past what the slot had confirmed, and an idle but healthy
-// stream left alone.
+// transactions past what the slot had confirmed (none at all when the
+// consumer restarts from its own acknowledged position instead of 0/0),
+// and an idle but healthy stream left alone.
 
 import (
 	"context"
