@@ -607,8 +607,6 @@ wait:
 // own, a proxy in front of the server, a producer and a consumer.
 type faultRun struct {
 	t          *testing.T
-	s          *pgserver.Server
-	name       string
 	slot       string
 	cfg        *wire.Config // through the proxy
 	admin      *wire.Conn   // direct, for SQL
@@ -627,7 +625,7 @@ func runFaults(t *testing.T, s *pgserver.Server, name string, rng *rand.Rand, pl
 	began := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	r := &faultRun{t: t, s: s, name: name, slot: "fault_" + name, sink: newFaultSink(t), retries: map[string]int{}, resumeOwn: resumeOwn}
+	r := &faultRun{t: t, slot: "fault_" + name, sink: newFaultSink(t), retries: map[string]int{}, resumeOwn: resumeOwn}
 	table := "fault_" + name
 	mustExec(t, s, fmt.Sprintf("CREATE TABLE %[1]s (id int PRIMARY KEY, pad text); CREATE PUBLICATION %[1]s_pub FOR TABLE %[1]s;", table))
 	direct := replConfig(t, s)
