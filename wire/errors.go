@@ -54,7 +54,7 @@ type TransportError struct {
 func (e *TransportError) Error() string {
 	msg := "wire: connection lost: " + e.Op + ": " + e.Err.Error()
 	if errors.Is(e.Err, io.EOF) || errors.Is(e.Err, io.ErrUnexpectedEOF) {
-		msg += " (the server closed the connection without an error message, as a walsender does after wal_sender_timeout or when its process is killed)"
+		msg += " (the connection ended without an error message from the server: a network cut, a killed server process, or a walsender past wal_sender_timeout)"
 	}
 	return msg
 }
