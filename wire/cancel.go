@@ -87,7 +87,7 @@ func (c *Conn) Cancel(ctx context.Context) error {
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("wire: cancel: %w (%v)", ctx.Err(), err)
+			return fmt.Errorf("wire: cancel: %w (%w)", ctx.Err(), err)
 		}
 		return fmt.Errorf("wire: cancel: %w", err)
 	}

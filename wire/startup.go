@@ -24,7 +24,7 @@ func NewConn(ctx context.Context, nc net.Conn, cfg *Config) (*Conn, error) {
 	defer stop()
 	err := c.startup()
 	if err != nil && ctx.Err() != nil {
-		err = fmt.Errorf("wire: startup: %w (%v)", ctx.Err(), err)
+		err = fmt.Errorf("wire: startup: %w (%w)", ctx.Err(), err)
 	}
 	if err != nil {
 		if c.conn != nc {
