@@ -12,7 +12,6 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"runtime"
@@ -20,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pgwal/pgwal/bench/internal/walsender"
 	"github.com/pgwal/pgwal/codec"
 	"github.com/pgwal/pgwal/lsn"
 	"github.com/pgwal/pgwal/wire"
@@ -80,7 +80,7 @@ func measure(n int) (result, error) {
 		return result{}, err
 	}
 	defer ln.Close()
-	go serve(ln, n)
+	go walsender.Serve(ln, func(nc net.Conn, _ <-chan struct{}) { sendInsert(nc, n) })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cfg, err := wire.ParseConfig("postgres://repl@" + ln.Addr().String() + "/app?replication=database&sslmode=disable")
@@ -118,76 +118,25 @@ func measure(n int) (result, error) {
 	return r, nil
 }
 
-func msg(typ byte, body []byte) []byte {
-	b := append([]byte{typ}, binary.BigEndian.AppendUint32(nil, uint32(4+len(body)))...)
-	return append(b, body...)
-}
-
-func row(col, val string) []byte {
-	var rd []byte
-	rd = binary.BigEndian.AppendUint16(rd, 1)
-	rd = append(append(rd, col...), 0)
-	rd = append(rd, make([]byte, 18)...)
-	var dr []byte
-	dr = binary.BigEndian.AppendUint16(dr, 1)
-	dr = binary.BigEndian.AppendUint32(dr, uint32(len(val)))
-	dr = append(dr, val...)
-	out := append(msg('T', rd), msg('D', dr)...)
-	out = append(out, msg('C', []byte("SELECT 1\x00"))...)
-	return append(out, msg('Z', []byte{'I'})...)
-}
-
-// serve is a scripted walsender that sends one Insert of an n-byte text
-// column, generating the column as it writes.
-func serve(ln net.Listener, n int) {
-	nc, err := ln.Accept()
-	if err != nil {
+// sendInsert streams one Insert of an n-byte text column, generating the
+// column as it writes.
+func sendInsert(nc net.Conn, n int) {
+	// XLogData header, then Insert: 'I', relation, 'N', 1 column, 't',
+	// length, the value.
+	payload := codec.AppendXLogDataHeader(nil, 0x10000, 0x10000, lsn.TimestampOf(time.Now()))
+	payload = append(payload, 'I', 0, 0, 0, 1, 'N', 0, 1, 't')
+	payload = binary.BigEndian.AppendUint32(payload, uint32(n))
+	frame := append([]byte{'d'}, binary.BigEndian.AppendUint32(nil, uint32(4+len(payload)+n))...)
+	if _, err := nc.Write(append(frame, payload...)); err != nil {
 		return
 	}
-	defer nc.Close()
-	var hdr [8]byte
-	io.ReadFull(nc, hdr[:])
-	io.ReadFull(nc, make([]byte, binary.BigEndian.Uint32(hdr[:])-8))
-	var out []byte
-	out = append(out, msg('R', make([]byte, 4))...)
-	out = append(out, msg('S', []byte("server_version\x0018.4\x00"))...)
-	out = append(out, msg('Z', []byte{'I'})...)
-	nc.Write(out)
-	for {
-		var h [5]byte
-		if _, err := io.ReadFull(nc, h[:]); err != nil {
+	chunk := make([]byte, 1<<20)
+	for i := range chunk {
+		chunk[i] = 'x'
+	}
+	for left := n; left > 0; left -= len(chunk) {
+		if _, err := nc.Write(chunk[:min(left, len(chunk))]); err != nil {
 			return
-		}
-		body := make([]byte, binary.BigEndian.Uint32(h[1:])-4)
-		if _, err := io.ReadFull(nc, body); err != nil {
-			return
-		}
-		switch q := string(body[:max(len(body)-1, 0)]); {
-		case h[0] == 'c':
-			nc.Write(append(append(msg('c', nil), msg('C', []byte("COPY 0\x00"))...), msg('Z', []byte{'I'})...))
-		case h[0] != 'Q':
-		case strings.HasPrefix(q, "SHOW"):
-			nc.Write(row("wal_sender_timeout", "60s"))
-		case strings.HasPrefix(q, "SELECT"):
-			nc.Write(row("confirmed_flush_lsn", "0/1000"))
-		case strings.HasPrefix(q, "START_REPLICATION"):
-			nc.Write(msg('W', []byte{0, 0, 0}))
-			// XLogData header, then Insert: 'I', relation, 'N', 1 column,
-			// 't', length, the value.
-			payload := codec.AppendXLogDataHeader(nil, 0x10000, 0x10000, lsn.TimestampOf(time.Now()))
-			payload = append(payload, 'I', 0, 0, 0, 1, 'N', 0, 1, 't')
-			payload = binary.BigEndian.AppendUint32(payload, uint32(n))
-			frame := append([]byte{'d'}, binary.BigEndian.AppendUint32(nil, uint32(4+len(payload)+n))...)
-			nc.Write(append(frame, payload...))
-			chunk := make([]byte, 1<<20)
-			for i := range chunk {
-				chunk[i] = 'x'
-			}
-			for left := n; left > 0; left -= len(chunk) {
-				if _, err := nc.Write(chunk[:min(left, len(chunk))]); err != nil {
-					return
-				}
-			}
 		}
 	}
 }

@@ -12,10 +12,8 @@ package main
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"runtime"
@@ -24,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pgwal/pgwal/bench/internal/walsender"
 	"github.com/pgwal/pgwal/codec"
 	"github.com/pgwal/pgwal/lsn"
 	"github.com/pgwal/pgwal/wire"
@@ -107,10 +106,12 @@ func measure(b wire.Batching, n int, gap time.Duration) (result, error) {
 		return result{}, err
 	}
 	defer ln.Close()
-	srv := &server{ln: ln, n: n, gap: gap}
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); srv.err = srv.serve() }()
+	go func() {
+		defer wg.Done()
+		walsender.Serve(ln, func(nc net.Conn, done <-chan struct{}) { send(nc, done, n, gap) })
+	}()
 	defer wg.Wait()
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(n)*gap+30*time.Second)
@@ -148,105 +149,23 @@ func measure(b wire.Batching, n int, gap time.Duration) (result, error) {
 	return r, nil
 }
 
-// server is a scripted walsender: trust start-up, the queries a stream
-// runs, then n lone transactions, each message written on its own as a
-// walsender does.
-type server struct {
-	ln  net.Listener
-	n   int
-	gap time.Duration
-	err error
-}
-
-func msg(typ byte, body []byte) []byte {
-	b := append([]byte{typ}, binary.BigEndian.AppendUint32(nil, uint32(4+len(body)))...)
-	return append(b, body...)
-}
-
-func row(col, val string) []byte {
-	var rd []byte
-	rd = binary.BigEndian.AppendUint16(rd, 1)
-	rd = append(append(rd, col...), 0)
-	rd = append(rd, make([]byte, 18)...)
-	var dr []byte
-	dr = binary.BigEndian.AppendUint16(dr, 1)
-	dr = binary.BigEndian.AppendUint32(dr, uint32(len(val)))
-	dr = append(dr, val...)
-	out := append(msg('T', rd), msg('D', dr)...)
-	out = append(out, msg('C', []byte("SELECT 1\x00"))...)
-	return append(out, msg('Z', []byte{'I'})...)
-}
-
-func (s *server) serve() error {
-	nc, err := s.ln.Accept()
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	var hdr [8]byte
-	if _, err := io.ReadFull(nc, hdr[:]); err != nil {
-		return err
-	}
-	rest := make([]byte, binary.BigEndian.Uint32(hdr[:])-8)
-	if _, err := io.ReadFull(nc, rest); err != nil {
-		return err
-	}
-	var out []byte
-	out = append(out, msg('R', make([]byte, 4))...)
-	out = append(out, msg('S', []byte("server_version\x0018.4\x00"))...)
-	out = append(out, msg('K', make([]byte, 8))...)
-	out = append(out, msg('Z', []byte{'I'})...)
-	if _, err := nc.Write(out); err != nil {
-		return err
-	}
-	done := make(chan struct{})
-	defer close(done)
-	for {
-		var h [5]byte
-		if _, err := io.ReadFull(nc, h[:]); err != nil {
-			return nil
-		}
-		body := make([]byte, binary.BigEndian.Uint32(h[1:])-4)
-		if _, err := io.ReadFull(nc, body); err != nil {
-			return nil
-		}
-		if h[0] != 'Q' {
-			if h[0] == 'c' { // the client's CopyDone
-				nc.Write(append(append(msg('c', nil), msg('C', []byte("COPY 0\x00"))...), msg('Z', []byte{'I'})...))
-			}
-			continue // status updates
-		}
-		q := string(body[:len(body)-1])
-		switch {
-		case strings.HasPrefix(q, "SHOW"):
-			nc.Write(row("wal_sender_timeout", "60s"))
-		case strings.HasPrefix(q, "SELECT"):
-			nc.Write(row("confirmed_flush_lsn", "0/1000"))
-		case strings.HasPrefix(q, "START_REPLICATION"):
-			nc.Write(msg('W', []byte{0, 0, 0}))
-			go s.send(nc, done)
-		default:
-			return errors.New("unexpected query " + q)
-		}
-	}
-}
-
-// send writes the n transactions, one every gap.
-func (s *server) send(nc net.Conn, done chan struct{}) {
+// send writes n lone transactions, one every gap, each message with its
+// own write as a walsender does.
+func send(nc net.Conn, done <-chan struct{}, n int, gap time.Duration) {
 	rel := &codec.Relation{RelationID: 1, Namespace: []byte("public"), Name: []byte("t"), ReplicaIdentity: 'd',
 		Columns: []codec.RelationColumn{{Name: []byte("sent"), TypeOID: 17, TypeMod: -1}}}
 	write := func(pos lsn.LSN, m codec.Message) bool {
 		b := codec.AppendXLogDataHeader(nil, pos, pos, lsn.TimestampOf(time.Now()))
 		b = codec.AppendMessage(b, m)
-		_, err := nc.Write(msg('d', b))
+		_, err := nc.Write(walsender.Msg('d', b))
 		return err == nil
 	}
 	if !write(0, rel) {
 		return
 	}
-	t := time.NewTicker(s.gap)
+	t := time.NewTicker(gap)
 	defer t.Stop()
-	for i := 0; i < s.n; i++ {
+	for i := 0; i < n; i++ {
 		select {
 		case <-done:
 			return
