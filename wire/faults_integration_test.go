@@ -364,15 +364,6 @@ func (in *injector) ended(session int, err error, lastRecv time.Time) *fault {
 	return f
 }
 
-func (in *injector) resolved() bool {
-	select {
-	case <-in.over:
-		return true
-	default:
-		return false
-	}
-}
-
 // faultSink is the consumer's store: a transaction's rows become durable
 // at its commit, and only then is its position acknowledged. Interrupted
 // transactions are forgotten when a session ends; they come again.
