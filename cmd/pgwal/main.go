@@ -2,7 +2,7 @@
 //
 //	pgwal decode [flags] [file ...]   decode captured bytes to JSON lines
 //	pgwal stream [flags]              live changes from a slot as JSON lines
-//	pgwal capture -o FILE [flags]     record a live session's raw bytes
+//	pgwal capture -o FILE [flags]     record a live session as a capture file
 //
 // Run "pgwal help <command>" for the flags and examples.
 package main
@@ -18,7 +18,7 @@ const usage = `pgwal — PostgreSQL logical replication, byte for byte
 Usage:
   pgwal decode [flags] [file ...]   decode captured pgoutput / CopyData bytes to JSON lines
   pgwal stream [flags]              stream live changes from a replication slot as JSON lines
-  pgwal capture -o FILE [flags]     record a live replication session's raw bytes (for decode)
+  pgwal capture -o FILE [flags]     record a live replication session as a capture file (for decode, wiretest)
   pgwal help [command]              show help
 
 Run "pgwal <command> -h" for the flags and examples.
