@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/pgwal/pgwal/codec"
 )
 
 var (
@@ -79,6 +81,9 @@ type Type struct {
 	// BinaryToText appends the text form of a binary value; typmod is the
 	// column's type modifier (-1 for none).
 	BinaryToText func(dst []byte, t *Type, typmod int32, src []byte) ([]byte, error)
+	// Decode returns the value as a Go value (the type's natural one:
+	// int64, float64, Numeric, time.Time, ...) from either form.
+	Decode func(t *Type, kind codec.ColumnKind, typmod int32, src []byte) (any, error)
 }
 
 // maxBuiltinOID bounds the OIDs of the built-in types registered here:
@@ -121,3 +126,25 @@ func AppendText(dst []byte, oid uint32, typmod int32, src []byte) ([]byte, error
 	}
 	return t.BinaryToText(dst, t, typmod, src)
 }
+
+// Decode returns a column value as a Go value: the type's natural one
+// (see each type's documentation), from the text or the binary form. A
+// NULL (codec.ColumnNull) is nil; an unchanged TOAST value
+// (codec.ColumnUnchanged) is ErrUnchanged.
+func Decode(oid uint32, kind codec.ColumnKind, typmod int32, src []byte) (any, error) {
+	switch kind {
+	case codec.ColumnNull:
+		return nil, nil
+	case codec.ColumnUnchanged:
+		return nil, &Error{OID: oid, Op: "decode", Err: ErrUnchanged}
+	}
+	t, ok := Lookup(oid)
+	if !ok || t.Decode == nil {
+		return nil, unknown(oid, "decode")
+	}
+	return t.Decode(t, kind, typmod, src)
+}
+
+// ErrUnchanged: the column is an unchanged TOAST value, which pgoutput does
+// not send.
+var ErrUnchanged = errors.New("unchanged TOAST value (not sent)")

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/pgwal/pgwal/internal/pgserver"
 )
 
 func TestUnknownType(t *testing.T) {
@@ -30,4 +32,15 @@ func TestRegistry(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The real-server helper itself: the server's own text and binary forms.
+func TestServerHelper(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *pgserver.Server) {
+		var rows [][2]string
+		queryJSON(t, s, "SELECT json_agg(json_build_array(v::text, encode(int4send(v), 'hex'))) FROM (VALUES (1), (-2)) t(v)", &rows)
+		if len(rows) != 2 || rows[0] != [2]string{"1", "00000001"} || rows[1] != [2]string{"-2", "fffffffe"} {
+			t.Fatalf("rows %q", rows)
+		}
+	})
 }
