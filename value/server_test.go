@@ -18,11 +18,7 @@ const pinned = "SET DateStyle = ISO; SET IntervalStyle = postgres; SET TimeZone 
 // (all of them under CI=true; none under -short).
 func eachServer(t *testing.T, f func(t *testing.T, s *pgserver.Server)) {
 	t.Helper()
-	versions := pgserver.Available()
-	if len(versions) == 0 {
-		pgserver.StartT(t, pgserver.Config{}) // skips, or fails under CI=true
-		return
-	}
+	versions := pgserver.VersionsT(t)
 	for _, v := range versions {
 		t.Run(fmt.Sprintf("pg%d", v), func(t *testing.T) {
 			f(t, pgserver.StartT(t, pgserver.Config{Version: v}))

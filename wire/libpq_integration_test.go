@@ -39,11 +39,7 @@ var lqHBA = []string{
 // require_auth and channel_binding, the password file, several hosts with
 // target_session_attrs, direct TLS with ALPN (17+) and Cancel.
 func TestLibpqIntegration(t *testing.T) {
-	versions := pgserver.Available()
-	if len(versions) == 0 {
-		pgserver.StartT(t, pgserver.Config{}) // skips, or fails under CI=true
-		return
-	}
+	versions := pgserver.VersionsT(t)
 	for _, v := range versions {
 		v := v
 		t.Run("pg"+strconv.Itoa(v), func(t *testing.T) { libpqSuite(t, v) })

@@ -20,11 +20,7 @@ import (
 // major version (all of 14–18 under CI=true).
 func eachVersion(t *testing.T, cfg pgserver.Config, f func(t *testing.T, s *pgserver.Server)) {
 	t.Helper()
-	versions := pgserver.Available()
-	if len(versions) == 0 {
-		pgserver.StartT(t, cfg) // skips, or fails under CI=true
-		return
-	}
+	versions := pgserver.VersionsT(t)
 	for _, v := range versions {
 		v := v
 		t.Run(fmt.Sprintf("pg%d", v), func(t *testing.T) {

@@ -43,3 +43,15 @@ func StartT(tb testing.TB, cfg Config) *Server {
 	})
 	return s
 }
+
+// VersionsT returns the major versions a test should run on: every one
+// available. With none, it skips the test (or fails it under CI=true) as
+// StartT does, so a loop over the result needs no check of its own.
+func VersionsT(tb testing.TB) []int {
+	tb.Helper()
+	versions := Available()
+	if len(versions) == 0 {
+		StartT(tb, Config{})
+	}
+	return versions
+}
