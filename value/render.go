@@ -6,7 +6,7 @@ import (
 	"github.com/pgwal/pgwal/codec"
 )
 
-// JSON renders column values as JSON, by one convention: integers, floats
+// Renderer renders column values as JSON, by one convention: integers, floats
 // and numerics (int2, int4, int8, oid, float4, float8, numeric) are JSON
 // numbers, except NaN and ±Infinity, which are strings as PostgreSQL
 // prints them; bool is true or false; NULL is null; everything else,
@@ -15,9 +15,9 @@ import (
 // look like SQL NULL), unless EmbedJSON is set. A text and a binary column
 // of the same value give the same JSON.
 //
-// A JSON reuses one scratch buffer, so rendering allocates nothing once it
+// A Renderer reuses one scratch buffer, so rendering allocates nothing once it
 // has grown; it is not safe for concurrent use.
-type JSON struct {
+type Renderer struct {
 	// EmbedJSON writes json and jsonb values as JSON, not as strings.
 	EmbedJSON bool
 	// Types, if set, adds user types (domains, enums) to the built-in ones.
@@ -25,10 +25,10 @@ type JSON struct {
 	scratch []byte
 }
 
-// Append appends the JSON for one column value of type oid (typmod, -1
+// AppendJSON appends the JSON for one column value of type oid (typmod, -1
 // for none) sent as kind. An unchanged TOAST value (codec.ColumnUnchanged)
 // is an error matching ErrUnchanged: the value is not known.
-func (j *JSON) Append(dst []byte, oid uint32, typmod int32, kind codec.ColumnKind, src []byte) ([]byte, error) {
+func (j *Renderer) AppendJSON(dst []byte, oid uint32, typmod int32, kind codec.ColumnKind, src []byte) ([]byte, error) {
 	var text []byte
 	switch kind {
 	case codec.ColumnNull:

@@ -31,8 +31,8 @@ func TestJSONText(t *testing.T) {
 		{25, codec.ColumnNull, "", false, "null"},
 		{999999, codec.ColumnText, "x", false, `"x"`}, // unknown types are strings of their text
 	} {
-		j := JSON{EmbedJSON: tc.embed}
-		got, err := j.Append(nil, tc.oid, -1, tc.kind, []byte(tc.in))
+		j := Renderer{EmbedJSON: tc.embed}
+		got, err := j.AppendJSON(nil, tc.oid, -1, tc.kind, []byte(tc.in))
 		if err != nil || string(got) != tc.want {
 			t.Errorf("%d %q: %s, %v; want %s", tc.oid, tc.in, got, err, tc.want)
 		}
@@ -40,11 +40,11 @@ func TestJSONText(t *testing.T) {
 			t.Errorf("%d %q: %s is not valid JSON", tc.oid, tc.in, got)
 		}
 	}
-	var j JSON
-	if _, err := j.Append(nil, 25, -1, codec.ColumnUnchanged, nil); !errors.Is(err, ErrUnchanged) {
+	var j Renderer
+	if _, err := j.AppendJSON(nil, 25, -1, codec.ColumnUnchanged, nil); !errors.Is(err, ErrUnchanged) {
 		t.Errorf("unchanged TOAST: %v", err)
 	}
-	if _, err := j.Append(nil, 999999, -1, codec.ColumnBinary, []byte{1}); !errors.Is(err, ErrUnknownType) {
+	if _, err := j.AppendJSON(nil, 999999, -1, codec.ColumnBinary, []byte{1}); !errors.Is(err, ErrUnknownType) {
 		t.Errorf("binary of an unknown type: %v", err)
 	}
 }
@@ -70,10 +70,10 @@ func FuzzJSONString(f *testing.F) {
 }
 
 func TestJSONAllocs(t *testing.T) {
-	var j JSON
+	var j Renderer
 	buf := make([]byte, 0, 256)
 	in := []byte("some \"text\" with\tescapes")
-	if n := testing.AllocsPerRun(100, func() { buf, _ = j.Append(buf[:0], 25, -1, codec.ColumnText, in) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { buf, _ = j.AppendJSON(buf[:0], 25, -1, codec.ColumnText, in) }); n != 0 {
 		t.Errorf("%v allocs", n)
 	}
 }
@@ -93,8 +93,8 @@ func TestRegistryTypes(t *testing.T) {
 	if err := r.RegisterDomain(50002, 777777, "x"); !errors.Is(err, ErrUnknownType) {
 		t.Errorf("domain over an unknown type: %v", err)
 	}
-	j := JSON{Types: &r}
-	if got, err := j.Append(nil, 50001, -1, codec.ColumnBinary, []byte("ok")); err != nil || string(got) != `"ok"` {
+	j := Renderer{Types: &r}
+	if got, err := j.AppendJSON(nil, 50001, -1, codec.ColumnBinary, []byte("ok")); err != nil || string(got) != `"ok"` {
 		t.Errorf("JSON of a registered domain: %s %v", got, err)
 	}
 }
