@@ -446,6 +446,7 @@ func dtStampOf(oid uint32, t time.Time) (int64, bool) {
 		n := dtDaysFromCivil(int64(y), int(m), d)
 		return n, n >= dtDateMin && n <= dtDateMax
 	}
+	t = t.Truncate(time.Microsecond) // so the last microsecond of the range is in it
 	if oid == dtOIDTimestamp {
 		_, off := t.Zone()
 		if t.Before(dtMinTime.Add(-30*time.Hour)) || t.After(dtMaxTime.Add(30*time.Hour)) {

@@ -116,27 +116,31 @@ func TestTimeServer(t *testing.T) {
 // which encodes back to both exactly.
 func dtCheckBothForms(t *testing.T, oid uint32, text string, bin []byte) {
 	t.Helper()
+	if err := dtBothForms(oid, text, bin); err != nil {
+		t.Error(err)
+	}
+}
+
+func dtBothForms(oid uint32, text string, bin []byte) error {
 	fromBin, err := Decode(oid, codec.ColumnBinary, -1, bin)
 	if err != nil {
-		t.Errorf("Decode binary %x: %v", bin, err)
-		return
+		return fmt.Errorf("Decode binary %x: %v", bin, err)
 	}
 	fromText, err := Decode(oid, codec.ColumnText, -1, []byte(text))
 	if err != nil {
-		t.Errorf("Decode text %q: %v", text, err)
-		return
+		return fmt.Errorf("Decode text %q: %v", text, err)
 	}
 	if d := cmp.Diff(fromBin, fromText); d != "" {
-		t.Errorf("%q: binary and text decode differently (-binary +text):\n%s", text, d)
+		return fmt.Errorf("%q: binary and text decode differently (-binary +text):\n%s", text, d)
 	}
 	gotBin, gotText, err := dtEncodeAny(oid, fromBin)
 	if err != nil {
-		t.Errorf("%q: encode %v: %v", text, fromBin, err)
-		return
+		return fmt.Errorf("%q: encode %v: %v", text, fromBin, err)
 	}
 	if string(gotBin) != string(bin) || string(gotText) != text {
-		t.Errorf("%q: encoded back to %x %q, want %x", text, gotBin, gotText, bin)
+		return fmt.Errorf("%q: encoded back to %x %q, want %x", text, gotBin, gotText, bin)
 	}
+	return nil
 }
 
 // dtEncodeAny encodes what Decode returned with the family's encoders.
