@@ -16,7 +16,7 @@ import (
 type dtServerCase struct {
 	name, typ, send string
 	oid             uint32
-	values          []string // a value starting with "=" is an SQL expression
+	values          []string         // a value starting with "=" is an SQL expression
 	since           map[int][]string // extra values for servers of at least this major version
 }
 
