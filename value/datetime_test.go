@@ -3,6 +3,7 @@ package value
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand"
 	"strings"
@@ -464,4 +465,31 @@ func TestTimeDecodeTypes(t *testing.T) {
 			t.Errorf("OID %d: %#v, %v", oid, got, err)
 		}
 	}
+}
+
+func ExampleDecodeTimestamp() {
+	// timestamptz 'infinity' and a finite value, as pgoutput sends them in
+	// binary.
+	for _, src := range [][]byte{dtBin64(math.MaxInt64), dtBin64(771166456789012)} {
+		ts, err := DecodeTimestamp(1184, codec.ColumnBinary, src)
+		if err != nil {
+			panic(err)
+		}
+		if ts.Infinite != 0 {
+			fmt.Println("infinite:", ts.Infinite)
+			continue
+		}
+		text, _ := AppendText(nil, 1184, -1, src)
+		fmt.Println(ts.Time.Format(time.RFC3339Nano), string(text))
+	}
+	// Output:
+	// infinite: 1
+	// 2024-06-08T12:54:16.789012Z 2024-06-08 12:54:16.789012+00
+}
+
+func ExampleInterval_AppendText() {
+	iv := Interval{Months: 14, Days: -3, Microseconds: 4*3600e6 + 5e5}
+	b, _ := iv.AppendText(nil)
+	fmt.Println(string(b))
+	// Output: 1 year 2 mons -3 days +04:00:00.5
 }
