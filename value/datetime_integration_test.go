@@ -57,10 +57,12 @@ var dtServerCases = []dtServerCase{
 		"-1 year -2 mons +3 days -04:05:06", "1 year -1 day", "-1 days", "00:00:00.000001",
 		"-00:00:00.000001", "1 day -00:00:01", "25 hours", "-25:59:59.5", "13 mons",
 		"-13 mons", "178956970 years 7 mons", "-178956970 years -8 mons", "2147483647 days",
-		"-2147483648 days", "1 year 1 day 1 second", "100 years 02:00:00",
+		"-2147483648 days", "1 year 1 day 1 second", "100 years 02:00:00", "2147483647:59:59.999999",
 	}, since: map[int][]string{
-		// PostgreSQL 14 cannot print more hours than an int holds.
-		15: {"2562047788:00:54.775806", "='-2562047788:00:54.775807'::interval - '00:00:00.000001'",
+		// PostgreSQL 14 cannot print more hours than an int holds
+		// ("interval out of range"), nor read them.
+		15: {"='-2147483647:00:00'::interval * 1.1", "='2147483647:00:00'::interval * 1.19",
+			"2562047788:00:54.775806", "='-2562047788:00:54.775807'::interval - '00:00:00.000001'",
 			"178956970 years 7 mons 2147483647 days 2562047788:00:54.775806"},
 		17: {"infinity", "-infinity"},
 	}},

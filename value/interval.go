@@ -11,7 +11,9 @@ import (
 // int32 months, kept apart because their lengths vary (a month is not a
 // fixed number of days, nor a day of hours across a DST change). Text is
 // IntervalStyle postgres: "1 year 2 mons 3 days 04:05:06.7",
-// "-1 days +02:03:00", "00:00:00".
+// "-1 days +02:03:00", "00:00:00". Hours beyond math.MaxInt32 render as
+// PostgreSQL 15 and later print them; PostgreSQL 14 cannot print such an
+// interval at all (its output function fails with "interval out of range").
 
 const dtOIDInterval = 1186
 
