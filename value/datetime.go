@@ -719,6 +719,9 @@ func dtAppendZone(dst []byte, east int32) []byte {
 
 // dtAppendPad writes n in decimal, zero-padded to at least width digits.
 func dtAppendPad(dst []byte, n uint64, width int) []byte {
+	if width == 2 && n < 100 { // the common case: months, days, clock fields
+		return append(dst, byte('0'+n/10), byte('0'+n%10))
+	}
 	var buf [20]byte
 	i := len(buf)
 	for n != 0 || len(buf)-i < width {
