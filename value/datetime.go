@@ -260,7 +260,7 @@ func dtStamp(t *Type, op string, kind codec.ColumnKind, src []byte) (int64, erro
 	case codec.ColumnText:
 		v, ok := dtParseStamp(t.OID, src)
 		if !ok {
-			return 0, malformed(t, op, "text %q is not a %s as PostgreSQL prints it", src, t.Name)
+			return 0, malformed(t, op, "text %.64q is not a %s as PostgreSQL prints it", src, t.Name)
 		}
 		return v, nil
 	}
@@ -295,7 +295,7 @@ func dtClock(t *Type, op string, kind codec.ColumnKind, src []byte) (TimeOfDay, 
 		var ok bool
 		v, ok = dtParseClock(src, t.OID == dtOIDTimeTZ)
 		if !ok {
-			return v, malformed(t, op, "text %q is not a %s as PostgreSQL prints it", src, t.Name)
+			return v, malformed(t, op, "text %.64q is not a %s as PostgreSQL prints it", src, t.Name)
 		}
 		return v, nil
 	}

@@ -97,7 +97,7 @@ func dtInterval(t *Type, op string, kind codec.ColumnKind, src []byte) (Interval
 	case codec.ColumnText:
 		iv, ok := dtParseInterval(src)
 		if !ok {
-			return Interval{}, malformed(t, op, "text %q is not an interval as PostgreSQL prints it", src)
+			return Interval{}, malformed(t, op, "text %.64q is not an interval as PostgreSQL prints it", src)
 		}
 		return iv, nil
 	}
