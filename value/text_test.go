@@ -1,0 +1,269 @@
+package value
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
+	"github.com/pgwal/pgwal/codec"
+)
+
+func strHex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// strRenderCase: the binary form (hex) and the text the server prints
+// for it (confirmed on PostgreSQL 14–18 by TestStrServer's samples, or
+// taken from the regression tests' expected output).
+type strRenderCase struct {
+	oid  uint32
+	bin  string
+	text string
+}
+
+var strRenderCases = []strRenderCase{
+	{oidText, "", ""},
+	{oidText, "c3bc e29c93", "ü✓"},
+	{oidVarchar, "616263", "abc"},
+	{oidBpchar, "6162202020", "ab   "},
+	{oidName, "70675f636c617373", "pg_class"},
+	{oidUnknown, "78", "x"},
+	{oidChar, "61", "a"},
+	{oidChar, "00", ""},
+	{oidChar, "5c", `\`},
+	{oidChar, "e9", `\351`},
+	{oidChar, "80", `\200`},
+	{oidChar, "ff", `\377`},
+	{oidBytea, "", `\x`},
+	{oidBytea, "deadbeef00", `\xdeadbeef00`},
+	{oidJSON, "7b2261223a317d", `{"a":1}`},
+	{oidJSONB, "01 7b2261223a20312c202262223a205b312c20325d7d", `{"a": 1, "b": [1, 2]}`},
+	{oidJSONPath, "01 24", `$`},
+	{oidXML, "3c612f3e", `<a/>`},
+	{oidUUID, "a0eebc999c0b4ef8bb6d6bb9bd380a11", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
+	{oidUUID, "00000000000000000000000000000000", "00000000-0000-0000-0000-000000000000"},
+	// inet.out: the default mask omitted, cidr's always printed.
+	{oidInet, "02 18 00 04 c0a80105", "192.168.1.5/24"},
+	{oidInet, "02 20 00 04 0a000001", "10.0.0.1"},
+	{oidCidr, "02 20 01 04 0a000001", "10.0.0.1/32"},
+	{oidCidr, "02 00 01 04 00000000", "0.0.0.0/0"},
+	{oidInet, "03 80 00 10 00000000000000000000000000000001", "::1"},
+	{oidCidr, "03 80 01 10 00000000000000000000000000000001", "::1/128"},
+	{oidInet, "03 80 00 10 00000000000000000000000000000000", "::"},
+	{oidCidr, "03 00 01 10 00000000000000000000000000000000", "::/0"},
+	{oidInet, "03 80 00 10 00000000000000000000ffff01020304", "::ffff:1.2.3.4"},
+	{oidInet, "03 80 00 10 00000000000000000000000001020304", "::1.2.3.4"},
+	{oidInet, "03 80 00 10 00000000000000000000000000000002", "::2"},
+	{oidInet, "03 18 00 10 00000000000000000000000004030201", "::4.3.2.1/24"},
+	{oidInet, "03 40 00 10 001000230000000000000000000000f1", "10:23::f1/64"},
+	{oidInet, "03 80 00 10 00010000000000010000000000000001", "1:0:0:1::1"},
+	{oidInet, "03 80 00 10 00010002000300040005000600070008", "1:2:3:4:5:6:7:8"},
+	{oidInet, "03 80 00 10 00010000000000000000000000000000", "1::"},
+	{oidInet, "03 80 00 10 00000000000000000000000100000000", "::1:0:0"},
+	{oidMacaddr, "08002b010203", "08:00:2b:01:02:03"},
+	{oidMacaddr8, "08002bfffe010203", "08:00:2b:ff:fe:01:02:03"},
+	{oidBit, "00000004 50", "0101"},
+	{oidVarbit, "00000000", ""},
+	{oidVarbit, "0000000c f0f0", "111100001111"},
+	{oidVarbit, "00000009 ff80", "111111111"},
+	{oidPgLSN, "00000016b374d848", "16/B374D848"},
+	{oidPgLSN, "0000000000000000", "0/0"},
+	{oidPgLSN, "ffffffffffffffff", "FFFFFFFF/FFFFFFFF"},
+	{oidTID, "00000000 0001", "(0,1)"},
+	{oidTID, "ffffffff ffff", "(4294967295,65535)"},
+	{oidInt2Vector, "00000001 00000000 00000015 00000000 00000000", ""},
+	{oidInt2Vector, "00000001 00000000 00000015 00000003 00000000 00000002 0001 00000002 fffe 00000002 0003", "1 -2 3"},
+	{oidOIDVector, "00000001 00000000 0000001a 00000002 00000000 00000004 00000000 00000004 ffffffff", "0 4294967295"},
+	{oidTSVector, "00000000", ""},
+	// 'a':1A,2B 'it''s':3C 'back\\slash' 'x':4
+	{oidTSVector, "00000004 6100 0002 c001 8002 6261636b5c736c61736800 0000 69742773 00 0001 4003 7800 0001 0004",
+		`'a':1A,2B 'back\\slash' 'it''s':3C 'x':4`},
+	{oidTSQuery, "00000000", ""},
+	{oidTSQuery, "00000008 0202 02040002 010c01 6400 0201 010000 6300 0203 010000 6200 010000 6100",
+		`( 'a' | 'b' ) & !'c' <2> 'd':*AB`},
+	// !( 'a' <-> 'b' ): a phrase under NOT is parenthesised.
+	{oidTSQuery, "00000004 0201 02040001 010000 6200 010000 6100", `!( 'a' <-> 'b' )`},
+	// 'a' <-> ( 'b' <-> 'c' ): a phrase as a phrase's right operand.
+	{oidTSQuery, "00000005 02040001 02040001 010000 6300 010000 6200 010000 6100", `'a' <-> ( 'b' <-> 'c' )`},
+	{oidTSQuery, "00000001 010101 7800", `'x':*D`},
+}
+
+func TestStrBinaryToText(t *testing.T) {
+	for _, c := range strRenderCases {
+		bin := strHex(t, c.bin)
+		got, err := AppendText([]byte("prefix"), c.oid, -1, bin)
+		if err != nil || string(got) != "prefix"+c.text {
+			ty, _ := Lookup(c.oid)
+			t.Errorf("%s %s: %q, %v; want %q", ty.Name, c.bin, got, err, c.text)
+		}
+	}
+}
+
+// Bad binary forms are *Error matching ErrMalformed that name the type,
+// and leave dst as it was.
+func TestStrMalformed(t *testing.T) {
+	cases := []struct {
+		oid uint32
+		bin string
+	}{
+		{oidChar, ""}, {oidChar, "6161"},
+		{oidJSONB, ""}, {oidJSONB, "02 7b7d"}, {oidJSONPath, "00 24"},
+		{oidUUID, "00"}, {oidUUID, "a0eebc999c0b4ef8bb6d6bb9bd380a1100"},
+		{oidInet, "02200004 0a0000"}, {oidInet, "02210004 0a000001"}, {oidInet, "04200004 0a000001"},
+		{oidInet, "03810010 00000000000000000000000000000001"}, {oidCidr, "03800004 0a000001"},
+		{oidMacaddr, "08002b0102"}, {oidMacaddr8, "08002b010203"},
+		{oidBit, "000000"}, {oidBit, "00000009 ff"}, {oidVarbit, "ffffffff"}, {oidVarbit, "00000001"},
+		{oidPgLSN, "00"}, {oidTID, "0000000000"},
+		{oidInt2Vector, "00000001 00000000 00000015 00000001 00000000"},
+		{oidInt2Vector, "00000001 00000000 00000017 00000000 00000000"},
+		{oidOIDVector, "00000001 00000000 0000001a 00000001 00000000 00000002 0001"},
+		{oidTSVector, "00000001 61"}, {oidTSVector, "00000001 6100 0002 0001"}, {oidTSVector, "00000000 00"},
+		{oidTSQuery, "00000001 0202"}, {oidTSQuery, "00000002 010000 6100 010000 6200"},
+		{oidTSQuery, "00000001 010000 61"}, {oidTSQuery, "00000001 011000 6100"}, {oidTSQuery, "00000001 0209"},
+		{oidTSQuery, "00000000 00"}, {oidTSQuery, "00000002 0204ffff 010000 6100"},
+	}
+	for _, c := range cases {
+		bin := strHex(t, c.bin)
+		got, err := AppendText([]byte("x"), c.oid, -1, bin)
+		var e *Error
+		if !errors.As(err, &e) || e.OID != c.oid || !errors.Is(err, ErrMalformed) || string(got) != "x" {
+			t.Errorf("OID %d %s: %q, %v", c.oid, c.bin, got, err)
+		}
+	}
+}
+
+// The text types' accessors and Decode, from both forms.
+func TestStrText(t *testing.T) {
+	cases := []struct {
+		oid  uint32
+		kind codec.ColumnKind
+		src  string
+		view string
+		dec  any
+	}{
+		{oidText, codec.ColumnBinary, "ünï", "ünï", "ünï"},
+		{oidText, codec.ColumnText, "", "", ""},
+		{oidBpchar, codec.ColumnText, "ab   ", "ab   ", "ab   "},
+		{oidJSONB, codec.ColumnBinary, "\x01[1, 2]", "[1, 2]", json.RawMessage("[1, 2]")},
+		{oidJSONB, codec.ColumnText, "[1, 2]", "[1, 2]", json.RawMessage("[1, 2]")},
+		{oidJSON, codec.ColumnBinary, "{ }", "{ }", json.RawMessage("{ }")},
+		{oidJSONPath, codec.ColumnBinary, "\x01$.a", "$.a", "$.a"},
+		{oidXML, codec.ColumnText, "<a/>", "<a/>", "<a/>"},
+		{oidChar, codec.ColumnBinary, "\x00", "", byte(0)},
+		{oidChar, codec.ColumnBinary, "\xe9", "\xe9", byte(0xe9)},
+		{oidChar, codec.ColumnText, `\351`, `\351`, byte(0xe9)},
+		{oidChar, codec.ColumnText, "", "", byte(0)},
+	}
+	for _, c := range cases {
+		v, err := Text(c.oid, c.kind, []byte(c.src))
+		if err != nil || string(v) != c.view {
+			t.Errorf("Text(%d, %c, %q) = %q, %v; want %q", c.oid, c.kind, c.src, v, err, c.view)
+		}
+		d, err := Decode(c.oid, c.kind, -1, []byte(c.src))
+		if err != nil || !reflect.DeepEqual(d, c.dec) {
+			t.Errorf("Decode(%d, %c, %q) = %#v, %v; want %#v", c.oid, c.kind, c.src, d, err, c.dec)
+		}
+	}
+	if j, err := JSON(oidJSONB, codec.ColumnBinary, []byte("\x01{}")); err != nil || string(j) != "{}" {
+		t.Errorf("JSON jsonb: %q, %v", j, err)
+	}
+	for _, f := range []func() error{
+		func() error { _, err := Text(oidUUID, codec.ColumnText, nil); return err },
+		func() error { _, err := JSON(oidText, codec.ColumnText, nil); return err },
+		func() error { _, err := Char(oidText, codec.ColumnText, nil); return err },
+		func() error { _, err := AppendBytes(nil, oidText, codec.ColumnText, nil); return err },
+		func() error { _, err := AppendTextBinary(nil, oidInet, nil); return err },
+	} {
+		if err := f(); !errors.Is(err, ErrWrongType) {
+			t.Errorf("wrong type: %v", err)
+		}
+	}
+	if _, err := Text(oidText, codec.ColumnUnchanged, nil); !errors.Is(err, ErrUnchanged) {
+		t.Errorf("unchanged: %v", err)
+	}
+	if _, err := Text(oidText, codec.ColumnNull, nil); !errors.Is(err, ErrMalformed) {
+		t.Errorf("null: %v", err)
+	}
+	if _, err := AppendTextBinary(nil, oidChar, []byte("ab")); !errors.Is(err, ErrRange) {
+		t.Errorf("two-byte char: %v", err)
+	}
+}
+
+func TestStrBytea(t *testing.T) {
+	cases := []struct{ text, want string }{
+		{`\x`, ""},
+		{`\xDEADbeef`, "\xde\xad\xbe\xef"},
+		{"\\xde ad\n\tbe\ref", "\xde\xad\xbe\xef"},
+		{`abc`, "abc"},
+		{`\\a\000\377\101`, "\\a\x00\xffA"},
+		{``, ""},
+	}
+	for _, c := range cases {
+		got, err := AppendBytes([]byte("p"), oidBytea, codec.ColumnText, []byte(c.text))
+		if err != nil || string(got) != "p"+c.want {
+			t.Errorf("%q: %q, %v", c.text, got, err)
+		}
+	}
+	for _, bad := range []string{`\xa`, `\xgg`, `\x0`, `a\b`, `\400`, `\`, `\12`} {
+		got, err := AppendBytes([]byte("p"), oidBytea, codec.ColumnText, []byte(bad))
+		if !errors.Is(err, ErrMalformed) || string(got) != "p" {
+			t.Errorf("%q: %q, %v", bad, got, err)
+		}
+	}
+}
+
+// genStrText: any unicode text without NUL (the server's text types cannot
+// hold NUL), often empty.
+func genStrText() gopter.Gen {
+	return gen.OneGenOf(gen.Const(""), gen.AnyString(), gen.AlphaString(), gen.Const("naïve 名前 🙂 ' \\ \"")).
+		Map(func(s string) string { return strings.ReplaceAll(s, "\x00", "") })
+}
+
+func genStrBytes() gopter.Gen {
+	return gen.OneGenOf(gen.Const([]byte{}), gen.SliceOf(gen.UInt8()))
+}
+
+func TestStrTextProperties(t *testing.T) {
+	p := gopter.NewProperties(nil)
+	p.Property("string types: binary encode, render and decode are identity", prop.ForAll(func(s string) bool {
+		for _, oid := range []uint32{oidText, oidVarchar, oidBpchar, oidName, oidJSON, oidJSONB, oidJSONPath, oidXML} {
+			bin, err := AppendTextBinary(nil, oid, []byte(s))
+			if err != nil {
+				return false
+			}
+			txt, err1 := AppendText(nil, oid, -1, bin)
+			view, err2 := Text(oid, codec.ColumnBinary, bin)
+			if err1 != nil || err2 != nil || string(txt) != s || string(view) != s {
+				return false
+			}
+		}
+		return true
+	}, genStrText()))
+	p.Property("char: every byte survives binary, text and back", prop.ForAll(func(c byte) bool {
+		bin, _ := AppendTextBinary(nil, oidChar, []byte{c})
+		txt, err := AppendText(nil, oidChar, -1, bin)
+		b1, err1 := Char(oidChar, codec.ColumnText, txt)
+		b2, err2 := Char(oidChar, codec.ColumnBinary, bin)
+		return err == nil && err1 == nil && err2 == nil && b1 == c && b2 == c
+	}, gen.UInt8()))
+	p.Property("bytea: hex text and binary decode to the bytes", prop.ForAll(func(b []byte) bool {
+		txt := AppendByteaText(nil, b)
+		r, err := AppendText(nil, oidBytea, -1, AppendByteaBinary(nil, b))
+		d1, err1 := AppendBytes(nil, oidBytea, codec.ColumnText, txt)
+		d2, err2 := Decode(oidBytea, codec.ColumnBinary, -1, b)
+		return err == nil && err1 == nil && err2 == nil && bytes.Equal(r, txt) && bytes.Equal(d1, b) && bytes.Equal(d2.([]byte), b)
+	}, genStrBytes()))
+	p.TestingRun(t)
+}
