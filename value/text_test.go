@@ -129,7 +129,7 @@ func TestStrMalformed(t *testing.T) {
 		{oidInt2Vector, "00000001 00000000 00000015 00000001 00000000"},
 		{oidInt2Vector, "00000001 00000000 00000017 00000000 00000000"},
 		{oidOIDVector, "00000001 00000000 0000001a 00000001 00000000 00000002 0001"},
-		{oidTSVector, "00000001 61"}, {oidTSVector, "00000001 6100 0002 0001"}, {oidTSVector, "00000000 00"},
+		{oidTSVector, "00000001 61"}, {oidTSVector, "00000001 6100 0002 0001"}, {oidTSVector, "00000000 00"}, {oidTSVector, "00000002 6100 0000 62"},
 		{oidTSQuery, "00000001 0202"}, {oidTSQuery, "00000002 010000 6100 010000 6200"},
 		{oidTSQuery, "00000001 010000 61"}, {oidTSQuery, "00000001 011000 6100"}, {oidTSQuery, "00000001 0209"},
 		{oidTSQuery, "00000000 00"}, {oidTSQuery, "00000002 0204ffff 010000 6100"},
@@ -266,4 +266,110 @@ func TestStrTextProperties(t *testing.T) {
 		return err == nil && err1 == nil && err2 == nil && bytes.Equal(r, txt) && bytes.Equal(d1, b) && bytes.Equal(d2.([]byte), b)
 	}, genStrBytes()))
 	p.TestingRun(t)
+}
+
+type strAllocCase struct {
+	name string
+	kind codec.ColumnKind
+	src  []byte
+	f    func(k codec.ColumnKind, src []byte) error
+}
+
+// Rendering every sample into a reused buffer, and every view accessor,
+// allocates nothing.
+func TestStrAllocs(t *testing.T) {
+	buf := make([]byte, 0, 256)
+	for _, c := range strRenderCases {
+		bin := strHex(t, c.bin)
+		if n := testing.AllocsPerRun(100, func() { buf, _ = AppendText(buf[:0], c.oid, -1, bin) }); n != 0 {
+			t.Errorf("AppendText %d %s: %v allocs", c.oid, c.bin, n)
+		}
+	}
+	text := func(s string) (codec.ColumnKind, []byte) { return codec.ColumnText, []byte(s) }
+	binary := func(s string) (codec.ColumnKind, []byte) { return codec.ColumnBinary, strHex(t, s) }
+	var cases []strAllocCase
+	add := func(name string, k codec.ColumnKind, src []byte, f func(k codec.ColumnKind, src []byte) error) {
+		cases = append(cases, strAllocCase{name, k, src, f})
+	}
+	textOf := func(oid uint32) func(codec.ColumnKind, []byte) error {
+		return func(k codec.ColumnKind, s []byte) error { _, err := Text(oid, k, s); return err }
+	}
+	k, s := text("héllo")
+	add("Text text", k, s, textOf(oidText))
+	k, s = binary("01 7b7d")
+	add("Text jsonb", k, s, textOf(oidJSONB))
+	add("JSON jsonb", k, s, func(k codec.ColumnKind, s []byte) error { _, err := JSON(oidJSONB, k, s); return err })
+	k, s = text(`\351`)
+	add("Char text", k, s, func(k codec.ColumnKind, s []byte) error { _, err := Char(oidChar, k, s); return err })
+	for _, form := range []struct {
+		k codec.ColumnKind
+		s []byte
+	}{{codec.ColumnText, []byte(`\xdeadbeef`)}, {codec.ColumnText, []byte(`a\\b\001`)}, {codec.ColumnBinary, []byte("\xde\xad")}} {
+		add("AppendBytes", form.k, form.s, func(k codec.ColumnKind, s []byte) error { _, err := AppendBytes(buf[:0], oidBytea, k, s); return err })
+	}
+	uuid := func(k codec.ColumnKind, s []byte) error { _, err := UUID(oidUUID, k, s); return err }
+	k, s = text("{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}")
+	add("UUID text", k, s, uuid)
+	k, s = binary("a0eebc999c0b4ef8bb6d6bb9bd380a11")
+	add("UUID binary", k, s, uuid)
+	prefix := func(oid uint32) func(codec.ColumnKind, []byte) error {
+		return func(k codec.ColumnKind, s []byte) error { _, err := Prefix(oid, k, s); return err }
+	}
+	for _, v := range []string{"192.168.1.5/24", "10.0.0.1", "abcd:ef01:2345:6789:abcd:ef01:2345:6789/128", "::ffff:1.2.3.4"} {
+		k, s = text(v)
+		add("Prefix text "+v, k, s, prefix(oidInet))
+	}
+	k, s = binary("03 80 00 10 00000000000000000000ffff01020304")
+	add("Prefix binary", k, s, prefix(oidInet))
+	add("Addr binary", k, s, func(k codec.ColumnKind, s []byte) error { _, err := Addr(oidInet, k, s); return err })
+	k, s = binary("08002b010203")
+	add("HardwareAddr binary", k, s, func(k codec.ColumnKind, s []byte) error { _, err := HardwareAddr(oidMacaddr, k, s); return err })
+	k, s = text("08:00:2b:01:02:03")
+	add("AppendHardwareAddr text", k, s, func(k codec.ColumnKind, s []byte) error {
+		_, err := AppendHardwareAddr(buf[:0], oidMacaddr8, k, s)
+		return err
+	})
+	bits := func(k codec.ColumnKind, s []byte) error { _, err := AppendBits(buf[:0], oidVarbit, k, s); return err }
+	k, s = text("0101110")
+	add("AppendBits text", k, s, bits)
+	k, s = binary("00000004 50")
+	add("AppendBits binary", k, s, bits)
+	lsnf := func(k codec.ColumnKind, s []byte) error { _, err := LSN(oidPgLSN, k, s); return err }
+	k, s = text("16/B374D848")
+	add("LSN text", k, s, lsnf)
+	k, s = binary("00000016b374d848")
+	add("LSN binary", k, s, lsnf)
+	k, s = text("(12,34)")
+	add("TIDOf text", k, s, func(k codec.ColumnKind, s []byte) error { _, err := TIDOf(oidTID, k, s); return err })
+	for _, c := range cases {
+		if err := c.f(c.kind, c.src); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if n := testing.AllocsPerRun(100, func() { _ = c.f(c.kind, c.src) }); n != 0 {
+			t.Errorf("%s: %v allocs", c.name, n)
+		}
+	}
+}
+
+func BenchmarkStrAppendText(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		oid  uint32
+		bin  string
+	}{
+		{"uuid", oidUUID, "a0eebc999c0b4ef8bb6d6bb9bd380a11"},
+		{"inet-v6", oidInet, "03 40 00 10 001000230000000000000000000000f1"},
+		{"bytea-16", oidBytea, "000102030405060708090a0b0c0d0e0f"},
+		{"tsquery", oidTSQuery, "00000008 0202 02040002 010c01 6400 0201 010000 6300 0203 010000 6200 010000 6100"},
+	} {
+		bin := strHex(b, c.bin)
+		buf := make([]byte, 0, 256)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				buf, _ = AppendText(buf[:0], c.oid, -1, bin)
+			}
+		})
+	}
 }

@@ -70,16 +70,16 @@ func strTSVectorToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error)
 		return dst, malformed(t, op, "%d bytes, want at least 4", len(src))
 	}
 	n := binary.BigEndian.Uint32(src)
-	off := 4
+	off, start := 4, len(dst)
 	for i := uint32(0); i < n; i++ {
 		lex, next, ok := strCString(src, off)
 		if !ok || next+2 > len(src) {
-			return dst, malformed(t, op, "lexeme %d truncated", i)
+			return dst[:start], malformed(t, op, "lexeme %d truncated", i)
 		}
 		npos := int(binary.BigEndian.Uint16(src[next:]))
 		off = next + 2
 		if off+2*npos > len(src) {
-			return dst, malformed(t, op, "lexeme %d positions truncated", i)
+			return dst[:start], malformed(t, op, "lexeme %d positions truncated", i)
 		}
 		if i > 0 {
 			dst = append(dst, ' ')
@@ -100,7 +100,7 @@ func strTSVectorToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error)
 		}
 	}
 	if off != len(src) {
-		return dst, malformed(t, op, "%d bytes after the lexemes", len(src)-off)
+		return dst[:start], malformed(t, op, "%d bytes after the lexemes", len(src)-off)
 	}
 	return dst, nil
 }

@@ -1,0 +1,44 @@
+package value
+
+import (
+	"encoding/binary"
+	"errors"
+	"testing"
+)
+
+// A deep tsquery is refused, not rendered with unbounded recursion.
+func TestStrTSQueryDepth(t *testing.T) {
+	const n = strTSMaxDepth + 10
+	src := binary.BigEndian.AppendUint32(nil, 2*n+1)
+	for i := 0; i < n; i++ {
+		src = append(src, strQIOpr, strOpAnd, strQIVal, 0, 0, 'b', 0)
+	}
+	src = append(src, strQIVal, 0, 0, 'a', 0)
+	// Depth n via the left operands: each AND's right operand is a leaf.
+	if _, err := AppendText(nil, oidTSQuery, -1, src); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("depth %d: %v", n, err)
+	}
+	src = binary.BigEndian.AppendUint32(src[:0], 201)
+	for i := 0; i < 100; i++ {
+		src = append(src, strQIOpr, strOpAnd, strQIVal, 0, 0, 'b', 0)
+	}
+	src = append(src, strQIVal, 0, 0, 'a', 0)
+	out, err := AppendText(nil, oidTSQuery, -1, src)
+	if err != nil || len(out) != len("'a'")+100*len(" & 'b'") {
+		t.Fatalf("depth 100: %q, %v", out, err)
+	}
+}
+
+// The lexeme quoting and the weights of tsvector, one position at a time.
+func TestStrTSVectorPositions(t *testing.T) {
+	src := binary.BigEndian.AppendUint32(nil, 1)
+	src = append(src, 'x', 0)
+	src = binary.BigEndian.AppendUint16(src, 4)
+	for _, p := range []uint16{0<<14 | 1, 1<<14 | 2, 2<<14 | 3, 3<<14 | 16383} {
+		src = binary.BigEndian.AppendUint16(src, p)
+	}
+	out, err := AppendText(nil, oidTSVector, -1, src)
+	if err != nil || string(out) != "'x':1,2C,3B,16383A" {
+		t.Fatalf("%q, %v", out, err)
+	}
+}
