@@ -320,5 +320,8 @@ func AppendHardwareAddr(dst []byte, oid uint32, kind codec.ColumnKind, src []byt
 
 func strDecodeMac(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error) {
 	// A copy from either form: the caller may keep it past the message.
-	return AppendHardwareAddr(make([]byte, 0, 8), t.OID, kind, append([]byte(nil), src...))
+	if kind == codec.ColumnBinary {
+		src = append([]byte(nil), src...)
+	}
+	return AppendHardwareAddr(make([]byte, 0, 8), t.OID, kind, src)
 }

@@ -41,7 +41,7 @@ var strServerCases = []strServerCase{
 		encode: func(b []byte) ([]byte, error) { return AppendJSONBBinary(nil, b), nil }},
 	{name: "jsonpath", send: "jsonpath_send", typ: "jsonpath", oid: oidJSONPath, values: []string{`'$.a[*] ? (@ > 1)'`, `'strict $.x'`, `'$'`, `'$."ü" like_regex "^a" flag "i"'`},
 		encode: func(b []byte) ([]byte, error) { return AppendJSONPathBinary(nil, b), nil }},
-	{name: "xml", send: "xml_send", typ: "xml", oid: oidXML, values: []string{`'<a>x</a>'`, `'just text'`, `'<?xml version="1.0"?><a b="ü"/>'`, `''`}},
+	{name: "xml", send: "xml_send", typ: "xml", oid: oidXML, values: []string{`'<a>x</a>'`, `'just text'`, `'<?xml version="1.0"?><a b="ü"/>'`, `''`, `'<?xml version="1.0" encoding="UTF-8"?><a/>'`, `E'<?xml version="1.0" standalone="yes"?>\n<a/>'`, `'<?xml version="1.1"?><a/>'`}},
 	{name: "uuid", send: "uuid_send", typ: "uuid", oid: oidUUID, values: []string{`'00000000-0000-0000-0000-000000000000'`, `'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'`, `'{ffffffff-ffff-ffff-ffff-ffffffffffff}'`},
 		encode: func(b []byte) ([]byte, error) {
 			u, err := UUID(oidUUID, codec.ColumnText, b)
@@ -83,9 +83,9 @@ var strServerCases = []strServerCase{
 			v, err := TIDOf(oidTID, codec.ColumnText, b)
 			return AppendTIDBinary(nil, v), err
 		}},
-	{name: "tsvector", send: "tsvectorsend", typ: "tsvector", oid: oidTSVector, values: []string{`'a fat cat sat on a mat'`, `$$'a':1A,2B 'it''s':3C 'back\\slash' 'x':4$$`, `''`, `'ü:1,16383D b:5C,7A'`, `'z:1 y:2 zz:3'`}},
-	{name: "tsquery", send: "tsquerysend", typ: "tsquery", oid: oidTSQuery, values: []string{`'(a | b) & !c <2> d:*AB'`, `'a <-> b'`, `'!(a & b)'`, `'a & (b | c)'`, `'(a <-> b) <-> c'`, `'a <-> (b <-> c)'`, `'x:*'`, `'a:BC'`, `''`, `'!!a'`, `'a <0> b'`, `$$'it''s' & 'back\\slash'$$`, `'a | b & c | !(d <3> e)'`, `'!(a <-> b)'`, `'(a | b) <-> c'`, `'a:*D & b:A'`}},
-	{name: "int2vector", send: "int2vectorsend", typ: "int2vector", oid: oidInt2Vector, values: []string{`''`, `'1 -2 3'`, `'32767 -32768 0'`},
+	{name: "tsvector", send: "tsvectorsend", typ: "tsvector", oid: oidTSVector, values: []string{`'a fat cat sat on a mat'`, `$$'a':1A,2B 'it''s':3C 'back\\slash' 'x':4$$`, `''`, `'ü:1,16383D b:5C,7A'`, `'z:1 y:2 zz:3'`, `pg_catalog.to_tsvector('english', 'The quick brown foxes jumped over the lazy dogs'' backs')`, `pg_catalog.setweight(pg_catalog.to_tsvector('simple', 'a b a'), 'B')`}},
+	{name: "tsquery", send: "tsquerysend", typ: "tsquery", oid: oidTSQuery, values: []string{`'(a | b) & !c <2> d:*AB'`, `'a <-> b'`, `'!(a & b)'`, `'a & (b | c)'`, `'(a <-> b) <-> c'`, `'a <-> (b <-> c)'`, `'x:*'`, `'a:BC'`, `''`, `'!!a'`, `'a <0> b'`, `$$'it''s' & 'back\\slash'$$`, `'a | b & c | !(d <3> e)'`, `'!(a <-> b)'`, `'(a | b) <-> c'`, `'a:*D & b:A'`, `pg_catalog.websearch_to_tsquery('english', '"quick fox" -dog or cat')`, `pg_catalog.phraseto_tsquery('english', 'the quick brown fox')`, `pg_catalog.to_tsquery('simple', '!(a | b) <-> (c & d:*)')`}},
+	{name: "int2vector", send: "int2vectorsend", typ: "int2vector", oid: oidInt2Vector, values: []string{`''`, `'1 -2 3'`, `'32767 -32768 0'`, `(SELECT indkey FROM pg_catalog.pg_index WHERE indexrelid = 'pg_catalog.pg_class_oid_index'::pg_catalog.regclass)`},
 		encode: func(b []byte) ([]byte, error) {
 			v, err := Decode(oidInt2Vector, codec.ColumnText, -1, b)
 			if err != nil {
@@ -93,7 +93,7 @@ var strServerCases = []strServerCase{
 			}
 			return AppendInt2VectorBinary(nil, v.([]int16)), nil
 		}},
-	{name: "oidvector", send: "oidvectorsend", typ: "oidvector", oid: oidOIDVector, values: []string{`''`, `'0 4294967295 23'`},
+	{name: "oidvector", send: "oidvectorsend", typ: "oidvector", oid: oidOIDVector, values: []string{`''`, `'0 4294967295 23'`, `(SELECT proargtypes FROM pg_catalog.pg_proc WHERE oid = 'pg_catalog.textcat'::pg_catalog.regproc)`},
 		encode: func(b []byte) ([]byte, error) {
 			v, err := Decode(oidOIDVector, codec.ColumnText, -1, b)
 			if err != nil {

@@ -194,7 +194,7 @@ func AppendCharText(dst []byte, c byte) []byte {
 	case c < 0x80:
 		return append(dst, c)
 	}
-	return append(dst, '\\', '0'+c>>6, '0'+(c>>3)&7, '0'+c&7)
+	return append(dst, '\\', '0'+(c>>6), '0'+((c>>3)&7), '0'+(c&7))
 }
 
 func strCharToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error) {

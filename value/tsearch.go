@@ -237,7 +237,7 @@ func strAppendTSQuery(dst, src []byte, off, parent int, rightPhrase bool, depth 
 		return dst, off, false
 	}
 	it, _ := strReadTSItem(src, off)
-	ok := true
+	var ok bool
 	if it.typ == strQIVal {
 		dst = strAppendLexeme(dst, it.operand)
 		if it.weight != 0 || it.prefix != 0 {
