@@ -3,6 +3,7 @@ package value
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/netip"
 	"testing"
 
@@ -114,4 +115,14 @@ func TestStrInetText(t *testing.T) {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}
+}
+
+func ExamplePrefix() {
+	// inet_send's bytes for 192.168.1.5/24: family, bits, is-cidr, length,
+	// address.
+	bin := []byte{2, 24, 0, 4, 192, 168, 1, 5}
+	p, _ := Prefix(869, codec.ColumnBinary, bin)
+	text, _ := AppendText(nil, 869, -1, bin)
+	fmt.Println(p, p.Masked(), string(text))
+	// Output: 192.168.1.5/24 192.168.1.0/24 192.168.1.5/24
 }

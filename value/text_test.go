@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -372,4 +373,13 @@ func BenchmarkStrAppendText(b *testing.B) {
 			}
 		})
 	}
+}
+
+func ExampleText() {
+	// jsonb_send's bytes: the version, then the server's normalised text.
+	bin := append([]byte{1}, `{"a": 1, "b": [1, 2]}`...)
+	j, _ := JSON(3802, codec.ColumnBinary, bin)
+	b, _ := AppendBytes(nil, 17, codec.ColumnText, []byte(`\xdead`))
+	fmt.Println(string(j), b)
+	// Output: {"a": 1, "b": [1, 2]} [222 173]
 }
