@@ -59,7 +59,8 @@ func AppendBitsText(dst []byte, b Bits) []byte {
 	return dst
 }
 
-// AppendBitsBinary appends the binary form of b, zeroing its pad bits.
+// AppendBitsBinary appends the binary form of b, zeroing its pad bits;
+// b.Bytes must hold at least (b.Len+7)/8 bytes.
 func AppendBitsBinary(dst []byte, b Bits) []byte {
 	dst = binary.BigEndian.AppendUint32(dst, uint32(b.Len))
 	n := (b.Len + 7) / 8

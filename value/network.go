@@ -63,7 +63,7 @@ func strInetToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error) {
 	return AppendPrefixText(dst, p, t.OID == oidCidr), nil
 }
 
-// AppendPrefixText appends p as inet_out (cidr false) or cidr_out (cidr
+// AppendPrefixText appends the valid prefix p as inet_out (cidr false) or cidr_out (cidr
 // true) prints it: all four IPv4 octets; IPv6 in lower-case hex with the
 // longest run of two or more zero groups as ::, and the last 32 bits as a
 // dotted quad for ::a.b.c.d and ::ffff:a.b.c.d; then /bits unless an inet
@@ -139,9 +139,9 @@ func strAppendIPv6(dst []byte, b [16]byte) []byte {
 	return dst
 }
 
-// AppendPrefixBinary appends the binary form of p as an inet (cidr false)
-// or a cidr. For a cidr the host bits of p should be zero; the server
-// rejects them.
+// AppendPrefixBinary appends the binary form of the valid prefix p as an
+// inet (cidr false) or a cidr. For a cidr the host bits of p should be
+// zero; the server rejects them.
 func AppendPrefixBinary(dst []byte, p netip.Prefix, cidr bool) []byte {
 	a := p.Addr()
 	var isCidr byte
@@ -184,7 +184,7 @@ func strInetText(t *Type, op string, src []byte) (netip.Prefix, error) {
 	s, bits := src, -1
 	if i := bytes.IndexByte(src, '/'); i >= 0 {
 		n, err := strconv.ParseUint(strView(src[i+1:]), 10, 8)
-		if err != nil || i+1 == len(src) || src[i+1] == '+' {
+		if err != nil {
 			return netip.Prefix{}, malformed(t, op, "bad mask length")
 		}
 		s, bits = src[:i], int(n)

@@ -86,17 +86,8 @@ func strTSVectorToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error)
 		}
 		dst = strAppendLexeme(dst, lex)
 		for j := 0; j < npos; j++ {
-			if j == 0 {
-				dst = append(dst, ':')
-			} else {
-				dst = append(dst, ',')
-			}
-			p := binary.BigEndian.Uint16(src[off:])
+			dst = strAppendTSPosition(dst, j, binary.BigEndian.Uint16(src[off:]))
 			off += 2
-			dst = strconv.AppendUint(dst, uint64(p&0x3fff), 10)
-			if w := p >> 14; w != 0 {
-				dst = append(dst, "DCBA"[w])
-			}
 		}
 	}
 	if off != len(src) {
@@ -295,4 +286,56 @@ func strAppendTSQuery(dst, src []byte, off, parent int, rightPhrase bool, depth 
 		dst = append(dst, " )"...)
 	}
 	return dst, end, ok
+}
+
+// TSLexeme is one tsvector entry: a lexeme and its positions, each as the
+// server stores it, the weight in the top two bits (3 = A … 0 = D) and the
+// position, 1 to 16383, in the low 14.
+type TSLexeme struct {
+	Word      []byte
+	Positions []uint16
+}
+
+// AppendTSVectorBinary appends the binary form of the tsvector v. The
+// server sorts and merges the lexemes when it reads them; the text form
+// (AppendTSVectorText) prints them in v's order.
+func AppendTSVectorBinary(dst []byte, v []TSLexeme) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(v)))
+	for _, l := range v {
+		dst = append(append(dst, l.Word...), 0)
+		dst = binary.BigEndian.AppendUint16(dst, uint16(len(l.Positions)))
+		for _, p := range l.Positions {
+			dst = binary.BigEndian.AppendUint16(dst, p)
+		}
+	}
+	return dst
+}
+
+// AppendTSVectorText appends v as tsvectorout prints it.
+func AppendTSVectorText(dst []byte, v []TSLexeme) []byte {
+	for i, l := range v {
+		if i > 0 {
+			dst = append(dst, ' ')
+		}
+		dst = strAppendLexeme(dst, l.Word)
+		for j, p := range l.Positions {
+			dst = strAppendTSPosition(dst, j, p)
+		}
+	}
+	return dst
+}
+
+// strAppendTSPosition appends the j-th position p of a lexeme: after ':'
+// or ',', the number, then the weight letter unless it is D.
+func strAppendTSPosition(dst []byte, j int, p uint16) []byte {
+	if j == 0 {
+		dst = append(dst, ':')
+	} else {
+		dst = append(dst, ',')
+	}
+	dst = strconv.AppendUint(dst, uint64(p&0x3fff), 10)
+	if w := p >> 14; w != 0 {
+		dst = append(dst, "DCBA"[w])
+	}
+	return dst
 }

@@ -1,9 +1,15 @@
 package value
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
 )
 
 // A deep tsquery is refused, not rendered with unbounded recursion.
@@ -41,4 +47,21 @@ func TestStrTSVectorPositions(t *testing.T) {
 	if err != nil || string(out) != "'x':1,2C,3B,16383A" {
 		t.Fatalf("%q, %v", out, err)
 	}
+}
+
+func genStrLexeme() gopter.Gen {
+	word := gen.OneGenOf(gen.AlphaString(), gen.AnyString(), gen.Const("it's"), gen.Const(`back\slash`)).
+		Map(func(s string) []byte { return []byte(strings.ReplaceAll(s, "\x00", "")) })
+	return gopter.CombineGens(word, gen.SliceOf(gen.UInt16())).Map(func(v []any) TSLexeme {
+		return TSLexeme{Word: v[0].([]byte), Positions: v[1].([]uint16)}
+	})
+}
+
+func TestStrTSVectorProperties(t *testing.T) {
+	p := gopter.NewProperties(nil)
+	p.Property("tsvector: the binary form renders as the text encoder prints", prop.ForAll(func(v []TSLexeme) bool {
+		r, err := AppendText(nil, oidTSVector, -1, AppendTSVectorBinary(nil, v))
+		return err == nil && bytes.Equal(r, AppendTSVectorText(nil, v))
+	}, gen.SliceOf(genStrLexeme())))
+	p.TestingRun(t)
 }
