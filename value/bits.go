@@ -11,14 +11,14 @@ import (
 // whole byte; the text is one '0' or '1' a bit.
 
 const (
-	oidBit    = 1560
-	oidVarbit = 1562
+	strOIDBit    = 1560
+	strOIDVarbit = 1562
 )
 
 func init() {
 	register(
-		&Type{OID: oidBit, Name: "bit", Category: CategoryBitString, Array: 1561, BinaryToText: strBitsToText, Decode: strDecodeBits},
-		&Type{OID: oidVarbit, Name: "varbit", Category: CategoryBitString, Array: 1563, BinaryToText: strBitsToText, Decode: strDecodeBits},
+		&Type{OID: strOIDBit, Name: "bit", Category: CategoryBitString, Array: 1561, BinaryToText: strBitsToText, Decode: strDecodeBits},
+		&Type{OID: strOIDVarbit, Name: "varbit", Category: CategoryBitString, Array: 1563, BinaryToText: strBitsToText, Decode: strDecodeBits},
 	)
 }
 
@@ -81,7 +81,7 @@ func AppendBits(dst []byte, oid uint32, kind codec.ColumnKind, src []byte) (Bits
 	if err != nil {
 		return Bits{}, err
 	}
-	if oid != oidBit && oid != oidVarbit {
+	if oid != strOIDBit && oid != strOIDVarbit {
 		return Bits{}, strWrongType(t, op)
 	}
 	if err := strKind(t, op, kind); err != nil {

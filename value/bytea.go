@@ -9,7 +9,7 @@ import (
 // digits a byte.
 
 func init() {
-	register(&Type{OID: oidBytea, Name: "bytea", Category: CategoryUser, Array: 1001, BinaryToText: strByteaToText, Decode: strDecodeBytea})
+	register(&Type{OID: strOIDBytea, Name: "bytea", Category: CategoryUser, Array: 1001, BinaryToText: strByteaToText, Decode: strDecodeBytea})
 }
 
 const strLowerHex = "0123456789abcdef"
@@ -40,7 +40,7 @@ func AppendBytes(dst []byte, oid uint32, kind codec.ColumnKind, src []byte) ([]b
 	if err != nil {
 		return dst, err
 	}
-	if oid != oidBytea {
+	if oid != strOIDBytea {
 		return dst, strWrongType(t, op)
 	}
 	if err := strKind(t, op, kind); err != nil {

@@ -8,8 +8,8 @@ import (
 )
 
 // strOIDs are the types this family registers.
-var strOIDs = []uint32{oidText, oidVarchar, oidBpchar, oidName, oidChar, oidUnknown, oidBytea, oidJSON, oidJSONB, oidJSONPath, oidXML,
-	oidUUID, oidInet, oidCidr, oidMacaddr, oidMacaddr8, oidBit, oidVarbit, oidPgLSN, oidTID, oidTSVector, oidTSQuery, oidInt2Vector, oidOIDVector}
+var strOIDs = []uint32{strOIDText, strOIDVarchar, strOIDBpchar, strOIDName, strOIDChar, strOIDUnknown, strOIDBytea, strOIDJSON, strOIDJSONB, strOIDJSONPath, strOIDXML,
+	oidUUID, strOIDInet, strOIDCidr, strOIDMacaddr, strOIDMacaddr8, strOIDBit, strOIDVarbit, strOIDPgLSN, strOIDTID, strOIDTSVector, strOIDTSQuery, strOIDInt2Vector, strOIDOIDVector}
 
 // strMaxText bounds the text any of these types renders from n binary
 // bytes (a tsquery item of 2 bytes prints at most a dozen).
@@ -49,7 +49,7 @@ func FuzzStrBinaryToText(f *testing.F) {
 			t.Fatalf("OID %d: %d bytes of text from %d, %v allocations", oid, len(out), len(src), allocs)
 		}
 		switch oid {
-		case oidTSVector, oidTSQuery, oidJSON, oidJSONB, oidXML, oidJSONPath, oidChar:
+		case strOIDTSVector, strOIDTSQuery, strOIDJSON, strOIDJSONB, strOIDXML, strOIDJSONPath, strOIDChar:
 			return // Decode from text gives the text itself, or "char" NUL
 		}
 		d1, err1 := Decode(oid, codec.ColumnBinary, -1, src)
@@ -87,7 +87,7 @@ func FuzzStrTextForm(f *testing.F) {
 		_, _ = AppendBits(buf[:0], oid, codec.ColumnText, src)
 		_, _ = AppendHardwareAddr(buf[:0], oid, codec.ColumnText, src)
 		if p, err := Prefix(oid, codec.ColumnText, src); err == nil {
-			txt := AppendPrefixText(nil, p, oid == oidCidr)
+			txt := AppendPrefixText(nil, p, oid == strOIDCidr)
 			if q, err := Prefix(oid, codec.ColumnText, txt); err != nil || q != p {
 				t.Fatalf("%q: %v renders %q, which reads as %v, %v", src, p, txt, q, err)
 			}

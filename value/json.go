@@ -15,10 +15,10 @@ import (
 
 func init() {
 	register(
-		&Type{OID: oidJSON, Name: "json", Category: CategoryUser, Array: 199, BinaryToText: strCopy, Decode: strDecodeJSON},
-		&Type{OID: oidJSONB, Name: "jsonb", Category: CategoryUser, Array: 3807, BinaryToText: strVersionedToText, Decode: strDecodeJSON},
-		&Type{OID: oidJSONPath, Name: "jsonpath", Category: CategoryUser, Array: 4073, BinaryToText: strVersionedToText, Decode: strDecodeString},
-		&Type{OID: oidXML, Name: "xml", Category: CategoryUser, Array: 143, BinaryToText: strCopy, Decode: strDecodeString},
+		&Type{OID: strOIDJSON, Name: "json", Category: CategoryUser, Array: 199, BinaryToText: strCopy, Decode: strDecodeJSON},
+		&Type{OID: strOIDJSONB, Name: "jsonb", Category: CategoryUser, Array: 3807, BinaryToText: strVersionedToText, Decode: strDecodeJSON},
+		&Type{OID: strOIDJSONPath, Name: "jsonpath", Category: CategoryUser, Array: 4073, BinaryToText: strVersionedToText, Decode: strDecodeString},
+		&Type{OID: strOIDXML, Name: "xml", Category: CategoryUser, Array: 143, BinaryToText: strCopy, Decode: strDecodeString},
 	)
 }
 
@@ -50,7 +50,7 @@ func JSON(oid uint32, kind codec.ColumnKind, src []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if oid != oidJSON && oid != oidJSONB {
+	if oid != strOIDJSON && oid != strOIDJSONB {
 		return nil, strWrongType(t, op)
 	}
 	return Text(oid, kind, src)

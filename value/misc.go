@@ -12,14 +12,14 @@ import (
 // printed (block,offset)).
 
 const (
-	oidPgLSN = 3220
-	oidTID   = 27
+	strOIDPgLSN = 3220
+	strOIDTID   = 27
 )
 
 func init() {
 	register(
-		&Type{OID: oidPgLSN, Name: "pg_lsn", Category: CategoryUser, Array: 3221, BinaryToText: strLSNToText, Decode: strDecodeLSN},
-		&Type{OID: oidTID, Name: "tid", Category: CategoryUser, Array: 1010, BinaryToText: strTIDToText, Decode: strDecodeTID},
+		&Type{OID: strOIDPgLSN, Name: "pg_lsn", Category: CategoryUser, Array: 3221, BinaryToText: strLSNToText, Decode: strDecodeLSN},
+		&Type{OID: strOIDTID, Name: "tid", Category: CategoryUser, Array: 1010, BinaryToText: strTIDToText, Decode: strDecodeTID},
 	)
 }
 
@@ -51,7 +51,7 @@ func LSN(oid uint32, kind codec.ColumnKind, src []byte) (lsn.LSN, error) {
 	if err != nil {
 		return 0, err
 	}
-	if oid != oidPgLSN {
+	if oid != strOIDPgLSN {
 		return 0, strWrongType(t, op)
 	}
 	if err := strKind(t, op, kind); err != nil {
@@ -131,7 +131,7 @@ func TIDOf(oid uint32, kind codec.ColumnKind, src []byte) (TID, error) {
 	if err != nil {
 		return TID{}, err
 	}
-	if oid != oidTID {
+	if oid != strOIDTID {
 		return TID{}, strWrongType(t, op)
 	}
 	if err := strKind(t, op, kind); err != nil {

@@ -46,39 +46,39 @@ func TestStrMiscProperties(t *testing.T) {
 	p.Property("bit strings: binary and text decode to the bits", prop.ForAll(func(b Bits) bool {
 		bin := AppendBitsBinary(nil, b)
 		txt := AppendBitsText(nil, b)
-		r, err := AppendText(nil, oidVarbit, -1, bin)
-		b1, err1 := AppendBits(nil, oidVarbit, codec.ColumnText, txt)
-		b2, err2 := AppendBits(nil, oidBit, codec.ColumnBinary, bin)
+		r, err := AppendText(nil, strOIDVarbit, -1, bin)
+		b1, err1 := AppendBits(nil, strOIDVarbit, codec.ColumnText, txt)
+		b2, err2 := AppendBits(nil, strOIDBit, codec.ColumnBinary, bin)
 		same := func(x Bits) bool { return x.Len == b.Len && bytes.Equal(x.Bytes, b.Bytes) }
 		return err == nil && err1 == nil && err2 == nil && bytes.Equal(r, txt) && same(b1) && same(b2)
 	}, genStrBits()))
 	p.Property("pg_lsn: binary and text decode to the LSN", prop.ForAll(func(v uint64) bool {
 		l := lsn.LSN(v)
 		txt := AppendLSNText(nil, l)
-		r, err := AppendText(nil, oidPgLSN, -1, AppendLSNBinary(nil, l))
-		l1, err1 := LSN(oidPgLSN, codec.ColumnText, txt)
-		l2, err2 := LSN(oidPgLSN, codec.ColumnText, []byte(l.Padded()))
+		r, err := AppendText(nil, strOIDPgLSN, -1, AppendLSNBinary(nil, l))
+		l1, err1 := LSN(strOIDPgLSN, codec.ColumnText, txt)
+		l2, err2 := LSN(strOIDPgLSN, codec.ColumnText, []byte(l.Padded()))
 		return err == nil && err1 == nil && err2 == nil && bytes.Equal(r, txt) && l1 == l && l2 == l
 	}, gen.OneGenOf(gen.Const(uint64(0)), gen.Const(^uint64(0)), gen.UInt64())))
 	p.Property("tid: binary and text decode to the TID", prop.ForAll(func(b uint32, o uint16) bool {
 		v := TID{b, o}
 		txt := AppendTIDText(nil, v)
-		r, err := AppendText(nil, oidTID, -1, AppendTIDBinary(nil, v))
-		v1, err1 := TIDOf(oidTID, codec.ColumnText, txt)
+		r, err := AppendText(nil, strOIDTID, -1, AppendTIDBinary(nil, v))
+		v1, err1 := TIDOf(strOIDTID, codec.ColumnText, txt)
 		return err == nil && err1 == nil && bytes.Equal(r, txt) && v1 == v
 	}, gen.UInt32(), gen.UInt16()))
 	p.Property("int2vector: binary and text decode to the numbers", prop.ForAll(func(v []int16) bool {
 		txt := AppendInt2VectorText(nil, v)
-		r, err := AppendText(nil, oidInt2Vector, -1, AppendInt2VectorBinary(nil, v))
-		d1, err1 := Decode(oidInt2Vector, codec.ColumnText, -1, txt)
-		d2, err2 := Decode(oidInt2Vector, codec.ColumnBinary, -1, AppendInt2VectorBinary(nil, v))
+		r, err := AppendText(nil, strOIDInt2Vector, -1, AppendInt2VectorBinary(nil, v))
+		d1, err1 := Decode(strOIDInt2Vector, codec.ColumnText, -1, txt)
+		d2, err2 := Decode(strOIDInt2Vector, codec.ColumnBinary, -1, AppendInt2VectorBinary(nil, v))
 		want := append([]int16{}, v...)
 		return err == nil && err1 == nil && err2 == nil && bytes.Equal(r, txt) && reflect.DeepEqual(d1, want) && reflect.DeepEqual(d2, want)
 	}, gen.SliceOf(gen.Int16())))
 	p.Property("oidvector: binary and text decode to the OIDs", prop.ForAll(func(v []uint32) bool {
 		txt := AppendOIDVectorText(nil, v)
-		r, err := AppendText(nil, oidOIDVector, -1, AppendOIDVectorBinary(nil, v))
-		d1, err1 := Decode(oidOIDVector, codec.ColumnText, -1, txt)
+		r, err := AppendText(nil, strOIDOIDVector, -1, AppendOIDVectorBinary(nil, v))
+		d1, err1 := Decode(strOIDOIDVector, codec.ColumnText, -1, txt)
 		want := append([]uint32{}, v...)
 		return err == nil && err1 == nil && bytes.Equal(r, txt) && reflect.DeepEqual(d1, want)
 	}, gen.SliceOf(gen.UInt32())))
@@ -101,33 +101,33 @@ func TestStrMiscText(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"", "/", "0/", "/0", "123456789/0", "0/123456789", "0/0/0", "g/0", " 0/0"} {
-		if _, err := LSN(oidPgLSN, codec.ColumnText, []byte(s)); !errors.Is(err, ErrMalformed) {
+		if _, err := LSN(strOIDPgLSN, codec.ColumnText, []byte(s)); !errors.Is(err, ErrMalformed) {
 			t.Errorf("lsn %q: %v", s, err)
 		}
 	}
 	for _, s := range []string{"", "()", "(1)", "(1,)", "(,1)", "(4294967296,1)", "(1,65536)", "(1,2", "1,2)", "(-1,2)"} {
-		if _, err := TIDOf(oidTID, codec.ColumnText, []byte(s)); !errors.Is(err, ErrMalformed) {
+		if _, err := TIDOf(strOIDTID, codec.ColumnText, []byte(s)); !errors.Is(err, ErrMalformed) {
 			t.Errorf("tid %q: %v", s, err)
 		}
 	}
 	bits := []struct{ text, want string }{{"", ""}, {"B101", "101"}, {"XF0F", "111100001111"}, {"x0", "0000"}}
 	for _, c := range bits {
-		b, err := AppendBits(nil, oidBit, codec.ColumnText, []byte(c.text))
+		b, err := AppendBits(nil, strOIDBit, codec.ColumnText, []byte(c.text))
 		if got := AppendBitsText(nil, b); err != nil || string(got) != c.want {
 			t.Errorf("bits %q: %q, %v", c.text, got, err)
 		}
 	}
 	for _, s := range []string{"012", "Xg", "b2"} {
-		if _, err := AppendBits(nil, oidBit, codec.ColumnText, []byte(s)); !errors.Is(err, ErrMalformed) {
+		if _, err := AppendBits(nil, strOIDBit, codec.ColumnText, []byte(s)); !errors.Is(err, ErrMalformed) {
 			t.Errorf("bits %q: %v", s, err)
 		}
 	}
 	for _, s := range []string{"1 x", "32768", "1 -32769"} {
-		if _, err := Decode(oidInt2Vector, codec.ColumnText, -1, []byte(s)); !errors.Is(err, ErrMalformed) {
+		if _, err := Decode(strOIDInt2Vector, codec.ColumnText, -1, []byte(s)); !errors.Is(err, ErrMalformed) {
 			t.Errorf("int2vector %q: %v", s, err)
 		}
 	}
-	if _, err := Decode(oidOIDVector, codec.ColumnText, -1, []byte("-1")); !errors.Is(err, ErrMalformed) {
+	if _, err := Decode(strOIDOIDVector, codec.ColumnText, -1, []byte("-1")); !errors.Is(err, ErrMalformed) {
 		t.Errorf("oidvector -1: %v", err)
 	}
 }

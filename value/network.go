@@ -18,10 +18,10 @@ import (
 // type, not on that byte: inet omits /32 and /128, cidr always prints it.
 
 const (
-	oidInet     = 869
-	oidCidr     = 650
-	oidMacaddr  = 829
-	oidMacaddr8 = 774
+	strOIDInet     = 869
+	strOIDCidr     = 650
+	strOIDMacaddr  = 829
+	strOIDMacaddr8 = 774
 
 	strFamilyV4 = 2
 	strFamilyV6 = 3
@@ -29,10 +29,10 @@ const (
 
 func init() {
 	register(
-		&Type{OID: oidInet, Name: "inet", Category: CategoryNetwork, Array: 1041, BinaryToText: strInetToText, Decode: strDecodeInet},
-		&Type{OID: oidCidr, Name: "cidr", Category: CategoryNetwork, Array: 651, BinaryToText: strInetToText, Decode: strDecodeInet},
-		&Type{OID: oidMacaddr, Name: "macaddr", Category: CategoryUser, Array: 1040, BinaryToText: strMacToText, Decode: strDecodeMac},
-		&Type{OID: oidMacaddr8, Name: "macaddr8", Category: CategoryUser, Array: 775, BinaryToText: strMacToText, Decode: strDecodeMac},
+		&Type{OID: strOIDInet, Name: "inet", Category: CategoryNetwork, Array: 1041, BinaryToText: strInetToText, Decode: strDecodeInet},
+		&Type{OID: strOIDCidr, Name: "cidr", Category: CategoryNetwork, Array: 651, BinaryToText: strInetToText, Decode: strDecodeInet},
+		&Type{OID: strOIDMacaddr, Name: "macaddr", Category: CategoryUser, Array: 1040, BinaryToText: strMacToText, Decode: strDecodeMac},
+		&Type{OID: strOIDMacaddr8, Name: "macaddr8", Category: CategoryUser, Array: 775, BinaryToText: strMacToText, Decode: strDecodeMac},
 	)
 }
 
@@ -60,7 +60,7 @@ func strInetToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error) {
 	if err != nil {
 		return dst, err
 	}
-	return AppendPrefixText(dst, p, t.OID == oidCidr), nil
+	return AppendPrefixText(dst, p, t.OID == strOIDCidr), nil
 }
 
 // AppendPrefixText appends the valid prefix p as inet_out (cidr false) or cidr_out (cidr
@@ -166,7 +166,7 @@ func Prefix(oid uint32, kind codec.ColumnKind, src []byte) (netip.Prefix, error)
 	if err != nil {
 		return netip.Prefix{}, err
 	}
-	if oid != oidInet && oid != oidCidr {
+	if oid != strOIDInet && oid != strOIDCidr {
 		return netip.Prefix{}, strWrongType(t, op)
 	}
 	if err := strKind(t, op, kind); err != nil {
@@ -226,7 +226,7 @@ func strDecodeInet(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, er
 }
 
 func strMacLen(oid uint32) int {
-	if oid == oidMacaddr8 {
+	if oid == strOIDMacaddr8 {
 		return 8
 	}
 	return 6
@@ -275,7 +275,7 @@ func AppendHardwareAddr(dst []byte, oid uint32, kind codec.ColumnKind, src []byt
 	if err != nil {
 		return nil, err
 	}
-	if oid != oidMacaddr && oid != oidMacaddr8 {
+	if oid != strOIDMacaddr && oid != strOIDMacaddr8 {
 		return nil, strWrongType(t, op)
 	}
 	if err := strKind(t, op, kind); err != nil {

@@ -36,9 +36,9 @@ func genStrPrefix() gopter.Gen {
 func TestStrNetworkProperties(t *testing.T) {
 	p := gopter.NewProperties(nil)
 	p.Property("inet and cidr: binary and text decode to the prefix", prop.ForAll(func(pr netip.Prefix, cidr bool) bool {
-		oid := uint32(oidInet)
+		oid := uint32(strOIDInet)
 		if cidr {
-			oid, pr = oidCidr, pr.Masked()
+			oid, pr = strOIDCidr, pr.Masked()
 		}
 		bin := AppendPrefixBinary(nil, pr, cidr)
 		txt := AppendPrefixText(nil, pr, cidr)
@@ -59,9 +59,9 @@ func TestStrNetworkProperties(t *testing.T) {
 		return err == nil && back == netip.AddrFrom16(a.As16())
 	}, genStrPrefix()))
 	p.Property("macaddr and macaddr8: binary and text decode to the bytes", prop.ForAll(func(b []byte) bool {
-		oid := uint32(oidMacaddr)
+		oid := uint32(strOIDMacaddr)
 		if len(b) == 8 {
-			oid = oidMacaddr8
+			oid = strOIDMacaddr8
 		}
 		txt := AppendHardwareAddrText(nil, b)
 		r, err := AppendText(nil, oid, -1, AppendHardwareAddrBinary(nil, b))
@@ -78,12 +78,12 @@ func TestStrInetText(t *testing.T) {
 		text string
 		want netip.Prefix
 	}{
-		{oidInet, "192.168.1.5/24", netip.PrefixFrom(netip.MustParseAddr("192.168.1.5"), 24)},
-		{oidInet, "10.0.0.1", netip.MustParsePrefix("10.0.0.1/32")},
-		{oidCidr, "0.0.0.0/0", netip.MustParsePrefix("0.0.0.0/0")},
-		{oidInet, "::ffff:1.2.3.4", netip.PrefixFrom(netip.MustParseAddr("::ffff:1.2.3.4"), 128)},
-		{oidInet, "::4.3.2.1/24", netip.PrefixFrom(netip.MustParseAddr("::4.3.2.1"), 24)},
-		{oidCidr, "::/0", netip.MustParsePrefix("::/0")},
+		{strOIDInet, "192.168.1.5/24", netip.PrefixFrom(netip.MustParseAddr("192.168.1.5"), 24)},
+		{strOIDInet, "10.0.0.1", netip.MustParsePrefix("10.0.0.1/32")},
+		{strOIDCidr, "0.0.0.0/0", netip.MustParsePrefix("0.0.0.0/0")},
+		{strOIDInet, "::ffff:1.2.3.4", netip.PrefixFrom(netip.MustParseAddr("::ffff:1.2.3.4"), 128)},
+		{strOIDInet, "::4.3.2.1/24", netip.PrefixFrom(netip.MustParseAddr("::4.3.2.1"), 24)},
+		{strOIDCidr, "::/0", netip.MustParsePrefix("::/0")},
 	}
 	for _, c := range good {
 		p, err := Prefix(c.oid, codec.ColumnText, []byte(c.text))
@@ -92,7 +92,7 @@ func TestStrInetText(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "/24", "1.2.3.4/", "1.2.3.4/33", "::/129", "fe80::1%eth0", "1.2.3", "1.2.3.4/+8", "x"} {
-		if _, err := Prefix(oidInet, codec.ColumnText, []byte(bad)); !errors.Is(err, ErrMalformed) {
+		if _, err := Prefix(strOIDInet, codec.ColumnText, []byte(bad)); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}
@@ -100,9 +100,9 @@ func TestStrInetText(t *testing.T) {
 		oid        uint32
 		text, want string
 	}{
-		{oidMacaddr, "08-00-2B-01-02-03", "\x08\x00\x2b\x01\x02\x03"},
-		{oidMacaddr, "0800.2b01.0203", "\x08\x00\x2b\x01\x02\x03"},
-		{oidMacaddr8, "08:00:2b:01:02:03", "\x08\x00\x2b\xff\xfe\x01\x02\x03"},
+		{strOIDMacaddr, "08-00-2B-01-02-03", "\x08\x00\x2b\x01\x02\x03"},
+		{strOIDMacaddr, "0800.2b01.0203", "\x08\x00\x2b\x01\x02\x03"},
+		{strOIDMacaddr8, "08:00:2b:01:02:03", "\x08\x00\x2b\xff\xfe\x01\x02\x03"},
 	}
 	for _, c := range mac {
 		h, err := HardwareAddr(c.oid, codec.ColumnText, []byte(c.text))
@@ -111,7 +111,7 @@ func TestStrInetText(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "08:00:2b:01:02", "08:00:2b:01:02:03:04", "0g:00:2b:01:02:03", "0800.2b01.020"} {
-		if _, err := HardwareAddr(oidMacaddr, codec.ColumnText, []byte(bad)); !errors.Is(err, ErrMalformed) {
+		if _, err := HardwareAddr(strOIDMacaddr, codec.ColumnText, []byte(bad)); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}

@@ -10,31 +10,31 @@ import (
 // raw byte, which charout escapes when it is not ASCII.
 
 const (
-	oidText     = 25
-	oidVarchar  = 1043
-	oidBpchar   = 1042
-	oidName     = 19
-	oidChar     = 18
-	oidUnknown  = 705
-	oidBytea    = 17
-	oidJSON     = 114
-	oidJSONB    = 3802
-	oidJSONPath = 4072
-	oidXML      = 142
+	strOIDText     = 25
+	strOIDVarchar  = 1043
+	strOIDBpchar   = 1042
+	strOIDName     = 19
+	strOIDChar     = 18
+	strOIDUnknown  = 705
+	strOIDBytea    = 17
+	strOIDJSON     = 114
+	strOIDJSONB    = 3802
+	strOIDJSONPath = 4072
+	strOIDXML      = 142
 )
 
 func init() {
 	register(
-		&Type{OID: oidText, Name: "text", Category: CategoryString, Array: 1009, BinaryToText: strCopy, Decode: strDecodeString},
-		&Type{OID: oidVarchar, Name: "varchar", Category: CategoryString, Array: 1015, BinaryToText: strCopy, Decode: strDecodeString},
+		&Type{OID: strOIDText, Name: "text", Category: CategoryString, Array: 1009, BinaryToText: strCopy, Decode: strDecodeString},
+		&Type{OID: strOIDVarchar, Name: "varchar", Category: CategoryString, Array: 1015, BinaryToText: strCopy, Decode: strDecodeString},
 		// bpchar keeps its blank padding in both forms, as bpcharout does.
-		&Type{OID: oidBpchar, Name: "bpchar", Category: CategoryString, Array: 1014, BinaryToText: strCopy, Decode: strDecodeString},
+		&Type{OID: strOIDBpchar, Name: "bpchar", Category: CategoryString, Array: 1014, BinaryToText: strCopy, Decode: strDecodeString},
 		// pg_type gives name a typelem ("char", for subscripting); it is not
 		// an array type, so Elem stays 0.
-		&Type{OID: oidName, Name: "name", Category: CategoryString, Array: 1003, BinaryToText: strCopy, Decode: strDecodeString},
+		&Type{OID: strOIDName, Name: "name", Category: CategoryString, Array: 1003, BinaryToText: strCopy, Decode: strDecodeString},
 		// "char" is category Z (internal) from PostgreSQL 15 on, S before.
-		&Type{OID: oidChar, Name: "char", Category: Category('Z'), Array: 1002, BinaryToText: strCharToText, Decode: strDecodeChar},
-		&Type{OID: oidUnknown, Name: "unknown", Category: CategoryUnknown, BinaryToText: strCopy, Decode: strDecodeString},
+		&Type{OID: strOIDChar, Name: "char", Category: Category('Z'), Array: 1002, BinaryToText: strCharToText, Decode: strDecodeChar},
+		&Type{OID: strOIDUnknown, Name: "unknown", Category: CategoryUnknown, BinaryToText: strCopy, Decode: strDecodeString},
 	)
 }
 
@@ -70,7 +70,7 @@ func strCopy(dst []byte, _ *Type, _ int32, src []byte) ([]byte, error) {
 // strIsText reports the types whose value is their text, in both forms.
 func strIsText(oid uint32) bool {
 	switch oid {
-	case oidText, oidVarchar, oidBpchar, oidName, oidUnknown, oidJSON, oidXML:
+	case strOIDText, strOIDVarchar, strOIDBpchar, strOIDName, strOIDUnknown, strOIDJSON, strOIDXML:
 		return true
 	}
 	return false
@@ -94,12 +94,12 @@ func Text(oid uint32, kind codec.ColumnKind, src []byte) ([]byte, error) {
 	switch {
 	case strIsText(oid):
 		return src, nil
-	case oid == oidJSONB || oid == oidJSONPath:
+	case oid == strOIDJSONB || oid == strOIDJSONPath:
 		if kind == codec.ColumnBinary {
 			return strVersioned(t, op, src)
 		}
 		return src, nil
-	case oid == oidChar:
+	case oid == strOIDChar:
 		if kind == codec.ColumnBinary {
 			if len(src) != 1 {
 				return nil, malformed(t, op, "%d bytes, want 1", len(src))
@@ -134,9 +134,9 @@ func AppendTextBinary(dst []byte, oid uint32, v []byte) ([]byte, error) {
 	switch {
 	case strIsText(oid):
 		return append(dst, v...), nil
-	case oid == oidJSONB || oid == oidJSONPath:
+	case oid == strOIDJSONB || oid == strOIDJSONPath:
 		return append(append(dst, 1), v...), nil
-	case oid == oidChar:
+	case oid == strOIDChar:
 		switch len(v) {
 		case 0:
 			return append(dst, 0), nil
@@ -156,7 +156,7 @@ func Char(oid uint32, kind codec.ColumnKind, src []byte) (byte, error) {
 	if err != nil {
 		return 0, err
 	}
-	if oid != oidChar {
+	if oid != strOIDChar {
 		return 0, strWrongType(t, op)
 	}
 	if err := strKind(t, op, kind); err != nil {

@@ -35,70 +35,70 @@ type strRenderCase struct {
 }
 
 var strRenderCases = []strRenderCase{
-	{oidText, "", ""},
-	{oidText, "c3bc e29c93", "ü✓"},
-	{oidVarchar, "616263", "abc"},
-	{oidBpchar, "6162202020", "ab   "},
-	{oidName, "70675f636c617373", "pg_class"},
-	{oidUnknown, "78", "x"},
-	{oidChar, "61", "a"},
-	{oidChar, "00", ""},
-	{oidChar, "5c", `\`},
-	{oidChar, "e9", `\351`},
-	{oidChar, "80", `\200`},
-	{oidChar, "ff", `\377`},
-	{oidBytea, "", `\x`},
-	{oidBytea, "deadbeef00", `\xdeadbeef00`},
-	{oidJSON, "7b2261223a317d", `{"a":1}`},
-	{oidJSONB, "01 7b2261223a20312c202262223a205b312c20325d7d", `{"a": 1, "b": [1, 2]}`},
-	{oidJSONPath, "01 24", `$`},
-	{oidXML, "3c612f3e", `<a/>`},
+	{strOIDText, "", ""},
+	{strOIDText, "c3bc e29c93", "ü✓"},
+	{strOIDVarchar, "616263", "abc"},
+	{strOIDBpchar, "6162202020", "ab   "},
+	{strOIDName, "70675f636c617373", "pg_class"},
+	{strOIDUnknown, "78", "x"},
+	{strOIDChar, "61", "a"},
+	{strOIDChar, "00", ""},
+	{strOIDChar, "5c", `\`},
+	{strOIDChar, "e9", `\351`},
+	{strOIDChar, "80", `\200`},
+	{strOIDChar, "ff", `\377`},
+	{strOIDBytea, "", `\x`},
+	{strOIDBytea, "deadbeef00", `\xdeadbeef00`},
+	{strOIDJSON, "7b2261223a317d", `{"a":1}`},
+	{strOIDJSONB, "01 7b2261223a20312c202262223a205b312c20325d7d", `{"a": 1, "b": [1, 2]}`},
+	{strOIDJSONPath, "01 24", `$`},
+	{strOIDXML, "3c612f3e", `<a/>`},
 	{oidUUID, "a0eebc999c0b4ef8bb6d6bb9bd380a11", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"},
 	{oidUUID, "00000000000000000000000000000000", "00000000-0000-0000-0000-000000000000"},
 	// inet.out: the default mask omitted, cidr's always printed.
-	{oidInet, "02 18 00 04 c0a80105", "192.168.1.5/24"},
-	{oidInet, "02 20 00 04 0a000001", "10.0.0.1"},
-	{oidCidr, "02 20 01 04 0a000001", "10.0.0.1/32"},
-	{oidCidr, "02 00 01 04 00000000", "0.0.0.0/0"},
-	{oidInet, "03 80 00 10 00000000000000000000000000000001", "::1"},
-	{oidCidr, "03 80 01 10 00000000000000000000000000000001", "::1/128"},
-	{oidInet, "03 80 00 10 00000000000000000000000000000000", "::"},
-	{oidCidr, "03 00 01 10 00000000000000000000000000000000", "::/0"},
-	{oidInet, "03 80 00 10 00000000000000000000ffff01020304", "::ffff:1.2.3.4"},
-	{oidInet, "03 80 00 10 00000000000000000000000001020304", "::1.2.3.4"},
-	{oidInet, "03 80 00 10 00000000000000000000000000000002", "::2"},
-	{oidInet, "03 18 00 10 00000000000000000000000004030201", "::4.3.2.1/24"},
-	{oidInet, "03 40 00 10 001000230000000000000000000000f1", "10:23::f1/64"},
-	{oidInet, "03 80 00 10 00010000000000010000000000000001", "1:0:0:1::1"},
-	{oidInet, "03 80 00 10 00010002000300040005000600070008", "1:2:3:4:5:6:7:8"},
-	{oidInet, "03 80 00 10 00010000000000000000000000000000", "1::"},
-	{oidInet, "03 80 00 10 00000000000000000000000100000000", "::1:0:0"},
-	{oidMacaddr, "08002b010203", "08:00:2b:01:02:03"},
-	{oidMacaddr8, "08002bfffe010203", "08:00:2b:ff:fe:01:02:03"},
-	{oidBit, "00000004 50", "0101"},
-	{oidVarbit, "00000000", ""},
-	{oidVarbit, "0000000c f0f0", "111100001111"},
-	{oidVarbit, "00000009 ff80", "111111111"},
-	{oidPgLSN, "00000016b374d848", "16/B374D848"},
-	{oidPgLSN, "0000000000000000", "0/0"},
-	{oidPgLSN, "ffffffffffffffff", "FFFFFFFF/FFFFFFFF"},
-	{oidTID, "00000000 0001", "(0,1)"},
-	{oidTID, "ffffffff ffff", "(4294967295,65535)"},
-	{oidInt2Vector, "00000001 00000000 00000015 00000000 00000000", ""},
-	{oidInt2Vector, "00000001 00000000 00000015 00000003 00000000 00000002 0001 00000002 fffe 00000002 0003", "1 -2 3"},
-	{oidOIDVector, "00000001 00000000 0000001a 00000002 00000000 00000004 00000000 00000004 ffffffff", "0 4294967295"},
-	{oidTSVector, "00000000", ""},
+	{strOIDInet, "02 18 00 04 c0a80105", "192.168.1.5/24"},
+	{strOIDInet, "02 20 00 04 0a000001", "10.0.0.1"},
+	{strOIDCidr, "02 20 01 04 0a000001", "10.0.0.1/32"},
+	{strOIDCidr, "02 00 01 04 00000000", "0.0.0.0/0"},
+	{strOIDInet, "03 80 00 10 00000000000000000000000000000001", "::1"},
+	{strOIDCidr, "03 80 01 10 00000000000000000000000000000001", "::1/128"},
+	{strOIDInet, "03 80 00 10 00000000000000000000000000000000", "::"},
+	{strOIDCidr, "03 00 01 10 00000000000000000000000000000000", "::/0"},
+	{strOIDInet, "03 80 00 10 00000000000000000000ffff01020304", "::ffff:1.2.3.4"},
+	{strOIDInet, "03 80 00 10 00000000000000000000000001020304", "::1.2.3.4"},
+	{strOIDInet, "03 80 00 10 00000000000000000000000000000002", "::2"},
+	{strOIDInet, "03 18 00 10 00000000000000000000000004030201", "::4.3.2.1/24"},
+	{strOIDInet, "03 40 00 10 001000230000000000000000000000f1", "10:23::f1/64"},
+	{strOIDInet, "03 80 00 10 00010000000000010000000000000001", "1:0:0:1::1"},
+	{strOIDInet, "03 80 00 10 00010002000300040005000600070008", "1:2:3:4:5:6:7:8"},
+	{strOIDInet, "03 80 00 10 00010000000000000000000000000000", "1::"},
+	{strOIDInet, "03 80 00 10 00000000000000000000000100000000", "::1:0:0"},
+	{strOIDMacaddr, "08002b010203", "08:00:2b:01:02:03"},
+	{strOIDMacaddr8, "08002bfffe010203", "08:00:2b:ff:fe:01:02:03"},
+	{strOIDBit, "00000004 50", "0101"},
+	{strOIDVarbit, "00000000", ""},
+	{strOIDVarbit, "0000000c f0f0", "111100001111"},
+	{strOIDVarbit, "00000009 ff80", "111111111"},
+	{strOIDPgLSN, "00000016b374d848", "16/B374D848"},
+	{strOIDPgLSN, "0000000000000000", "0/0"},
+	{strOIDPgLSN, "ffffffffffffffff", "FFFFFFFF/FFFFFFFF"},
+	{strOIDTID, "00000000 0001", "(0,1)"},
+	{strOIDTID, "ffffffff ffff", "(4294967295,65535)"},
+	{strOIDInt2Vector, "00000001 00000000 00000015 00000000 00000000", ""},
+	{strOIDInt2Vector, "00000001 00000000 00000015 00000003 00000000 00000002 0001 00000002 fffe 00000002 0003", "1 -2 3"},
+	{strOIDOIDVector, "00000001 00000000 0000001a 00000002 00000000 00000004 00000000 00000004 ffffffff", "0 4294967295"},
+	{strOIDTSVector, "00000000", ""},
 	// 'a':1A,2B 'it''s':3C 'back\\slash' 'x':4
-	{oidTSVector, "00000004 6100 0002 c001 8002 6261636b5c736c61736800 0000 69742773 00 0001 4003 7800 0001 0004",
+	{strOIDTSVector, "00000004 6100 0002 c001 8002 6261636b5c736c61736800 0000 69742773 00 0001 4003 7800 0001 0004",
 		`'a':1A,2B 'back\\slash' 'it''s':3C 'x':4`},
-	{oidTSQuery, "00000000", ""},
-	{oidTSQuery, "00000008 0202 02040002 010c01 6400 0201 010000 6300 0203 010000 6200 010000 6100",
+	{strOIDTSQuery, "00000000", ""},
+	{strOIDTSQuery, "00000008 0202 02040002 010c01 6400 0201 010000 6300 0203 010000 6200 010000 6100",
 		`( 'a' | 'b' ) & !'c' <2> 'd':*AB`},
 	// !( 'a' <-> 'b' ): a phrase under NOT is parenthesised.
-	{oidTSQuery, "00000004 0201 02040001 010000 6200 010000 6100", `!( 'a' <-> 'b' )`},
+	{strOIDTSQuery, "00000004 0201 02040001 010000 6200 010000 6100", `!( 'a' <-> 'b' )`},
 	// 'a' <-> ( 'b' <-> 'c' ): a phrase as a phrase's right operand.
-	{oidTSQuery, "00000005 02040001 02040001 010000 6300 010000 6200 010000 6100", `'a' <-> ( 'b' <-> 'c' )`},
-	{oidTSQuery, "00000001 010101 7800", `'x':*D`},
+	{strOIDTSQuery, "00000005 02040001 02040001 010000 6300 010000 6200 010000 6100", `'a' <-> ( 'b' <-> 'c' )`},
+	{strOIDTSQuery, "00000001 010101 7800", `'x':*D`},
 }
 
 func TestStrBinaryToText(t *testing.T) {
@@ -119,21 +119,21 @@ func TestStrMalformed(t *testing.T) {
 		oid uint32
 		bin string
 	}{
-		{oidChar, ""}, {oidChar, "6161"},
-		{oidJSONB, ""}, {oidJSONB, "02 7b7d"}, {oidJSONPath, "00 24"},
+		{strOIDChar, ""}, {strOIDChar, "6161"},
+		{strOIDJSONB, ""}, {strOIDJSONB, "02 7b7d"}, {strOIDJSONPath, "00 24"},
 		{oidUUID, "00"}, {oidUUID, "a0eebc999c0b4ef8bb6d6bb9bd380a1100"},
-		{oidInet, "02200004 0a0000"}, {oidInet, "02210004 0a000001"}, {oidInet, "04200004 0a000001"},
-		{oidInet, "03810010 00000000000000000000000000000001"}, {oidCidr, "03800004 0a000001"},
-		{oidMacaddr, "08002b0102"}, {oidMacaddr8, "08002b010203"},
-		{oidBit, "000000"}, {oidBit, "00000009 ff"}, {oidVarbit, "ffffffff"}, {oidVarbit, "00000001"},
-		{oidPgLSN, "00"}, {oidTID, "0000000000"},
-		{oidInt2Vector, "00000001 00000000 00000015 00000001 00000000"},
-		{oidInt2Vector, "00000001 00000000 00000017 00000000 00000000"},
-		{oidOIDVector, "00000001 00000000 0000001a 00000001 00000000 00000002 0001"},
-		{oidTSVector, "00000001 61"}, {oidTSVector, "00000001 6100 0002 0001"}, {oidTSVector, "00000000 00"}, {oidTSVector, "00000002 6100 0000 62"},
-		{oidTSQuery, "00000001 0202"}, {oidTSQuery, "00000002 010000 6100 010000 6200"},
-		{oidTSQuery, "00000001 010000 61"}, {oidTSQuery, "00000001 011000 6100"}, {oidTSQuery, "00000001 0209"},
-		{oidTSQuery, "00000000 00"}, {oidTSQuery, "00000002 0204ffff 010000 6100"},
+		{strOIDInet, "02200004 0a0000"}, {strOIDInet, "02210004 0a000001"}, {strOIDInet, "04200004 0a000001"},
+		{strOIDInet, "03810010 00000000000000000000000000000001"}, {strOIDCidr, "03800004 0a000001"},
+		{strOIDMacaddr, "08002b0102"}, {strOIDMacaddr8, "08002b010203"},
+		{strOIDBit, "000000"}, {strOIDBit, "00000009 ff"}, {strOIDVarbit, "ffffffff"}, {strOIDVarbit, "00000001"},
+		{strOIDPgLSN, "00"}, {strOIDTID, "0000000000"},
+		{strOIDInt2Vector, "00000001 00000000 00000015 00000001 00000000"},
+		{strOIDInt2Vector, "00000001 00000000 00000017 00000000 00000000"},
+		{strOIDOIDVector, "00000001 00000000 0000001a 00000001 00000000 00000002 0001"},
+		{strOIDTSVector, "00000001 61"}, {strOIDTSVector, "00000001 6100 0002 0001"}, {strOIDTSVector, "00000000 00"}, {strOIDTSVector, "00000002 6100 0000 62"},
+		{strOIDTSQuery, "00000001 0202"}, {strOIDTSQuery, "00000002 010000 6100 010000 6200"},
+		{strOIDTSQuery, "00000001 010000 61"}, {strOIDTSQuery, "00000001 011000 6100"}, {strOIDTSQuery, "00000001 0209"},
+		{strOIDTSQuery, "00000000 00"}, {strOIDTSQuery, "00000002 0204ffff 010000 6100"},
 	}
 	for _, c := range cases {
 		bin := strHex(t, c.bin)
@@ -154,18 +154,18 @@ func TestStrText(t *testing.T) {
 		view string
 		dec  any
 	}{
-		{oidText, codec.ColumnBinary, "ünï", "ünï", "ünï"},
-		{oidText, codec.ColumnText, "", "", ""},
-		{oidBpchar, codec.ColumnText, "ab   ", "ab   ", "ab   "},
-		{oidJSONB, codec.ColumnBinary, "\x01[1, 2]", "[1, 2]", json.RawMessage("[1, 2]")},
-		{oidJSONB, codec.ColumnText, "[1, 2]", "[1, 2]", json.RawMessage("[1, 2]")},
-		{oidJSON, codec.ColumnBinary, "{ }", "{ }", json.RawMessage("{ }")},
-		{oidJSONPath, codec.ColumnBinary, "\x01$.a", "$.a", "$.a"},
-		{oidXML, codec.ColumnText, "<a/>", "<a/>", "<a/>"},
-		{oidChar, codec.ColumnBinary, "\x00", "", byte(0)},
-		{oidChar, codec.ColumnBinary, "\xe9", "\xe9", byte(0xe9)},
-		{oidChar, codec.ColumnText, `\351`, `\351`, byte(0xe9)},
-		{oidChar, codec.ColumnText, "", "", byte(0)},
+		{strOIDText, codec.ColumnBinary, "ünï", "ünï", "ünï"},
+		{strOIDText, codec.ColumnText, "", "", ""},
+		{strOIDBpchar, codec.ColumnText, "ab   ", "ab   ", "ab   "},
+		{strOIDJSONB, codec.ColumnBinary, "\x01[1, 2]", "[1, 2]", json.RawMessage("[1, 2]")},
+		{strOIDJSONB, codec.ColumnText, "[1, 2]", "[1, 2]", json.RawMessage("[1, 2]")},
+		{strOIDJSON, codec.ColumnBinary, "{ }", "{ }", json.RawMessage("{ }")},
+		{strOIDJSONPath, codec.ColumnBinary, "\x01$.a", "$.a", "$.a"},
+		{strOIDXML, codec.ColumnText, "<a/>", "<a/>", "<a/>"},
+		{strOIDChar, codec.ColumnBinary, "\x00", "", byte(0)},
+		{strOIDChar, codec.ColumnBinary, "\xe9", "\xe9", byte(0xe9)},
+		{strOIDChar, codec.ColumnText, `\351`, `\351`, byte(0xe9)},
+		{strOIDChar, codec.ColumnText, "", "", byte(0)},
 	}
 	for _, c := range cases {
 		v, err := Text(c.oid, c.kind, []byte(c.src))
@@ -177,27 +177,27 @@ func TestStrText(t *testing.T) {
 			t.Errorf("Decode(%d, %c, %q) = %#v, %v; want %#v", c.oid, c.kind, c.src, d, err, c.dec)
 		}
 	}
-	if j, err := JSON(oidJSONB, codec.ColumnBinary, []byte("\x01{}")); err != nil || string(j) != "{}" {
+	if j, err := JSON(strOIDJSONB, codec.ColumnBinary, []byte("\x01{}")); err != nil || string(j) != "{}" {
 		t.Errorf("JSON jsonb: %q, %v", j, err)
 	}
 	for _, f := range []func() error{
 		func() error { _, err := Text(oidUUID, codec.ColumnText, nil); return err },
-		func() error { _, err := JSON(oidText, codec.ColumnText, nil); return err },
-		func() error { _, err := Char(oidText, codec.ColumnText, nil); return err },
-		func() error { _, err := AppendBytes(nil, oidText, codec.ColumnText, nil); return err },
-		func() error { _, err := AppendTextBinary(nil, oidInet, nil); return err },
+		func() error { _, err := JSON(strOIDText, codec.ColumnText, nil); return err },
+		func() error { _, err := Char(strOIDText, codec.ColumnText, nil); return err },
+		func() error { _, err := AppendBytes(nil, strOIDText, codec.ColumnText, nil); return err },
+		func() error { _, err := AppendTextBinary(nil, strOIDInet, nil); return err },
 	} {
 		if err := f(); !errors.Is(err, ErrWrongType) {
 			t.Errorf("wrong type: %v", err)
 		}
 	}
-	if _, err := Text(oidText, codec.ColumnUnchanged, nil); !errors.Is(err, ErrUnchanged) {
+	if _, err := Text(strOIDText, codec.ColumnUnchanged, nil); !errors.Is(err, ErrUnchanged) {
 		t.Errorf("unchanged: %v", err)
 	}
-	if _, err := Text(oidText, codec.ColumnNull, nil); !errors.Is(err, ErrMalformed) {
+	if _, err := Text(strOIDText, codec.ColumnNull, nil); !errors.Is(err, ErrMalformed) {
 		t.Errorf("null: %v", err)
 	}
-	if _, err := AppendTextBinary(nil, oidChar, []byte("ab")); !errors.Is(err, ErrRange) {
+	if _, err := AppendTextBinary(nil, strOIDChar, []byte("ab")); !errors.Is(err, ErrRange) {
 		t.Errorf("two-byte char: %v", err)
 	}
 }
@@ -212,13 +212,13 @@ func TestStrBytea(t *testing.T) {
 		{``, ""},
 	}
 	for _, c := range cases {
-		got, err := AppendBytes([]byte("p"), oidBytea, codec.ColumnText, []byte(c.text))
+		got, err := AppendBytes([]byte("p"), strOIDBytea, codec.ColumnText, []byte(c.text))
 		if err != nil || string(got) != "p"+c.want {
 			t.Errorf("%q: %q, %v", c.text, got, err)
 		}
 	}
 	for _, bad := range []string{`\xa`, `\xgg`, `\x0`, `a\b`, `\400`, `\`, `\12`} {
-		got, err := AppendBytes([]byte("p"), oidBytea, codec.ColumnText, []byte(bad))
+		got, err := AppendBytes([]byte("p"), strOIDBytea, codec.ColumnText, []byte(bad))
 		if !errors.Is(err, ErrMalformed) || string(got) != "p" {
 			t.Errorf("%q: %q, %v", bad, got, err)
 		}
@@ -239,7 +239,7 @@ func genStrBytes() gopter.Gen {
 func TestStrTextProperties(t *testing.T) {
 	p := gopter.NewProperties(nil)
 	p.Property("string types: binary encode, render and decode are identity", prop.ForAll(func(s string) bool {
-		for _, oid := range []uint32{oidText, oidVarchar, oidBpchar, oidName, oidJSON, oidJSONB, oidJSONPath, oidXML} {
+		for _, oid := range []uint32{strOIDText, strOIDVarchar, strOIDBpchar, strOIDName, strOIDJSON, strOIDJSONB, strOIDJSONPath, strOIDXML} {
 			bin, err := AppendTextBinary(nil, oid, []byte(s))
 			if err != nil {
 				return false
@@ -253,17 +253,17 @@ func TestStrTextProperties(t *testing.T) {
 		return true
 	}, genStrText()))
 	p.Property("char: every byte survives binary, text and back", prop.ForAll(func(c byte) bool {
-		bin, _ := AppendTextBinary(nil, oidChar, []byte{c})
-		txt, err := AppendText(nil, oidChar, -1, bin)
-		b1, err1 := Char(oidChar, codec.ColumnText, txt)
-		b2, err2 := Char(oidChar, codec.ColumnBinary, bin)
+		bin, _ := AppendTextBinary(nil, strOIDChar, []byte{c})
+		txt, err := AppendText(nil, strOIDChar, -1, bin)
+		b1, err1 := Char(strOIDChar, codec.ColumnText, txt)
+		b2, err2 := Char(strOIDChar, codec.ColumnBinary, bin)
 		return err == nil && err1 == nil && err2 == nil && b1 == c && b2 == c
 	}, gen.UInt8()))
 	p.Property("bytea: hex text and binary decode to the bytes", prop.ForAll(func(b []byte) bool {
 		txt := AppendByteaText(nil, b)
-		r, err := AppendText(nil, oidBytea, -1, AppendByteaBinary(nil, b))
-		d1, err1 := AppendBytes(nil, oidBytea, codec.ColumnText, txt)
-		d2, err2 := Decode(oidBytea, codec.ColumnBinary, -1, b)
+		r, err := AppendText(nil, strOIDBytea, -1, AppendByteaBinary(nil, b))
+		d1, err1 := AppendBytes(nil, strOIDBytea, codec.ColumnText, txt)
+		d2, err2 := Decode(strOIDBytea, codec.ColumnBinary, -1, b)
 		return err == nil && err1 == nil && err2 == nil && bytes.Equal(r, txt) && bytes.Equal(d1, b) && bytes.Equal(d2.([]byte), b)
 	}, genStrBytes()))
 	p.TestingRun(t)
@@ -296,17 +296,20 @@ func TestStrAllocs(t *testing.T) {
 		return func(k codec.ColumnKind, s []byte) error { _, err := Text(oid, k, s); return err }
 	}
 	k, s := text("héllo")
-	add("Text text", k, s, textOf(oidText))
+	add("Text text", k, s, textOf(strOIDText))
 	k, s = binary("01 7b7d")
-	add("Text jsonb", k, s, textOf(oidJSONB))
-	add("JSON jsonb", k, s, func(k codec.ColumnKind, s []byte) error { _, err := JSON(oidJSONB, k, s); return err })
+	add("Text jsonb", k, s, textOf(strOIDJSONB))
+	add("JSON jsonb", k, s, func(k codec.ColumnKind, s []byte) error { _, err := JSON(strOIDJSONB, k, s); return err })
 	k, s = text(`\351`)
-	add("Char text", k, s, func(k codec.ColumnKind, s []byte) error { _, err := Char(oidChar, k, s); return err })
+	add("Char text", k, s, func(k codec.ColumnKind, s []byte) error { _, err := Char(strOIDChar, k, s); return err })
 	for _, form := range []struct {
 		k codec.ColumnKind
 		s []byte
 	}{{codec.ColumnText, []byte(`\xdeadbeef`)}, {codec.ColumnText, []byte(`a\\b\001`)}, {codec.ColumnBinary, []byte("\xde\xad")}} {
-		add("AppendBytes", form.k, form.s, func(k codec.ColumnKind, s []byte) error { _, err := AppendBytes(buf[:0], oidBytea, k, s); return err })
+		add("AppendBytes", form.k, form.s, func(k codec.ColumnKind, s []byte) error {
+			_, err := AppendBytes(buf[:0], strOIDBytea, k, s)
+			return err
+		})
 	}
 	uuid := func(k codec.ColumnKind, s []byte) error { _, err := UUID(oidUUID, k, s); return err }
 	k, s = text("{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}")
@@ -318,30 +321,33 @@ func TestStrAllocs(t *testing.T) {
 	}
 	for _, v := range []string{"192.168.1.5/24", "10.0.0.1", "abcd:ef01:2345:6789:abcd:ef01:2345:6789/128", "::ffff:1.2.3.4"} {
 		k, s = text(v)
-		add("Prefix text "+v, k, s, prefix(oidInet))
+		add("Prefix text "+v, k, s, prefix(strOIDInet))
 	}
 	k, s = binary("03 80 00 10 00000000000000000000ffff01020304")
-	add("Prefix binary", k, s, prefix(oidInet))
-	add("Addr binary", k, s, func(k codec.ColumnKind, s []byte) error { _, err := Addr(oidInet, k, s); return err })
+	add("Prefix binary", k, s, prefix(strOIDInet))
+	add("Addr binary", k, s, func(k codec.ColumnKind, s []byte) error { _, err := Addr(strOIDInet, k, s); return err })
 	k, s = binary("08002b010203")
-	add("HardwareAddr binary", k, s, func(k codec.ColumnKind, s []byte) error { _, err := HardwareAddr(oidMacaddr, k, s); return err })
+	add("HardwareAddr binary", k, s, func(k codec.ColumnKind, s []byte) error { _, err := HardwareAddr(strOIDMacaddr, k, s); return err })
 	k, s = text("08:00:2b:01:02:03")
 	add("AppendHardwareAddr text", k, s, func(k codec.ColumnKind, s []byte) error {
-		_, err := AppendHardwareAddr(buf[:0], oidMacaddr8, k, s)
+		_, err := AppendHardwareAddr(buf[:0], strOIDMacaddr8, k, s)
 		return err
 	})
-	bits := func(k codec.ColumnKind, s []byte) error { _, err := AppendBits(buf[:0], oidVarbit, k, s); return err }
+	bits := func(k codec.ColumnKind, s []byte) error {
+		_, err := AppendBits(buf[:0], strOIDVarbit, k, s)
+		return err
+	}
 	k, s = text("0101110")
 	add("AppendBits text", k, s, bits)
 	k, s = binary("00000004 50")
 	add("AppendBits binary", k, s, bits)
-	lsnf := func(k codec.ColumnKind, s []byte) error { _, err := LSN(oidPgLSN, k, s); return err }
+	lsnf := func(k codec.ColumnKind, s []byte) error { _, err := LSN(strOIDPgLSN, k, s); return err }
 	k, s = text("16/B374D848")
 	add("LSN text", k, s, lsnf)
 	k, s = binary("00000016b374d848")
 	add("LSN binary", k, s, lsnf)
 	k, s = text("(12,34)")
-	add("TIDOf text", k, s, func(k codec.ColumnKind, s []byte) error { _, err := TIDOf(oidTID, k, s); return err })
+	add("TIDOf text", k, s, func(k codec.ColumnKind, s []byte) error { _, err := TIDOf(strOIDTID, k, s); return err })
 	for _, c := range cases {
 		if err := c.f(c.kind, c.src); err != nil {
 			t.Errorf("%s: %v", c.name, err)
@@ -360,9 +366,9 @@ func BenchmarkStrAppendText(b *testing.B) {
 		bin  string
 	}{
 		{"uuid", oidUUID, "a0eebc999c0b4ef8bb6d6bb9bd380a11"},
-		{"inet-v6", oidInet, "03 40 00 10 001000230000000000000000000000f1"},
-		{"bytea-16", oidBytea, "000102030405060708090a0b0c0d0e0f"},
-		{"tsquery", oidTSQuery, "00000008 0202 02040002 010c01 6400 0201 010000 6300 0203 010000 6200 010000 6100"},
+		{"inet-v6", strOIDInet, "03 40 00 10 001000230000000000000000000000f1"},
+		{"bytea-16", strOIDBytea, "000102030405060708090a0b0c0d0e0f"},
+		{"tsquery", strOIDTSQuery, "00000008 0202 02040002 010c01 6400 0201 010000 6300 0203 010000 6200 010000 6100"},
 	} {
 		bin := strHex(b, c.bin)
 		buf := make([]byte, 0, 256)

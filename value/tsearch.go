@@ -12,14 +12,14 @@ import (
 // a string.
 
 const (
-	oidTSVector = 3614
-	oidTSQuery  = 3615
+	strOIDTSVector = 3614
+	strOIDTSQuery  = 3615
 )
 
 func init() {
 	register(
-		&Type{OID: oidTSVector, Name: "tsvector", Category: CategoryUser, Array: 3643, BinaryToText: strTSVectorToText, Decode: strDecodeTS},
-		&Type{OID: oidTSQuery, Name: "tsquery", Category: CategoryUser, Array: 3645, BinaryToText: strTSQueryToText, Decode: strDecodeTS},
+		&Type{OID: strOIDTSVector, Name: "tsvector", Category: CategoryUser, Array: 3643, BinaryToText: strTSVectorToText, Decode: strDecodeTS},
+		&Type{OID: strOIDTSQuery, Name: "tsquery", Category: CategoryUser, Array: 3645, BinaryToText: strTSQueryToText, Decode: strDecodeTS},
 	)
 }
 

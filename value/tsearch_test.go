@@ -21,7 +21,7 @@ func TestStrTSQueryDepth(t *testing.T) {
 	}
 	src = append(src, strQIVal, 0, 0, 'a', 0)
 	// Depth n via the left operands: each AND's right operand is a leaf.
-	if _, err := AppendText(nil, oidTSQuery, -1, src); !errors.Is(err, ErrMalformed) {
+	if _, err := AppendText(nil, strOIDTSQuery, -1, src); !errors.Is(err, ErrMalformed) {
 		t.Fatalf("depth %d: %v", n, err)
 	}
 	src = binary.BigEndian.AppendUint32(src[:0], 201)
@@ -29,7 +29,7 @@ func TestStrTSQueryDepth(t *testing.T) {
 		src = append(src, strQIOpr, strOpAnd, strQIVal, 0, 0, 'b', 0)
 	}
 	src = append(src, strQIVal, 0, 0, 'a', 0)
-	out, err := AppendText(nil, oidTSQuery, -1, src)
+	out, err := AppendText(nil, strOIDTSQuery, -1, src)
 	if err != nil || len(out) != len("'a'")+100*len(" & 'b'") {
 		t.Fatalf("depth 100: %q, %v", out, err)
 	}
@@ -43,7 +43,7 @@ func TestStrTSVectorPositions(t *testing.T) {
 	for _, p := range []uint16{0<<14 | 1, 1<<14 | 2, 2<<14 | 3, 3<<14 | 16383} {
 		src = binary.BigEndian.AppendUint16(src, p)
 	}
-	out, err := AppendText(nil, oidTSVector, -1, src)
+	out, err := AppendText(nil, strOIDTSVector, -1, src)
 	if err != nil || string(out) != "'x':1,2C,3B,16383A" {
 		t.Fatalf("%q, %v", out, err)
 	}
@@ -60,7 +60,7 @@ func genStrLexeme() gopter.Gen {
 func TestStrTSVectorProperties(t *testing.T) {
 	p := gopter.NewProperties(nil)
 	p.Property("tsvector: the binary form renders as the text encoder prints", prop.ForAll(func(v []TSLexeme) bool {
-		r, err := AppendText(nil, oidTSVector, -1, AppendTSVectorBinary(nil, v))
+		r, err := AppendText(nil, strOIDTSVector, -1, AppendTSVectorBinary(nil, v))
 		return err == nil && bytes.Equal(r, AppendTSVectorText(nil, v))
 	}, gen.SliceOf(genStrLexeme())))
 	p.TestingRun(t)

@@ -13,27 +13,27 @@ import (
 // and its binary form. Their text is the elements separated by spaces.
 
 const (
-	oidInt2Vector = 22
-	oidOIDVector  = 30
-	oidInt2       = 21
-	oidOID        = 26
+	strOIDInt2Vector = 22
+	strOIDOIDVector  = 30
+	strOIDInt2       = 21
+	strOIDOID        = 26
 )
 
 func init() {
 	// pg_type gives both a typelem (int2, oid) and category A, but they are
 	// not array types of their elements, so Elem stays 0.
 	register(
-		&Type{OID: oidInt2Vector, Name: "int2vector", Category: CategoryArray, Array: 1006, BinaryToText: strVectorToText, Decode: strDecodeVector},
-		&Type{OID: oidOIDVector, Name: "oidvector", Category: CategoryArray, Array: 1013, BinaryToText: strVectorToText, Decode: strDecodeVector},
+		&Type{OID: strOIDInt2Vector, Name: "int2vector", Category: CategoryArray, Array: 1006, BinaryToText: strVectorToText, Decode: strDecodeVector},
+		&Type{OID: strOIDOIDVector, Name: "oidvector", Category: CategoryArray, Array: 1013, BinaryToText: strVectorToText, Decode: strDecodeVector},
 	)
 }
 
 // strVector checks the binary header and returns the element size, the
 // count and the elements' bytes.
 func strVector(t *Type, op string, src []byte) (size, n int, elems []byte, err error) {
-	elem, size := uint32(oidInt2), 2
-	if t.OID == oidOIDVector {
-		elem, size = oidOID, 4
+	elem, size := uint32(strOIDInt2), 2
+	if t.OID == strOIDOIDVector {
+		elem, size = strOIDOID, 4
 	}
 	if len(src) < 20 {
 		return 0, 0, nil, malformed(t, op, "%d bytes, want at least 20", len(src))
@@ -84,7 +84,7 @@ func strDecodeVector(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, 
 	var i2 []int16
 	var oids []uint32
 	add := func(v int64) bool {
-		if t.OID == oidInt2Vector {
+		if t.OID == strOIDInt2Vector {
 			if v < -1<<15 || v >= 1<<15 {
 				return false
 			}
@@ -127,7 +127,7 @@ func strDecodeVector(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, 
 			i = j
 		}
 	}
-	if t.OID == oidInt2Vector {
+	if t.OID == strOIDInt2Vector {
 		if i2 == nil {
 			i2 = []int16{}
 		}
@@ -150,7 +150,7 @@ func strAppendVectorHeader(dst []byte, elem uint32, n int) []byte {
 
 // AppendInt2VectorBinary appends the binary form of the int2vector v.
 func AppendInt2VectorBinary(dst []byte, v []int16) []byte {
-	dst = strAppendVectorHeader(dst, oidInt2, len(v))
+	dst = strAppendVectorHeader(dst, strOIDInt2, len(v))
 	for _, x := range v {
 		dst = binary.BigEndian.AppendUint32(dst, 2)
 		dst = binary.BigEndian.AppendUint16(dst, uint16(x))
@@ -160,7 +160,7 @@ func AppendInt2VectorBinary(dst []byte, v []int16) []byte {
 
 // AppendOIDVectorBinary appends the binary form of the oidvector v.
 func AppendOIDVectorBinary(dst []byte, v []uint32) []byte {
-	dst = strAppendVectorHeader(dst, oidOID, len(v))
+	dst = strAppendVectorHeader(dst, strOIDOID, len(v))
 	for _, x := range v {
 		dst = binary.BigEndian.AppendUint32(dst, 4)
 		dst = binary.BigEndian.AppendUint32(dst, x)
