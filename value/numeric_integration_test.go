@@ -105,9 +105,9 @@ func numServerSamples() map[string][]numSample {
 			regs("regclass"), regs("regtype"), regs("regconfig"), regs("regdictionary"),
 			regs("regnamespace"), regs("regrole"), regs("regcollation"),
 		},
-		"float": {{"float4", "float4send", quote(f4, "float4")}, {"float8", "float8send", quote(f8, "float8")}},
+		"float":   {{"float4", "float4send", quote(f4, "float4")}, {"float8", "float8send", quote(f8, "float8")}},
 		"numeric": {{"numeric", "numeric_send", quote(nums, "numeric")}},
-		"money": {{"money", "cash_send", lits("money", "0", "0.01", "-0.01", "0.5", "1234.56", "-1234.56", "1000", "999.99", "1000000", "92233720368547758.07", "-92233720368547758.08")}},
+		"money":   {{"money", "cash_send", lits("money", "0", "0.01", "-0.01", "0.5", "1234.56", "-1234.56", "1000", "999.99", "1000000", "92233720368547758.07", "-92233720368547758.08")}},
 		"geometric": {
 			{"point", "point_send", lits("point", "(1,2)", "(-0,1e100)", "(NaN,Infinity)", "(0.1,-1.5e-7)", "(-Infinity,5e-324)")},
 			{"lseg", "lseg_send", lits("lseg", "[(0,0),(1,1)]", "[(0.5,-1e20),(1e-20,3)]")},
