@@ -195,7 +195,9 @@ func ScanNumeric(n *Numeric, oid uint32, kind codec.ColumnKind, src []byte) erro
 		return err
 	}
 	if kind == codec.ColumnText {
-		return numParseText(n, t, op, src)
+		v, err := numParseText(n.Digits[:0], t, op, src)
+		*n = v
+		return err
 	}
 	h, err := numParseHeader(t, op, src)
 	if err != nil {
@@ -234,19 +236,26 @@ func ScanNumeric(n *Numeric, oid uint32, kind codec.ColumnKind, src []byte) erro
 // ".5", "1e-3", "1_000" as PostgreSQL 16 takes it), or NaN, Infinity,
 // Inf, in any case. It does not take PostgreSQL 16's 0x/0o/0b integers.
 func ParseNumeric(s string) (Numeric, error) {
-	var n Numeric
 	t, _ := Lookup(1700)
-	err := numParseText(&n, t, "parse numeric", []byte(s))
-	return n, err
+	return numParseText(nil, t, "parse numeric", []byte(s))
 }
 
-func numParseText(n *Numeric, t *Type, op string, src []byte) error {
+// numParseText reads a numeric's text, its digits appended to dst.
+func numParseText(dst []byte, t *Type, op string, src []byte) (Numeric, error) {
+	n, err := numParseInto(dst, t, op, src)
+	if err != nil {
+		return Numeric{Digits: dst[:0]}, err
+	}
+	return n, nil
+}
+
+func numParseInto(dst []byte, t *Type, op string, src []byte) (n Numeric, err error) {
 	s := numTrimSpace(src)
-	*n = Numeric{Digits: n.Digits[:0]}
+	n.Digits = dst[:0]
 	// NaN takes no sign; the infinities do.
 	if numFold(s, "nan") {
 		n.Kind = NumericNaN
-		return nil
+		return n, nil
 	}
 	neg := false
 	if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
@@ -259,7 +268,7 @@ func numParseText(n *Numeric, t *Type, op string, src []byte) error {
 		if neg {
 			n.Kind = NumericNegInf
 		}
-		return nil
+		return n, nil
 	}
 	var exp int64
 	seen, point := false, false
@@ -285,15 +294,15 @@ func numParseText(n *Numeric, t *Type, op string, src []byte) error {
 		break
 	}
 	if !seen {
-		return malformed(t, op, "text %q is not a number", src)
+		return n, malformed(t, op, "text %q is not a number", src)
 	}
 	if i < len(s) {
 		if s[i] != 'e' && s[i] != 'E' {
-			return malformed(t, op, "text %q is not a number", src)
+			return n, malformed(t, op, "text %q is not a number", src)
 		}
 		eneg, e, ok := numParseDecimal(s[i+1:])
 		if !ok || e > 1<<20 {
-			return malformed(t, op, "exponent in %q", src)
+			return n, malformed(t, op, "exponent in %q", src)
 		}
 		if eneg {
 			exp -= int64(e)
@@ -306,20 +315,20 @@ func numParseText(n *Numeric, t *Type, op string, src []byte) error {
 	if len(n.Digits) == 0 {
 		n.Exp = int32(min(exp, 0))
 		if exp < -numMaxDScale {
-			return numRange(t, op, "display scale of %q above %d", src, numMaxDScale)
+			return n, numRange(t, op, "display scale of %q above %d", src, numMaxDScale)
 		}
-		return nil
+		return n, nil
 	}
 	for exp >= 0 && n.Digits[len(n.Digits)-1] == '0' {
 		n.Digits = n.Digits[:len(n.Digits)-1]
 		exp++
 	}
 	if exp < -numMaxDScale || exp+int64(len(n.Digits))-1 > 4*numMaxWeight+3 {
-		return numRange(t, op, "%q beyond numeric's range", src)
+		return n, numRange(t, op, "%q beyond numeric's range", src)
 	}
 	n.Neg = neg
 	n.Exp = int32(exp)
-	return nil
+	return n, nil
 }
 
 func numIsDigit(c byte) bool { return '0' <= c && c <= '9' }
@@ -528,8 +537,8 @@ func numFiniteFloat(t *Type, op string, b []byte) (float64, error) {
 func numNumericFloat64(t *Type, op string, kind codec.ColumnKind, src []byte) (float64, error) {
 	if kind == codec.ColumnText {
 		var digits [numFloatStack]byte
-		n := Numeric{Digits: digits[:0]}
-		if err := numParseText(&n, t, op, src); err != nil {
+		n, err := numParseText(digits[:0], t, op, src)
+		if err != nil {
 			return 0, err
 		}
 		return n.Float64()
