@@ -1,6 +1,7 @@
 package value
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"testing"
@@ -139,4 +140,19 @@ func TestNumFloatAllocs(t *testing.T) {
 	numZeroAllocs(t, "Float64 binary", func() { _, _ = Float64(701, codec.ColumnBinary, bin) })
 	numZeroAllocs(t, "Float64 text", func() { _, _ = Float64(701, codec.ColumnText, text) })
 	numZeroAllocs(t, "AppendFloat64Text", func() { buf, _ = AppendFloat64Text(buf[:0], 701, 1e-7) })
+}
+
+func ExampleAppendFloat64Binary() {
+	var text []byte
+	for _, v := range []float64{1e14, 1e15, 0.0001, 1.5e-7, math.Copysign(0, -1)} {
+		bin, _ := AppendFloat64Binary(nil, 701, v)
+		text, _ = AppendText(text[:0], 701, -1, bin)
+		fmt.Println(string(text))
+	}
+	// Output:
+	// 100000000000000
+	// 1e+15
+	// 0.0001
+	// 1.5e-07
+	// -0
 }

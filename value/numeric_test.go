@@ -1,6 +1,7 @@
 package value
 
 import (
+	"fmt"
 	"math"
 	"math/big"
 	"strconv"
@@ -227,4 +228,26 @@ func TestNumericAllocs(t *testing.T) {
 	numZeroAllocs(t, "Float64 numeric text", func() { _, _ = Float64(1700, codec.ColumnText, text) })
 	numZeroAllocs(t, "AppendNumericBinary", func() { buf, _ = AppendNumericBinary(buf[:0], n) })
 	numZeroAllocs(t, "Numeric.AppendText", func() { buf = n.AppendText(buf[:0]) })
+}
+
+func ExampleParseNumeric() {
+	n, _ := ParseNumeric("-1.50e2")
+	r, _ := n.Rat()
+	fmt.Println(n, r)
+	m, _ := ParseNumeric("0.0100")
+	fmt.Println(m, m.Scale(), string(m.Digits), m.Exp)
+	// Output:
+	// -150 -150/1
+	// 0.0100 4 100 -4
+}
+
+func ExampleScanNumeric() {
+	// numeric_send's form of 12345678.9: two base-10000 digits before the
+	// point (weight 1), one after, display scale 1.
+	bin := []byte{0, 3, 0, 1, 0, 0, 0, 1, 0x04, 0xd2, 0x16, 0x2e, 0x23, 0x28}
+	var n Numeric // reuse n: its digits' memory is reused
+	_ = ScanNumeric(&n, 1700, codec.ColumnBinary, bin)
+	f, _ := n.Float64()
+	fmt.Println(n, f)
+	// Output: 12345678.9 1.23456789e+07
 }
