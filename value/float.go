@@ -155,7 +155,8 @@ func Float64(oid uint32, kind codec.ColumnKind, src []byte) (float64, error) {
 }
 
 // numParseFloat reads a float as float4in/float8in do (strconv takes the
-// same spellings of NaN and Infinity, in any case).
+// same spellings of NaN and Infinity, in any case). Like them, it calls a
+// non-zero value that rounds to zero out of range, where strconv does not.
 func numParseFloat(t *Type, op string, s []byte, bits int) (float64, error) {
 	f, err := strconv.ParseFloat(string(s), bits)
 	if err != nil {
@@ -164,7 +165,26 @@ func numParseFloat(t *Type, op string, s []byte, bits int) (float64, error) {
 		}
 		return 0, malformed(t, op, "text %q is not a number", s)
 	}
+	if f == 0 && numNonzeroMantissa(s) {
+		return 0, numRange(t, op, "%q beyond the type's range", s)
+	}
 	return f, nil
+}
+
+// numNonzeroMantissa: a digit before the exponent is not zero (in hex
+// floats too, whose 'x' is skipped and whose exponent starts at 'p').
+func numNonzeroMantissa(s []byte) bool {
+	hex := len(s) > 2 && (s[1] == 'x' || s[1] == 'X' || len(s) > 3 && (s[2] == 'x' || s[2] == 'X'))
+	for i, c := range s {
+		switch {
+		case c == 'p' || c == 'P' || !hex && (c == 'e' || c == 'E'):
+			return false
+		case c == 'x' || c == 'X':
+		case '1' <= c && c <= '9', hex && i > 0 && ('a' <= c|0x20 && c|0x20 <= 'f'):
+			return true
+		}
+	}
+	return false
 }
 
 // AppendFloat64Binary appends the binary form of v as a float4 or float8.

@@ -59,6 +59,17 @@ func TestNumFloatErrors(t *testing.T) {
 	numWantErr(t, "float8 3 bytes", err, 701, ErrMalformed)
 	_, err = Float64(701, codec.ColumnText, []byte("1e400"))
 	numWantErr(t, "float8 1e400", err, 701, ErrRange)
+	for _, tiny := range []string{"1e-400", "-2e-330", "0x1p-1100"} {
+		_, err = Float64(701, codec.ColumnText, []byte(tiny))
+		numWantErr(t, "float8 "+tiny, err, 701, ErrRange)
+	}
+	_, err = Float64(700, codec.ColumnText, []byte("1e-50"))
+	numWantErr(t, "float4 1e-50", err, 700, ErrRange)
+	for _, zero := range []string{"0", "-0", "0.000e-999", "0x0p0"} {
+		if f, err := Float64(701, codec.ColumnText, []byte(zero)); err != nil || f != 0 {
+			t.Errorf("float8 %q: %v, %v", zero, f, err)
+		}
+	}
 	_, err = Float64(701, codec.ColumnText, []byte("abc"))
 	numWantErr(t, "float8 abc", err, 701, ErrMalformed)
 	_, err = Float64(23, codec.ColumnText, []byte("1"))

@@ -232,6 +232,8 @@ func numDecodeUint64(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, 
 // xid, cid, xid8, reg*) in either form. An xid8 above 2^63-1 is ErrRange.
 // The text form of a reg* type is a name, which only the catalog can turn
 // into an OID: it is ErrMalformed unless it is a number (or "-", OID 0).
+// Text is read in decimal, as the server prints it; PostgreSQL 16's
+// 0x/0o/0b and 1_000 integer input is not taken.
 func Int64(oid uint32, kind codec.ColumnKind, src []byte) (int64, error) {
 	const op = "decode int64"
 	t, err := numTypeOf(oid, op)
