@@ -120,23 +120,27 @@ func (h *numHeader) digit(p int) byte {
 // non-zero digits that survive truncation to dscale (as numeric_recv
 // truncates); ok is false when none does (the value is zero).
 func (h *numHeader) span() (top, low int, ok bool) {
-	top, low = math.MinInt, math.MaxInt
-	for i := 0; i < len(h.groups); i += 2 {
-		d := binary.BigEndian.Uint16(h.groups[i:])
-		if d == 0 {
-			continue
-		}
-		w := 4 * (h.weight - i/2)
-		if top == math.MinInt {
-			top = w + 3
-			for h.digit(top) == 0 {
-				top--
-			}
-		}
-		low = w
-		for h.digit(low) == 0 {
-			low++
-		}
+	n := len(h.groups) / 2
+	grp := func(i int) uint16 { return binary.BigEndian.Uint16(h.groups[2*i:]) }
+	first := 0
+	for first < n && grp(first) == 0 {
+		first++
+	}
+	if first == n {
+		return 0, 0, false
+	}
+	last := n - 1
+	for grp(last) == 0 {
+		last--
+	}
+	v := grp(first)
+	top = 4*(h.weight-first) + 3
+	for d := uint16(1000); v < d; d /= 10 {
+		top--
+	}
+	low = 4 * (h.weight - last)
+	for v = grp(last); v%10 == 0; v /= 10 {
+		low++
 	}
 	if low < -h.dscale {
 		low = -h.dscale
@@ -144,7 +148,7 @@ func (h *numHeader) span() (top, low int, ok bool) {
 			low++
 		}
 	}
-	return top, low, top != math.MinInt && low <= top
+	return top, low, low <= top
 }
 
 func numericBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error) {
@@ -170,11 +174,23 @@ func numericBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, erro
 	if top < 0 {
 		top = 0
 	}
+	// Digits are taken a base-10000 digit at a time, not by division per
+	// decimal digit.
+	var four [4]byte
+	g := math.MinInt
 	for p := top; p >= -h.dscale; p-- {
 		if p == -1 {
 			dst = append(dst, '.')
 		}
-		dst = append(dst, '0'+h.digit(p))
+		if gp := h.weight - p>>2; gp != g {
+			g = gp
+			var v uint16
+			if g >= 0 && 2*g < len(h.groups) {
+				v = binary.BigEndian.Uint16(h.groups[2*g:])
+			}
+			four = [4]byte{byte('0' + v%10), byte('0' + v/10%10), byte('0' + v/100%10), byte('0' + v/1000)}
+		}
+		dst = append(dst, four[p&3])
 	}
 	return dst, nil
 }
