@@ -3,6 +3,7 @@ package value
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"strconv"
 
 	"github.com/pgwal/pgwal/codec"
@@ -12,8 +13,11 @@ import (
 //
 // With extra_float_digits > 0 (wire pins 3) the server prints the shortest
 // decimal that reads back as the same float (Ryū, src/common/d2s.c and
-// f2s.c): the digits strconv's shortest formatting gives, laid out by a
-// rule of the server's own. With d the decimal exponent of the first
+// f2s.c), laid out by a rule of its own. Its digits are strconv's shortest
+// but in two cases: it never prints the exact midpoint between two floats
+// (its Ryū excludes the interval's bounds), and of two equally near
+// candidates it takes the even one; both are detected exactly, in
+// integers, and replaced by the correctly rounded digits the server gives. With d the decimal exponent of the first
 // significant digit, it writes fixed notation when -4 <= d < 15 (float8) or
 // -4 <= d < 6 (float4), padding with zeros as needed (1e14 is
 // "100000000000000", 0.0001 is "0.0001"); otherwise d.ddde±XX with at least
@@ -57,16 +61,44 @@ func numAppendShortest(dst []byte, v float64, bits, fixedBelow int) []byte {
 	}
 	var buf [32]byte
 	e := strconv.AppendFloat(buf[:0], v, 'e', -1, bits) // [-]d[.ddd]e±XX
-	i := len(e) - 4
-	for e[i] != 'e' {
-		i--
+	i, exp := numSplitE(e)
+	if numOnTie(v, bits, e[:i], exp) {
+		// Two candidates of the shortest length are equally near: the
+		// server takes the even one, which correct rounding at that length
+		// gives, if it reads back as v (below a power of two the interval
+		// is narrower on one side).
+		d, nd := numDigits(e[:i])
+		var alt [32]byte
+		c := strconv.AppendFloat(alt[:0], v, 'e', nd-1, bits)
+		ci, cexp := numSplitE(c)
+		f, err := strconv.ParseFloat(string(c), bits)
+		if cd, _ := numDigits(c[:ci]); cd != d && err == nil && f == v && !numOnMidpoint(v, bits, c[:ci], cexp) {
+			e = append(buf[:0], c...)
+			i, exp = ci, cexp
+		}
 	}
-	exp := 0
-	for _, c := range e[i+2:] {
-		exp = exp*10 + int(c-'0')
-	}
-	if e[i+1] == '-' {
-		exp = -exp
+	if numOnMidpoint(v, bits, e[:i], exp) {
+		// The server never prints the exact midpoint between two floats
+		// (its Ryū is built with STRICTLY_SHORTEST 0, for readers that do
+		// not round ties to even), where strconv may: take the shortest
+		// correctly rounded digits that are not a midpoint.
+		max := 17
+		if bits == 32 {
+			max = 9
+		}
+		nd := 0
+		for _, c := range e[:i] {
+			if '0' <= c && c <= '9' {
+				nd++
+			}
+		}
+		for prec := nd; prec < max; prec++ { // nd+1 digits and on
+			e = strconv.AppendFloat(buf[:0], v, 'e', prec, bits)
+			i, exp = numSplitE(e)
+			if f, err := strconv.ParseFloat(string(e), bits); err == nil && f == v && !numOnMidpoint(v, bits, e[:i], exp) {
+				break
+			}
+		}
 	}
 	if exp < -4 || exp >= fixedBelow {
 		return append(dst, e...)
@@ -99,6 +131,125 @@ func numAppendShortest(dst []byte, v float64, bits, fixedBelow int) []byte {
 	dst = append(dst, digits[:exp+1]...)
 	dst = append(dst, '.')
 	return append(dst, digits[exp+1:]...)
+}
+
+// numSplitE finds the 'e' of strconv's 'e' format and the exponent after it.
+func numSplitE(e []byte) (i, exp int) {
+	i = len(e) - 4
+	for e[i] != 'e' {
+		i--
+	}
+	for _, c := range e[i+2:] {
+		exp = exp*10 + int(c-'0')
+	}
+	if e[i+1] == '-' {
+		exp = -exp
+	}
+	return i, exp
+}
+
+// numPow5 are the powers of five that fit a uint64.
+var numPow5 = func() (p [28]uint64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 5
+	}
+	return p
+}()
+
+// numDigits reads strconv's [-]d[.ddd] (at most 17 digits) as an integer.
+func numDigits(mant []byte) (d uint64, nd int) {
+	for _, c := range mant {
+		if '0' <= c && c <= '9' {
+			d = d*10 + uint64(c-'0')
+			nd++
+		}
+	}
+	return d, nd
+}
+
+// numDyadic writes d × 10^k as odd × 2^p; ok is false when it is not a
+// dyadic rational or odd does not fit a uint64 (then it equals no float
+// nor any midpoint between floats).
+func numDyadic(d uint64, k int) (odd uint64, p int, ok bool) {
+	if d == 0 {
+		return 0, 0, false
+	}
+	t := bits.TrailingZeros64(d)
+	odd, p = d>>t, t+k
+	switch {
+	case k >= 0 && k < len(numPow5):
+		hi, lo := bits.Mul64(odd, numPow5[k])
+		return lo, p, hi == 0
+	case k < 0 && -k < len(numPow5) && odd%numPow5[-k] == 0:
+		return odd / numPow5[-k], p, true
+	}
+	return 0, 0, false
+}
+
+// numBinary writes |v| (a float64, or a float32 when size is 32) as
+// m × 2^e; pow2 reports a power of two above the smallest normal, whose
+// lower neighbour is nearer than its upper one.
+func numBinary(v float64, size int) (m uint64, e int, pow2 bool) {
+	if size == 32 {
+		b := math.Float32bits(float32(v)) &^ (1 << 31)
+		m, e = uint64(b&(1<<23-1)), int(b>>23)
+		pow2 = m == 0 && e > 1
+		if e == 0 {
+			e = 1
+		} else {
+			m |= 1 << 23
+		}
+		return m, e - 150, pow2
+	}
+	b := math.Float64bits(v) &^ (1 << 63)
+	m, e = b&(1<<52-1), int(b>>52)
+	pow2 = m == 0 && e > 1
+	if e == 0 {
+		e = 1
+	} else {
+		m |= 1 << 52
+	}
+	return m, e - 1075, pow2
+}
+
+// numOnMidpoint: the decimal mant × 10^exp10 (exp10 the exponent of its
+// first digit) is exactly halfway between |v| and a neighbour: the upper
+// midpoint is (2m+1) × 2^(e-1), the lower (2m-1) × 2^(e-1), or
+// (4m-1) × 2^(e-2) below a power of two.
+func numOnMidpoint(v float64, size int, mant []byte, exp10 int) bool {
+	d, nd := numDigits(mant)
+	odd, p, ok := numDyadic(d, exp10-(nd-1))
+	if !ok {
+		return false
+	}
+	m, e, pow2 := numBinary(v, size)
+	if odd == 2*m+1 && p == e-1 {
+		return true
+	}
+	if pow2 {
+		return odd == 4*m-1 && p == e-2
+	}
+	return odd == 2*m-1 && p == e-1
+}
+
+// numOnTie: |v| is exactly halfway between mant × 10^exp10 and its
+// neighbour of as many digits, the one case where strconv's shortest
+// rounds up but the server's rounds to even.
+func numOnTie(v float64, size int, mant []byte, exp10 int) bool {
+	d, nd := numDigits(mant)
+	m, e, _ := numBinary(v, size)
+	if m == 0 {
+		return false
+	}
+	t := bits.TrailingZeros64(m)
+	m, e = m>>t, e+t
+	for _, dd := range [2]uint64{10*d + 5, 10*d - 5} {
+		if odd, p, ok := numDyadic(dd, exp10-nd); ok && odd == m && p == e {
+			return true
+		}
+	}
+	return false
 }
 
 func numFloatBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error) {

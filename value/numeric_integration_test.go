@@ -30,7 +30,10 @@ func numServerSamples() map[string][]numSample {
 	r := rand.New(rand.NewSource(1))
 	f8 := []string{"0", "-0", "1", "-1", "0.1", "100", "123.456", "1e14", "99999999999999.9", "1e15", "123456789012345", "1234567890123456", "0.0001", "0.00012345", "1e-5", "1.5e-7", "1e21", "1e22", "1e100", "-1e-300", "5e-324", "2.2250738585072014e-308", "1.7976931348623157e308", "9007199254740993", "0.30000000000000004", "NaN", "Infinity", "-Infinity"}
 	f4 := []string{"0", "-0", "1", "0.1", "100000", "999999", "1e6", "123456", "1234567", "16777216", "0.0001", "1e-5", "3.4028235e38", "1e-45", "1.1754944e-38", "-1.5e-7", "NaN", "Infinity", "-Infinity"}
-	for i := 0; i < 150; i++ {
+	for i := 0; i < 500; i++ {
+		// Subnormals too: the shortest digits are where libraries differ.
+		f8 = append(f8, strconv.FormatFloat(math.Float64frombits(r.Uint64()&(1<<52-1)), 'g', -1, 64))
+		f4 = append(f4, strconv.FormatFloat(float64(math.Float32frombits(r.Uint32()&(1<<23-1))), 'g', -1, 32))
 		f := math.Float64frombits(r.Uint64())
 		if math.IsNaN(f) {
 			continue
@@ -44,7 +47,32 @@ func numServerSamples() map[string][]numSample {
 		}
 		f4 = append(f4, strconv.FormatFloat(float64(float32(r.NormFloat64()*math.Pow(10, float64(r.Intn(12)-5)))), 'g', -1, 32))
 	}
-	nums := []string{"0", "0.00", "-0.00", "1", "-1", "9999", "10000", "10001", "0.0001", "0.00001", "-0.5", "1.000000000", "123456789.123456789", "1e100", "1e-100", "-1.5e-20", "1e1000", "1e-16383", "12345678901234567890123456789.000000000000000000001", "NaN", "Infinity", "-Infinity", "=round(1/3::numeric, 1000)", "=-(2::numeric ^ 300)", "=2::numeric ^ -50"}
+	// Values whose strconv-shortest digits are exactly a midpoint between
+	// two floats, which the server never prints; and every power of two,
+	// whose lower neighbour is nearer than its upper one.
+	for n8, n4 := 0, 0; n8 < 80 || n4 < 80; {
+		v := float64(r.Int63n(1<<62)) * math.Pow(2, float64(r.Intn(40)-20))
+		if e := strconv.AppendFloat(nil, v, 'e', -1, 64); n8 < 80 {
+			if i, exp := numSplitE(e); numOnMidpoint(v, 64, e[:i], exp) {
+				f8 = append(f8, strconv.FormatFloat(v, 'g', -1, 64))
+				n8++
+			}
+		}
+		g := float64(math.Float32frombits(r.Uint32()&^(0xff<<23) | uint32(r.Intn(254)+1)<<23))
+		if e := strconv.AppendFloat(nil, g, 'e', -1, 32); n4 < 80 {
+			if i, exp := numSplitE(e); numOnMidpoint(g, 32, e[:i], exp) {
+				f4 = append(f4, strconv.FormatFloat(g, 'g', -1, 32))
+				n4++
+			}
+		}
+	}
+	for k := -1074; k <= 1023; k++ {
+		f8 = append(f8, strconv.FormatFloat(math.Ldexp(1, k), 'g', -1, 64))
+	}
+	for k := -149; k <= 127; k++ {
+		f4 = append(f4, strconv.FormatFloat(math.Ldexp(1, k), 'g', -1, 32))
+	}
+	nums := []string{"0", "0.00", "-0.00", "1", "-1", "9999", "10000", "10001", "0.0001", "0.00001", "-0.5", "1.000000000", "123456789.123456789", "1e100", "1e-100", "-1.5e-20", "1e1000", "1e-16383", "-1e-16383", "=10::numeric ^ 131071 - 1", "9.999e131071", "12345678901234567890123456789.000000000000000000001", "NaN", "Infinity", "-Infinity", "=round(1/3::numeric, 1000)", "=-(2::numeric ^ 300)", "=2::numeric ^ -50"}
 	for i := 0; i < 100; i++ {
 		var b strings.Builder
 		if r.Intn(2) == 0 {
