@@ -66,6 +66,24 @@ func numServerSamples() map[string][]numSample {
 			}
 		}
 	}
+	// Values exactly between two shortest candidates, which the server
+	// rounds to even.
+	for n8, n4, tries := 0, 0, 0; (n8 < 40 || n4 < 40) && tries < 1e6; tries++ {
+		v := math.Ldexp(float64(r.Int63n(1<<53)|1), -r.Intn(80))
+		if e := strconv.AppendFloat(nil, v, 'e', -1, 64); n8 < 40 {
+			if i, exp := numSplitE(e); numOnTie(v, 64, e[:i], exp) {
+				f8 = append(f8, strconv.FormatFloat(v, 'g', -1, 64))
+				n8++
+			}
+		}
+		g := float64(float32(math.Ldexp(float64(r.Int63n(1<<24)|1), -r.Intn(40))))
+		if e := strconv.AppendFloat(nil, g, 'e', -1, 32); n4 < 40 {
+			if i, exp := numSplitE(e); numOnTie(g, 32, e[:i], exp) {
+				f4 = append(f4, strconv.FormatFloat(g, 'g', -1, 32))
+				n4++
+			}
+		}
+	}
 	for k := -1074; k <= 1023; k++ {
 		f8 = append(f8, strconv.FormatFloat(math.Ldexp(1, k), 'g', -1, 64))
 	}
