@@ -271,8 +271,10 @@ func numDecodeFloat(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, e
 
 // Float64 returns the value of a float4, float8 or numeric column in
 // either form. A numeric becomes the nearest float64 (as numeric::float8
-// does); one beyond float64's range is ErrRange, and NaN and ±Infinity
-// carry over.
+// does), not only an exactly representable one: use Numeric for exact
+// values. One beyond float64's range, or non-zero but too small for any
+// float64, is ErrRange; NaN and ±Infinity carry over. It does not
+// allocate, except for a numeric of more than 48 significant digits.
 func Float64(oid uint32, kind codec.ColumnKind, src []byte) (float64, error) {
 	const op = "decode float64"
 	t, err := numTypeOf(oid, op)
