@@ -283,7 +283,7 @@ func arrayBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error)
 	p := h.body
 	for i := 0; i < h.n; i++ {
 		if i > 0 {
-			dst = w.next(dst, delim)
+			dst = w.next(dst, dims, delim)
 		}
 		l := int32(binary.BigEndian.Uint32(p))
 		p = p[4:]
@@ -299,7 +299,7 @@ func arrayBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error)
 		p = p[l:]
 		dst = quoteArrayElem(dst, start, delim)
 	}
-	return w.close(dst), nil
+	return w.close(dst, dims), nil
 }
 
 // appendArrayDims writes array_out's "[lower:upper]...=" prefix, which it
@@ -338,28 +338,25 @@ func appendInt(dst []byte, v int64) []byte {
 }
 
 // braceWalk writes the braces between the elements of a
-// multi-dimensional array in storage order.
+// multi-dimensional array in storage order. It keeps only the subscripts,
+// not the dimensions, so that holding it makes nothing escape.
 type braceWalk struct {
-	dims []Dim
-	idx  [MaxArrayDims]int32
+	idx [MaxArrayDims]int32
 }
 
 func (w *braceWalk) open(dst []byte, dims []Dim) []byte {
-	w.dims = dims
-	if len(dims) == 0 {
-		return append(dst, '{')
-	}
-	for range dims {
+	dst = append(dst, '{')
+	for i := 1; i < len(dims); i++ {
 		dst = append(dst, '{')
 	}
 	return dst
 }
 
 // next closes the dimensions the last element ended and opens them again.
-func (w *braceWalk) next(dst []byte, delim byte) []byte {
+func (w *braceWalk) next(dst []byte, dims []Dim, delim byte) []byte {
 	c := 0
-	for j := len(w.dims) - 1; j > 0; j-- {
-		if w.idx[j]++; w.idx[j] < w.dims[j].Len {
+	for j := len(dims) - 1; j > 0; j-- {
+		if w.idx[j]++; w.idx[j] < dims[j].Len {
 			break
 		}
 		w.idx[j] = 0
@@ -375,11 +372,9 @@ func (w *braceWalk) next(dst []byte, delim byte) []byte {
 	return dst
 }
 
-func (w *braceWalk) close(dst []byte) []byte {
-	if len(w.dims) == 0 {
-		return append(dst, '}')
-	}
-	for range w.dims {
+func (w *braceWalk) close(dst []byte, dims []Dim) []byte {
+	dst = append(dst, '}')
+	for i := 1; i < len(dims); i++ {
 		dst = append(dst, '}')
 	}
 	return dst
@@ -756,7 +751,7 @@ func AppendArrayText(dst []byte, elemOID uint32, dims []Dim, elems []codec.Colum
 	dst = w.open(dst, dims)
 	for i, e := range elems {
 		if i > 0 {
-			dst = w.next(dst, delim)
+			dst = w.next(dst, dims, delim)
 		}
 		start := len(dst)
 		switch e.Kind {
@@ -774,7 +769,7 @@ func AppendArrayText(dst []byte, elemOID uint32, dims []Dim, elems []codec.Colum
 		}
 		dst = quoteArrayElem(dst, start, delim)
 	}
-	return w.close(dst), nil
+	return w.close(dst, dims), nil
 }
 
 func checkArrayArgs(elemOID uint32, dims []Dim, elems []codec.Column, op string) ([]Dim, error) {

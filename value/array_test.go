@@ -3,10 +3,16 @@ package value
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
 	"github.com/pgwal/pgwal/codec"
 )
 
@@ -208,4 +214,219 @@ func TestArrayTextParse(t *testing.T) {
 			t.Errorf("%q: %v", in, err)
 		}
 	}
+}
+
+// Awkward strings for properties: every byte array_out, record_out and
+// range_out treat specially, and NULL in its spellings.
+func genAwkward() gopter.Gen {
+	piece := gen.OneConstOf("a", "Z", "0", " ", "\t", "\n", "\v", "\r", "\f", `"`, `\`, "{", "}", ",", ";", "(", ")", "[", "]", "é", "日", "N", "u", "l", "L")
+	return gen.OneGenOf(
+		gen.OneConstOf("", "NULL", "null", "nULl", "empty"),
+		gen.SliceOf(piece).Map(func(p []string) string { return strings.Join(p, "") }),
+	)
+}
+
+type genArray struct {
+	dims  []Dim
+	elems []*string
+}
+
+// genArrays: one to three dimensions of one to three elements, lower
+// bounds around 1, NULLs among awkward strings; sometimes empty.
+func genArrays() gopter.Gen {
+	dims := gen.SliceOfN(3, gen.Struct(reflect.TypeOf(Dim{}), map[string]gopter.Gen{
+		"Len": gen.Int32Range(1, 3), "Lower": gen.OneGenOf(gen.Const(int32(1)), gen.Int32Range(-3, 3)),
+	}))
+	return gopter.CombineGens(gen.IntRange(0, 3), dims).FlatMap(func(v any) gopter.Gen {
+		vs := v.([]any)
+		d := vs[1].([]Dim)[:vs[0].(int)]
+		n := 1
+		for _, x := range d {
+			n *= int(x.Len)
+		}
+		if len(d) == 0 {
+			n = 0
+		}
+		return gen.SliceOfN(n, gen.PtrOf(genAwkward())).Map(func(e []*string) genArray { return genArray{d, e} })
+	}, reflect.TypeOf(genArray{}))
+}
+
+// modelArrayOut is array_out written plainly, as its source reads.
+func modelArrayOut(dims []Dim, elems []*string) string {
+	if len(elems) == 0 {
+		return "{}"
+	}
+	var b strings.Builder
+	for _, d := range dims {
+		if d.Lower != 1 {
+			for _, d := range dims {
+				fmt.Fprintf(&b, "[%d:%d]", d.Lower, d.Lower+d.Len-1)
+			}
+			b.WriteByte('=')
+			break
+		}
+	}
+	var level func(dims []Dim, elems []*string)
+	level = func(dims []Dim, elems []*string) {
+		b.WriteByte('{')
+		chunk := len(elems) / int(dims[0].Len)
+		for i := 0; i < int(dims[0].Len); i++ {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if len(dims) > 1 {
+				level(dims[1:], elems[i*chunk:(i+1)*chunk])
+				continue
+			}
+			s := elems[i]
+			switch {
+			case s == nil:
+				b.WriteString("NULL")
+			case *s == "" || strings.EqualFold(*s, "NULL") || strings.ContainsAny(*s, "{},\"\\ \t\n\r\v\f"):
+				b.WriteString(`"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(*s) + `"`)
+			default:
+				b.WriteString(*s)
+			}
+		}
+		b.WriteByte('}')
+	}
+	level(dims, elems)
+	return b.String()
+}
+
+func textColumns(elems []*string) []codec.Column {
+	cols := make([]codec.Column, len(elems))
+	for i, e := range elems {
+		if e == nil {
+			cols[i] = null
+		} else {
+			cols[i] = textb(*e)
+		}
+	}
+	return cols
+}
+
+func TestArrayProperties(t *testing.T) {
+	params := gopter.DefaultTestParameters()
+	params.MinSuccessfulTests = 2000
+	props := gopter.NewProperties(params)
+	props.Property("binary renders as array_out prints", prop.ForAll(func(a genArray) string {
+		bin, err := AppendArrayBinary(nil, 25, a.dims, textColumns(a.elems))
+		if err != nil {
+			return err.Error()
+		}
+		got, err := AppendText(nil, 1009, -1, bin)
+		if want := modelArrayOut(a.dims, a.elems); err != nil || string(got) != want {
+			return fmt.Sprintf("got %q, %v; want %q", got, err, want)
+		}
+		return ""
+	}, genArrays()))
+	props.Property("text reads back to the same elements and dimensions", prop.ForAll(func(a genArray) string {
+		text := modelArrayOut(a.dims, a.elems)
+		r, err := ArrayOf(1009, codec.ColumnText, []byte(text), make([]byte, 0, len(text)))
+		if err != nil {
+			return err.Error()
+		}
+		if len(a.elems) > 0 && !cmp.Equal(r.Dims(), a.dims) || r.Len() != len(a.elems) {
+			return fmt.Sprintf("%q: dims %v", text, r.Dims())
+		}
+		for _, want := range a.elems {
+			e, _ := r.Next()
+			if (want == nil) != (e.Kind == codec.ColumnNull) || want != nil && string(e.Data) != *want {
+				return fmt.Sprintf("%q: element %q, want %v", text, e.Data, want)
+			}
+		}
+		return ""
+	}, genArrays()))
+	props.TestingRun(t)
+}
+
+// Rendering into a reused buffer and iterating allocate nothing.
+func TestContainerAllocs(t *testing.T) {
+	i4, _ := AppendArrayBinary(nil, 23, []Dim{{2, 1}, {3, 0}}, []codec.Column{int4b(1), null, int4b(-3), int4b(4), int4b(5), int4b(6)})
+	tx, _ := AppendArrayBinary(nil, 25, nil, []codec.Column{textb("plain"), textb("a b"), textb(`q"\`), null, textb("")})
+	txt, _ := AppendText(nil, 1009, -1, tx)
+	rng := AppendRangeBinary(nil, RawRange{Flags: RangeLowerInc, Lower: int4bytes(1), Upper: int4bytes(5)})
+	multi := AppendMultirangeBinary(nil, []RawRange{{Flags: RangeLowerInc, Lower: int4bytes(1), Upper: int4bytes(5)}, {Flags: RangeEmpty}})
+	rec, _ := AppendRecordBinary(nil, []Field{{OID: 23, Column: int4b(1)}, {OID: 25, Column: textb("a b")}, {OID: 25, Column: null}, {OID: 1007, Column: textb(string(i4))}})
+	rtext := []byte(`(1,"a ""b",,"{1,2}")`)
+	buf := make([]byte, 0, 256)
+	scratch := make([]byte, 0, 256)
+	var sink int
+	for name, f := range map[string]func(){
+		"int4[] to text":    func() { buf, _ = AppendText(buf[:0], 1007, -1, i4) },
+		"text[] to text":    func() { buf, _ = AppendText(buf[:0], 1009, -1, tx) },
+		"int4range to text": func() { buf, _ = AppendText(buf[:0], 3904, -1, rng) },
+		"int4multirange":    func() { buf, _ = AppendText(buf[:0], 4451, -1, multi) },
+		"record to text":    func() { buf, _ = RecordBinaryToText(buf[:0], rec) },
+		"iterate binary array": func() {
+			a, _ := ArrayOf(1007, codec.ColumnBinary, i4, nil)
+			sink += len(a.Dims())
+			for c, ok := a.Next(); ok; c, ok = a.Next() {
+				sink += len(c.Data)
+			}
+		},
+		"iterate text array": func() {
+			a, _ := ArrayOf(1009, codec.ColumnText, txt, scratch)
+			for c, ok := a.Next(); ok; c, ok = a.Next() {
+				sink += len(c.Data)
+			}
+		},
+		"parse range text": func() {
+			r, _ := ParseRange(3904, codec.ColumnText, []byte(`["a""b",c)`), scratch)
+			sink += len(r.Lower)
+		},
+		"iterate record text": func() {
+			r, _ := RecordOf(recordOID, codec.ColumnText, rtext, scratch)
+			for f, ok := r.Next(); ok; f, ok = r.Next() {
+				sink += len(f.Data)
+			}
+		},
+	} {
+		if n := testing.AllocsPerRun(100, f); n != 0 {
+			t.Errorf("%s: %v allocs/op", name, n)
+		}
+	}
+	_ = sink
+}
+
+func BenchmarkArrayBinaryToText(b *testing.B) {
+	i4, _ := AppendArrayBinary(nil, 23, nil, []codec.Column{int4b(1), int4b(22), null, int4b(-333), int4b(4444), int4b(5), int4b(6), int4b(7), int4b(8), int4b(9)})
+	tx, _ := AppendArrayBinary(nil, 25, nil, []codec.Column{textb("plain"), textb("a b"), textb(`q"\`), null, textb(""), textb("NULL")})
+	for _, c := range []struct {
+		name string
+		oid  uint32
+		src  []byte
+	}{{"int4-10", 1007, i4}, {"text-6", 1009, tx}} {
+		b.Run(c.name, func(b *testing.B) {
+			buf := make([]byte, 0, 256)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.src)))
+			for i := 0; i < b.N; i++ {
+				buf, _ = AppendText(buf[:0], c.oid, -1, c.src)
+			}
+		})
+	}
+}
+
+func BenchmarkArrayIterate(b *testing.B) {
+	tx, _ := AppendArrayBinary(nil, 25, nil, []codec.Column{textb("plain"), textb("a b"), textb(`q"\`), null, textb(""), textb("NULL")})
+	txt, _ := AppendText(nil, 1009, -1, tx)
+	scratch := make([]byte, 0, len(txt))
+	b.Run("binary-text6", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			a, _ := ArrayOf(1009, codec.ColumnBinary, tx, nil)
+			for _, ok := a.Next(); ok; _, ok = a.Next() {
+			}
+		}
+	})
+	b.Run("text-text6", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			a, _ := ArrayOf(1009, codec.ColumnText, txt, scratch)
+			for _, ok := a.Next(); ok; _, ok = a.Next() {
+			}
+		}
+	})
 }
