@@ -2,9 +2,14 @@ package value
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
 	"github.com/pgwal/pgwal/codec"
 )
 
@@ -121,4 +126,99 @@ func TestRecordHostile(t *testing.T) {
 	if d := cmp.Diff([]string{"ab,cd", "<NULL>", "", ")"}, got); d != "" {
 		t.Error(d)
 	}
+}
+
+// modelQuoteBound quotes a record field as record_out does, or with rng
+// a range bound as range_out does (brackets force quotes too).
+func modelQuoteBound(s string, rng bool) string {
+	special := "\"\\(), \t\n\r\v\f"
+	if rng {
+		special += "[]"
+	}
+	if s != "" && !strings.ContainsAny(s, special) {
+		return s
+	}
+	return `"` + strings.NewReplacer(`"`, `""`, `\`, `\\`).Replace(s) + `"`
+}
+
+// modelRecordOut is record_out written plainly.
+func modelRecordOut(fields []*string) string {
+	var parts []string
+	for _, f := range fields {
+		if f == nil {
+			parts = append(parts, "")
+		} else {
+			parts = append(parts, modelQuoteBound(*f, false))
+		}
+	}
+	return "(" + strings.Join(parts, ",") + ")"
+}
+
+func TestRecordProperties(t *testing.T) {
+	params := gopter.DefaultTestParameters()
+	params.MinSuccessfulTests = 2000
+	props := gopter.NewProperties(params)
+	fields := gen.SliceOf(gen.PtrOf(genAwkward())).SuchThat(func(f []*string) bool { return len(f) > 0 })
+	props.Property("binary renders as record_out prints, and the text reads back", prop.ForAll(func(fs []*string) string {
+		var in []Field
+		for _, c := range textColumns(fs) {
+			in = append(in, Field{OID: 25, Column: c})
+		}
+		bin, err := AppendRecordBinary(nil, in)
+		if err != nil {
+			return err.Error()
+		}
+		got, err := RecordBinaryToText(nil, bin)
+		want := modelRecordOut(fs)
+		if err != nil || string(got) != want {
+			return fmt.Sprintf("got %q, %v; want %q", got, err, want)
+		}
+		r, err := RecordOf(recordOID, codec.ColumnText, got, nil)
+		if err != nil || r.Len() != len(fs) {
+			return fmt.Sprintf("%q: %d fields, %v", got, r.Len(), err)
+		}
+		for _, w := range fs {
+			f, _ := r.Next()
+			if (w == nil) != (f.Kind == codec.ColumnNull) || w != nil && string(f.Data) != *w {
+				return fmt.Sprintf("%q: field %q, want %v", got, f.Data, w)
+			}
+		}
+		return ""
+	}, fields))
+	props.Property("range bounds quote as range_out's and read back", prop.ForAll(func(lo, hi *string, inc uint8) string {
+		r := RawRange{Flags: RangeFlags(inc) & (RangeLowerInc | RangeUpperInc), Kind: codec.ColumnText}
+		want := "("
+		if r.Flags&RangeLowerInc != 0 {
+			want = "["
+		}
+		if lo == nil {
+			r.Flags = r.Flags&^RangeLowerInc | RangeLowerInf
+			want = "("
+		} else {
+			r.Lower = []byte(*lo)
+			want += modelQuoteBound(*lo, true)
+		}
+		want += ","
+		if hi == nil {
+			r.Flags = r.Flags&^RangeUpperInc | RangeUpperInf
+		} else {
+			r.Upper = []byte(*hi)
+			want += modelQuoteBound(*hi, true)
+		}
+		if r.Flags&RangeUpperInc != 0 {
+			want += "]"
+		} else {
+			want += ")"
+		}
+		got, err := AppendRangeText(nil, 3910, r)
+		if err != nil || string(got) != want {
+			return fmt.Sprintf("got %q, %v; want %q", got, err, want)
+		}
+		back, err := ParseRange(3910, codec.ColumnText, got, nil)
+		if err != nil || back.Flags != r.Flags || string(back.Lower) != string(r.Lower) || string(back.Upper) != string(r.Upper) {
+			return fmt.Sprintf("%q: read back %+v, %v", got, back, err)
+		}
+		return ""
+	}, gen.PtrOf(genAwkward()), gen.PtrOf(genAwkward()), gen.UInt8()))
+	props.TestingRun(t)
 }
