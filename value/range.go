@@ -105,16 +105,29 @@ func ParseRange(oid uint32, kind codec.ColumnKind, src, scratch []byte) (RawRang
 	return r, nil
 }
 
+// normalFlags are the flags range_recv keeps of f: an empty range has no
+// others, and an infinite bound is not inclusive.
+func normalFlags(f RangeFlags) RangeFlags {
+	f &= rangeKnown
+	if f&RangeEmpty != 0 {
+		return RangeEmpty
+	}
+	if f&RangeLowerInf != 0 {
+		f &^= RangeLowerInc
+	}
+	if f&RangeUpperInf != 0 {
+		f &^= RangeUpperInc
+	}
+	return f
+}
+
 // parseRangeBinary reads range_send's bytes: the flags, then each bound
 // present as a length and bytes.
 func parseRangeBinary(src []byte) (RawRange, string) {
 	if len(src) < 1 {
 		return RawRange{}, "no flags byte"
 	}
-	r := RawRange{Flags: RangeFlags(src[0]) & rangeKnown, Kind: codec.ColumnBinary}
-	if r.Flags&RangeEmpty != 0 {
-		r.Flags = RangeEmpty // range_recv makes an empty range of any such flags
-	}
+	r := RawRange{Flags: normalFlags(RangeFlags(src[0])), Kind: codec.ColumnBinary}
 	p := src[1:]
 	bound := func() ([]byte, string) {
 		if len(p) < 4 {
@@ -314,12 +327,10 @@ func quoteBound(dst []byte, start int, rng bool) []byte {
 	return quoteInPlace(dst, start, esc, '"')
 }
 
-// AppendRangeBinary appends range_send's bytes for r (binary bounds).
+// AppendRangeBinary appends range_send's bytes for r (binary bounds), with
+// the flags as range_recv would keep them.
 func AppendRangeBinary(dst []byte, r RawRange) []byte {
-	f := r.Flags & rangeKnown
-	if f&RangeEmpty != 0 {
-		f = RangeEmpty
-	}
+	f := normalFlags(r.Flags)
 	dst = append(dst, byte(f))
 	if f.HasLower() {
 		dst = binary.BigEndian.AppendUint32(dst, uint32(len(r.Lower)))
