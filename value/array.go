@@ -708,8 +708,7 @@ func unescapeArrayElem(s []byte, p int, delim byte, quoted bool, scratch []byte)
 // bound 1) holding elems in storage order: codec.ColumnNull for NULL, else
 // the element's binary form.
 func AppendArrayBinary(dst []byte, elemOID uint32, dims []Dim, elems []codec.Column) ([]byte, error) {
-	dims, err := checkArrayArgs(elemOID, dims, elems, "encode array binary")
-	if err != nil {
+	if err := checkArrayArgs(elemOID, dims, len(elems), "encode array binary"); err != nil {
 		return dst, err
 	}
 	hasNull := uint32(0)
@@ -718,12 +717,26 @@ func AppendArrayBinary(dst []byte, elemOID uint32, dims []Dim, elems []codec.Col
 			hasNull = 1
 		}
 	}
-	dst = binary.BigEndian.AppendUint32(dst, uint32(len(dims)))
-	dst = binary.BigEndian.AppendUint32(dst, hasNull)
-	dst = binary.BigEndian.AppendUint32(dst, elemOID)
-	for _, d := range dims {
-		dst = binary.BigEndian.AppendUint32(dst, uint32(d.Len))
-		dst = binary.BigEndian.AppendUint32(dst, uint32(d.Lower))
+	switch {
+	case len(elems) == 0:
+		// Every array without elements is sent without dimensions.
+		dst = binary.BigEndian.AppendUint32(dst, 0)
+		dst = binary.BigEndian.AppendUint32(dst, 0)
+		dst = binary.BigEndian.AppendUint32(dst, elemOID)
+	case dims == nil:
+		dst = binary.BigEndian.AppendUint32(dst, 1)
+		dst = binary.BigEndian.AppendUint32(dst, hasNull)
+		dst = binary.BigEndian.AppendUint32(dst, elemOID)
+		dst = binary.BigEndian.AppendUint32(dst, uint32(len(elems)))
+		dst = binary.BigEndian.AppendUint32(dst, 1)
+	default:
+		dst = binary.BigEndian.AppendUint32(dst, uint32(len(dims)))
+		dst = binary.BigEndian.AppendUint32(dst, hasNull)
+		dst = binary.BigEndian.AppendUint32(dst, elemOID)
+		for _, d := range dims {
+			dst = binary.BigEndian.AppendUint32(dst, uint32(d.Len))
+			dst = binary.BigEndian.AppendUint32(dst, uint32(d.Lower))
+		}
 	}
 	for _, e := range elems {
 		if e.Kind == codec.ColumnNull {
@@ -741,14 +754,17 @@ func AppendArrayBinary(dst []byte, elemOID uint32, dims []Dim, elems []codec.Col
 // (codec.ColumnText), or its binary form (codec.ColumnBinary, rendered by
 // AppendText).
 func AppendArrayText(dst []byte, elemOID uint32, dims []Dim, elems []codec.Column) ([]byte, error) {
-	dims, err := checkArrayArgs(elemOID, dims, elems, "encode array text")
-	if err != nil {
+	if err := checkArrayArgs(elemOID, dims, len(elems), "encode array text"); err != nil {
 		return dst, err
 	}
+	if len(elems) == 0 {
+		return append(dst, "{}"...), nil
+	}
 	delim := arrayDelim(elemOID)
-	dst = appendArrayDims(dst, dims)
+	dst = appendArrayDims(dst, dims) // nil dims, one with lower bound 1, print none
 	var w braceWalk
 	dst = w.open(dst, dims)
+	var err error
 	for i, e := range elems {
 		if i > 0 {
 			dst = w.next(dst, dims, delim)
@@ -772,31 +788,31 @@ func AppendArrayText(dst []byte, elemOID uint32, dims []Dim, elems []codec.Colum
 	return w.close(dst, dims), nil
 }
 
-func checkArrayArgs(elemOID uint32, dims []Dim, elems []codec.Column, op string) ([]Dim, error) {
-	if dims == nil && len(elems) > 0 {
-		// A one-element array so the caller need not build a slice.
-		return []Dim{{Len: int32(len(elems)), Lower: 1}}, checkArrayCount(elemOID, len(elems), int64(len(elems)), op)
-	}
-	if len(elems) == 0 {
-		return nil, nil // every array without elements is '{}', without dimensions
+// checkArrayArgs checks that n elements fill dims exactly (nil dims: one
+// dimension holding them all).
+func checkArrayArgs(elemOID uint32, dims []Dim, n int, op string) error {
+	if dims == nil {
+		if n > maxArrayItems {
+			return &Error{OID: elemOID, Op: op, Err: ErrRange}
+		}
+		return nil
 	}
 	if len(dims) > MaxArrayDims {
-		return nil, &Error{OID: elemOID, Op: op, Err: ErrRange}
+		return &Error{OID: elemOID, Op: op, Err: ErrRange}
 	}
-	n := int64(1)
+	p := int64(1)
+	if len(dims) == 0 {
+		p = 0
+	}
 	for _, d := range dims {
 		if d.Len < 0 || int64(d.Lower)+int64(d.Len)-1 > math.MaxInt32 {
-			return nil, &Error{OID: elemOID, Op: op, Err: ErrRange}
+			return &Error{OID: elemOID, Op: op, Err: ErrRange}
 		}
-		if n *= int64(d.Len); n > maxArrayItems {
-			return nil, &Error{OID: elemOID, Op: op, Err: ErrRange}
+		if p *= int64(d.Len); p > maxArrayItems {
+			return &Error{OID: elemOID, Op: op, Err: ErrRange}
 		}
 	}
-	return dims, checkArrayCount(elemOID, len(elems), n, op)
-}
-
-func checkArrayCount(elemOID uint32, have int, want int64, op string) error {
-	if int64(have) != want || want > maxArrayItems {
+	if p != int64(n) {
 		return &Error{OID: elemOID, Op: op, Err: ErrRange}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -429,4 +430,99 @@ func BenchmarkArrayIterate(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestArrayDecode(t *testing.T) {
+	one, _ := Decode(23, codec.ColumnBinary, -1, int4bytes(1))
+	two, _ := Decode(23, codec.ColumnBinary, -1, int4bytes(2))
+	for _, c := range []struct {
+		dims  []Dim
+		elems []codec.Column
+		want  []any
+	}{
+		{nil, []codec.Column{int4b(1), null, int4b(2)}, []any{one, nil, two}},
+		{nil, nil, []any{}},
+		{[]Dim{{2, 0}, {1, 1}}, []codec.Column{int4b(1), int4b(2)}, []any{[]any{one}, []any{two}}},
+	} {
+		bin, _ := AppendArrayBinary(nil, 23, c.dims, c.elems)
+		text, _ := AppendText(nil, 1007, -1, bin)
+		for _, form := range []struct {
+			kind codec.ColumnKind
+			src  []byte
+		}{{codec.ColumnBinary, bin}, {codec.ColumnText, text}} {
+			got, err := Decode(1007, form.kind, -1, form.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(c.want, got); d != "" {
+				t.Errorf("%s %c: %s", text, form.kind, d)
+			}
+		}
+	}
+	got, err := Decode(1009, codec.ColumnText, -1, []byte(`{"a\"b",NULL,c}`))
+	if d := cmp.Diff([]any{`a"b`, nil, "c"}, got); err != nil || d != "" {
+		t.Errorf("text[]: %v %s", err, d)
+	}
+}
+
+func TestArrayEncodeArgs(t *testing.T) {
+	two := []codec.Column{int4b(1), int4b(2)}
+	for name, dims := range map[string][]Dim{
+		"count":    {{3, 1}},
+		"no dims":  {},
+		"seven":    {{1, 1}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, {2, 1}},
+		"negative": {{-2, 1}},
+		"overflow": {{2, math.MaxInt32}},
+	} {
+		if _, err := AppendArrayBinary(nil, 23, dims, two); !errors.Is(err, ErrRange) {
+			t.Errorf("binary %s: %v", name, err)
+		}
+		if _, err := AppendArrayText(nil, 23, dims, two); !errors.Is(err, ErrRange) {
+			t.Errorf("text %s: %v", name, err)
+		}
+	}
+	if _, err := AppendArrayBinary(nil, 23, []Dim{{2, 1}}, nil); !errors.Is(err, ErrRange) {
+		t.Errorf("dimensions without elements: %v", err)
+	}
+	if b, err := AppendArrayBinary(nil, 23, []Dim{{0, 1}}, nil); err != nil || len(b) != 12 {
+		t.Errorf("an empty dimension: %x, %v", b, err)
+	}
+	if _, err := AppendArrayText(nil, 999999, nil, []codec.Column{textb("x")}); !errors.Is(err, ErrUnknownType) {
+		t.Errorf("binary element of an unknown type: %v", err)
+	}
+	if _, err := ArrayOf(999999, codec.ColumnText, []byte("{}"), nil); !errors.Is(err, ErrUnknownType) {
+		t.Errorf("text of an unknown array type: %v", err)
+	}
+	if _, err := ArrayOf(1007, codec.ColumnNull, nil, nil); !errors.Is(err, ErrWrongType) {
+		t.Errorf("a NULL: %v", err)
+	}
+	// A user's array type: the binary form names its element.
+	bin, _ := AppendArrayBinary(nil, 23, nil, two)
+	if a, err := ArrayOf(70000, codec.ColumnBinary, bin, nil); err != nil || a.Elem() != 23 || a.Len() != 2 {
+		t.Errorf("a user array type: %v", err)
+	}
+}
+func ExampleArrayOf() {
+	// The binary form of '[0:1]={7,NULL}'::int4[], as pgoutput sends it.
+	src, _ := AppendArrayBinary(nil, 23, []Dim{{Len: 2, Lower: 0}},
+		[]codec.Column{{Kind: codec.ColumnBinary, Data: []byte{0, 0, 0, 7}}, {Kind: codec.ColumnNull}})
+
+	text, _ := AppendText(nil, 1007, -1, src)
+	fmt.Println(string(text))
+
+	a, _ := ArrayOf(1007, codec.ColumnBinary, src, nil)
+	fmt.Println(a.Dims())
+	for e, ok := a.Next(); ok; e, ok = a.Next() {
+		if e.Kind == codec.ColumnNull {
+			fmt.Println("NULL")
+			continue
+		}
+		v, _ := AppendText(nil, a.Elem(), -1, e.Data)
+		fmt.Println(string(v))
+	}
+	// Output:
+	// [0:1]={7,NULL}
+	// [{2 0}]
+	// 7
+	// NULL
 }

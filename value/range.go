@@ -211,7 +211,8 @@ func rangeTextBound(s []byte, p int, scratch []byte) (b []byte, inf bool, next i
 	for ; p < len(s); p++ {
 		switch s[p] {
 		case '"', '\\':
-			return unescapeBound(s, q, scratch, false)
+			b, next, scratch, why = unescapeBound(s, q, scratch, false)
+			return b, false, next, scratch, why
 		case ',', ')', ']':
 			return s[q:p:p], false, p, scratch, ""
 		}
@@ -222,7 +223,7 @@ func rangeTextBound(s []byte, p int, scratch []byte) (b []byte, inf bool, next i
 // unescapeBound reads a bound or a record field with quotes or escapes
 // from s[p:]; in a record a '(' or ']' is ordinary, and a ')' or ',' ends
 // it.
-func unescapeBound(s []byte, p int, scratch []byte, record bool) ([]byte, bool, int, []byte, string) {
+func unescapeBound(s []byte, p int, scratch []byte, record bool) ([]byte, int, []byte, string) {
 	start := len(scratch)
 	quoted := false
 	for ; p < len(s); p++ {
@@ -230,7 +231,7 @@ func unescapeBound(s []byte, p int, scratch []byte, record bool) ([]byte, bool, 
 		switch {
 		case c == '\\':
 			if p++; p == len(s) {
-				return nil, false, p, scratch, "backslash at the end"
+				return nil, p, scratch, "backslash at the end"
 			}
 			scratch = append(scratch, s[p])
 		case c == '"':
@@ -243,13 +244,12 @@ func unescapeBound(s []byte, p int, scratch []byte, record bool) ([]byte, bool, 
 				quoted = false
 			}
 		case !quoted && (c == ',' || c == ')' || (!record && c == ']')):
-			b := scratch[start:len(scratch):len(scratch)]
-			return b, false, p, scratch, ""
+			return scratch[start:len(scratch):len(scratch)], p, scratch, ""
 		default:
 			scratch = append(scratch, c)
 		}
 	}
-	return nil, false, p, scratch, "unterminated value"
+	return nil, p, scratch, "unterminated value"
 }
 
 // rangeBinaryToText is range_out over range_send's bytes.
@@ -485,11 +485,9 @@ func scanMultirangeText(s, scratch []byte) (n, first int, why string) {
 		p++
 	} else {
 		for {
-			var r RawRange
-			if r, p, scratch, why = parseRangeText(s, p, scratch[:0]); why != "" {
+			if _, p, scratch, why = parseRangeText(s, p, scratch[:0]); why != "" {
 				return 0, 0, why
 			}
-			_ = r
 			n++
 			p = skipArraySpace(s, p)
 			if p < len(s) && s[p] == ',' {

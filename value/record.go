@@ -174,7 +174,7 @@ func recordTextField(s []byte, p int, scratch []byte) (d []byte, null bool, next
 	for ; p < len(s); p++ {
 		switch s[p] {
 		case '"', '\\':
-			d, _, p, scratch, why = unescapeBound(s, q, scratch, true)
+			d, p, scratch, why = unescapeBound(s, q, scratch, true)
 			return d, false, p, scratch, why
 		case ',', ')':
 			return s[q:p:p], p == q, p, scratch, ""
