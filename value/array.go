@@ -275,6 +275,7 @@ func arrayBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error)
 	if t.Elem != 0 && h.elem != t.Elem {
 		return dst, malformed(t, "binary to text", "element type %d, want %d", h.elem, t.Elem)
 	}
+	orig := len(dst) // on error dst is given back as it came
 	delim := arrayDelim(h.elem)
 	dims := h.dims[:h.ndim]
 	dst = appendArrayDims(dst, dims)
@@ -294,7 +295,7 @@ func arrayBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error)
 		start := len(dst)
 		var err error
 		if dst, err = AppendText(dst, h.elem, -1, p[:l]); err != nil {
-			return dst[:start], err
+			return dst[:orig], err
 		}
 		p = p[l:]
 		dst = quoteArrayElem(dst, start, delim)
@@ -760,6 +761,7 @@ func AppendArrayText(dst []byte, elemOID uint32, dims []Dim, elems []codec.Colum
 	if len(elems) == 0 {
 		return append(dst, "{}"...), nil
 	}
+	orig := len(dst)
 	delim := arrayDelim(elemOID)
 	dst = appendArrayDims(dst, dims) // nil dims, one with lower bound 1, print none
 	var w braceWalk
@@ -778,10 +780,10 @@ func AppendArrayText(dst []byte, elemOID uint32, dims []Dim, elems []codec.Colum
 			dst = append(dst, e.Data...)
 		case codec.ColumnBinary:
 			if dst, err = AppendText(dst, elemOID, -1, e.Data); err != nil {
-				return dst[:start], err
+				return dst[:orig], err
 			}
 		default:
-			return dst, &Error{OID: elemOID, Op: "encode array text", Err: ErrWrongType}
+			return dst[:orig], &Error{OID: elemOID, Op: "encode array text", Err: ErrWrongType}
 		}
 		dst = quoteArrayElem(dst, start, delim)
 	}

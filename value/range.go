@@ -265,6 +265,7 @@ func rangeBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error)
 // appendRangeText writes range_out's text of r, rendering binary bounds
 // of type sub through AppendText.
 func appendRangeText(dst []byte, sub uint32, r RawRange) ([]byte, error) {
+	orig := len(dst) // on error dst is given back as it came
 	if r.Flags&RangeEmpty != 0 {
 		return append(dst, "empty"...), nil
 	}
@@ -276,13 +277,13 @@ func appendRangeText(dst []byte, sub uint32, r RawRange) ([]byte, error) {
 	var err error
 	if r.Flags.HasLower() {
 		if dst, err = appendBound(dst, sub, r.Kind, r.Lower, true); err != nil {
-			return dst, err
+			return dst[:orig], err
 		}
 	}
 	dst = append(dst, ',')
 	if r.Flags.HasUpper() {
 		if dst, err = appendBound(dst, sub, r.Kind, r.Upper, true); err != nil {
-			return dst, err
+			return dst[:orig], err
 		}
 	}
 	if r.Flags&RangeUpperInc != 0 {
@@ -514,6 +515,7 @@ func multirangeBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, e
 		return dst, err
 	}
 	sub, _ := RangeSubtype(t.OID)
+	orig := len(dst)
 	dst = append(dst, '{')
 	for i := 0; ; i++ {
 		r, ok := m.Next()
@@ -524,7 +526,7 @@ func multirangeBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, e
 			dst = append(dst, ',')
 		}
 		if dst, err = appendRangeText(dst, sub, r); err != nil {
-			return dst, err
+			return dst[:orig], err
 		}
 	}
 	return append(dst, '}'), nil

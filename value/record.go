@@ -203,6 +203,7 @@ func RecordBinaryToText(dst []byte, src []byte) ([]byte, error) {
 }
 
 func appendRecordFields(dst []byte, r Record) ([]byte, error) {
+	orig := len(dst) // on error dst is given back as it came
 	dst = append(dst, '(')
 	for i := 0; ; i++ {
 		f, ok := r.Next()
@@ -217,7 +218,7 @@ func appendRecordFields(dst []byte, r Record) ([]byte, error) {
 		}
 		var err error
 		if dst, err = appendBound(dst, f.OID, f.Kind, f.Data, false); err != nil {
-			return dst, err
+			return dst[:orig], err
 		}
 	}
 	return append(dst, ')'), nil
@@ -245,6 +246,7 @@ func AppendRecordBinary(dst []byte, fields []Field) ([]byte, error) {
 // AppendRecordText appends record_out's text for fields: NULL, text, or
 // binary of the field's type (rendered by AppendText).
 func AppendRecordText(dst []byte, fields []Field) ([]byte, error) {
+	orig := len(dst)
 	dst = append(dst, '(')
 	for i, f := range fields {
 		if i > 0 {
@@ -255,7 +257,7 @@ func AppendRecordText(dst []byte, fields []Field) ([]byte, error) {
 		}
 		var err error
 		if dst, err = appendBound(dst, f.OID, f.Kind, f.Data, false); err != nil {
-			return dst, err
+			return dst[:orig], err
 		}
 	}
 	return append(dst, ')'), nil

@@ -222,3 +222,27 @@ func TestRecordProperties(t *testing.T) {
 	}, gen.PtrOf(genAwkward()), gen.PtrOf(genAwkward()), gen.UInt8()))
 	props.TestingRun(t)
 }
+
+// On an error the containers give dst back as it came, like the scalars.
+func TestContainerErrorKeepsDst(t *testing.T) {
+	bad := Field{OID: 23, Column: textb("xyz")} // not 4 bytes
+	rec := mustRecord(t, []Field{{OID: 25, Column: textb("ok")}, bad})
+	arr, _ := AppendArrayBinary(nil, 23, nil, []codec.Column{int4b(1), textb("xyz")})
+	rng := AppendRangeBinary(nil, RawRange{Flags: RangeLowerInc, Lower: int4bytes(1), Upper: []byte{1}})
+	multi := AppendMultirangeBinary(nil, []RawRange{{Flags: RangeEmpty}, {Flags: RangeLowerInc, Lower: int4bytes(1), Upper: []byte{1}}})
+	for name, f := range map[string]func(dst []byte) ([]byte, error){
+		"record":     func(dst []byte) ([]byte, error) { return RecordBinaryToText(dst, rec) },
+		"array":      func(dst []byte) ([]byte, error) { return AppendText(dst, 1007, -1, arr) },
+		"range":      func(dst []byte) ([]byte, error) { return AppendText(dst, 3904, -1, rng) },
+		"multirange": func(dst []byte) ([]byte, error) { return AppendText(dst, 4451, -1, multi) },
+		"array text": func(dst []byte) ([]byte, error) {
+			return AppendArrayText(dst, 23, nil, []codec.Column{int4b(1), textb("xyz")})
+		},
+		"record text": func(dst []byte) ([]byte, error) { return AppendRecordText(dst, []Field{bad}) },
+	} {
+		got, err := f([]byte("keep"))
+		if err == nil || string(got) != "keep" {
+			t.Errorf("%s: %q, %v", name, got, err)
+		}
+	}
+}
