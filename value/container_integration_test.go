@@ -202,3 +202,57 @@ func TestRecordsOnServer(t *testing.T) {
 		}
 	})
 }
+
+// The tables here are the server's catalogs: every built-in array type
+// with its element and delimiter, every range with its subtype,
+// multirange and arrays.
+func TestContainerCatalogOnServer(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *pgserver.Server) {
+		var arrays []struct {
+			OID, Elem uint32
+			Name      string
+			Delim     string
+			Cat       string
+		}
+		queryJSON(t, s, `SELECT json_agg(json_build_object('oid', a.oid::int8, 'elem', a.typelem::int8, 'name', a.typname, 'delim', e.typdelim, 'cat', a.typcategory))
+			FROM pg_catalog.pg_type a JOIN pg_catalog.pg_type e ON a.typelem = e.oid AND e.typarray = a.oid WHERE a.oid < 10000`, &arrays)
+		if len(arrays) < 80 {
+			t.Fatalf("%d array types", len(arrays))
+		}
+		for _, a := range arrays {
+			ty, ok := Lookup(a.OID)
+			if !ok || ty.Name != a.Name || ty.Elem != a.Elem || string(ty.Category) != a.Cat {
+				t.Errorf("%s (%d, element %d, category %s): registered %+v", a.Name, a.OID, a.Elem, a.Cat, ty)
+			}
+			if d := string(arrayDelim(a.Elem)); d != a.Delim {
+				t.Errorf("%s: delimiter %q, server %q", a.Name, d, a.Delim)
+			}
+		}
+		var rows []struct {
+			OID, Array uint32
+			Name, Cat  string
+		}
+		queryJSON(t, s, `SELECT json_agg(json_build_object('oid', oid::int8, 'array', typarray::int8, 'name', typname, 'cat', typcategory))
+			FROM pg_catalog.pg_type WHERE oid IN (2249, 71, 75, 81, 83)`, &rows)
+		for _, r := range rows {
+			if ty, ok := Lookup(r.OID); !ok || ty.Name != r.Name || ty.Array != r.Array || string(ty.Category) != r.Cat {
+				t.Errorf("%+v: registered %+v", r, ty)
+			}
+		}
+		var ranges []struct{ Rng, Sub, Multi, RngArray, MultiArray uint32 }
+		queryJSON(t, s, `SELECT json_agg(json_build_object('rng', r.rngtypid::int8, 'sub', r.rngsubtype::int8, 'multi', r.rngmultitypid::int8, 'rngarray', t.typarray::int8, 'multiarray', m.typarray::int8))
+			FROM pg_catalog.pg_range r JOIN pg_catalog.pg_type t ON t.oid = r.rngtypid JOIN pg_catalog.pg_type m ON m.oid = r.rngmultitypid`, &ranges)
+		if len(ranges) != len(rangeTypes) {
+			t.Errorf("%d range types on the server, %d here", len(ranges), len(rangeTypes))
+		}
+		for _, r := range ranges {
+			sub, ok := RangeSubtype(r.Rng)
+			msub, _ := RangeSubtype(r.Multi)
+			rt, _ := Lookup(r.Rng)
+			mt, _ := Lookup(r.Multi)
+			if !ok || sub != r.Sub || msub != r.Sub || rt == nil || rt.Array != r.RngArray || mt == nil || mt.Array != r.MultiArray {
+				t.Errorf("range %+v: subtype %d, %+v, %+v", r, sub, rt, mt)
+			}
+		}
+	})
+}
