@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"strconv"
 
 	"github.com/pgwal/pgwal/codec"
 )
@@ -310,32 +311,15 @@ func appendArrayDims(dst []byte, dims []Dim) []byte {
 		if d.Lower != 1 {
 			for _, d := range dims {
 				dst = append(dst, '[')
-				dst = appendInt(dst, int64(d.Lower))
+				dst = strconv.AppendInt(dst, int64(d.Lower), 10)
 				dst = append(dst, ':')
-				dst = appendInt(dst, int64(d.Lower)+int64(d.Len)-1)
+				dst = strconv.AppendInt(dst, int64(d.Lower)+int64(d.Len)-1, 10)
 				dst = append(dst, ']')
 			}
 			return append(dst, '=')
 		}
 	}
 	return dst
-}
-
-func appendInt(dst []byte, v int64) []byte {
-	if v < 0 {
-		dst = append(dst, '-')
-		v = -v
-	}
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + v%10)
-		if v /= 10; v == 0 {
-			break
-		}
-	}
-	return append(dst, b[i:]...)
 }
 
 // braceWalk writes the braces between the elements of a

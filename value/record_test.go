@@ -246,3 +246,23 @@ func TestContainerErrorKeepsDst(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkContainerToText(b *testing.B) {
+	rec, _ := AppendRecordBinary(nil, []Field{{OID: 23, Column: int4b(1)}, {OID: 25, Column: textb("a b")}, {OID: 25, Column: null}, {OID: 25, Column: textb("plain")}})
+	rng := AppendRangeBinary(nil, RawRange{Flags: RangeLowerInc, Lower: int4bytes(1), Upper: int4bytes(5)})
+	multi := AppendMultirangeBinary(nil, []RawRange{{Flags: RangeLowerInc, Lower: int4bytes(1), Upper: int4bytes(3)}, {Flags: RangeLowerInc, Lower: int4bytes(5), Upper: int4bytes(7)}})
+	for _, c := range []struct {
+		name string
+		oid  uint32
+		src  []byte
+	}{{"record-4", recordOID, rec}, {"int4range", 3904, rng}, {"int4multirange-2", 4451, multi}} {
+		b.Run(c.name, func(b *testing.B) {
+			buf := make([]byte, 0, 256)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.src)))
+			for i := 0; i < b.N; i++ {
+				buf, _ = AppendText(buf[:0], c.oid, -1, c.src)
+			}
+		})
+	}
+}
