@@ -12,7 +12,11 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # package:target; the wire targets need unexported code, so they live in wire.
 FUZZ_TARGETS := ./fuzz:FuzzDecode ./fuzz:FuzzRoundTrip ./fuzz:FuzzStream ./fuzz:FuzzServerCopyData \
 	./fuzz:FuzzClientCopyData ./fuzz:FuzzLSN ./wire:FuzzBackendStream ./wire:FuzzFramer ./wire:FuzzSCRAM \
-	./wire:FuzzAckTracker ./wire:FuzzResultParsers ./wire:FuzzSASLprep ./capture:FuzzCaptureReader
+	./wire:FuzzAckTracker ./wire:FuzzResultParsers ./wire:FuzzSASLprep ./capture:FuzzCaptureReader \
+	./value:FuzzNumBinaryToText ./value:FuzzNumText ./value:FuzzTimeBinary ./value:FuzzTimeText \
+	./value:FuzzStrBinaryToText ./value:FuzzStrTextForm ./value:FuzzArrayBinaryToText ./value:FuzzArrayText \
+	./value:FuzzRangeBinaryToText ./value:FuzzRangeText ./value:FuzzRecordBinaryToText ./value:FuzzRecordText \
+	./value:FuzzJSONString
 
 .PHONY: test fetch-postgres unit unit-386 fuzz-smoke lint fmt-check vet staticcheck bench bench-drain fuzz postgres testdata demo
 
@@ -23,11 +27,11 @@ test: fetch-postgres lint unit unit-386 fuzz-smoke
 unit:
 	$(GO) test -count=1 ./...
 
-# unit-386: the codec, lsn, fuzz-seed and wire unit tests on a 32-bit int
+# unit-386: the codec, lsn, fuzz-seed, wire, capture and value unit tests on a 32-bit int
 # (lengths and counts from the wire must not overflow); -short leaves the
 # real-server tests to the 64-bit run.
 unit-386:
-	GOARCH=386 $(GO) test -count=1 -short ./lsn ./codec ./fuzz ./wire ./capture
+	GOARCH=386 $(GO) test -count=1 -short ./lsn ./codec ./fuzz ./wire ./capture ./value
 
 ## fuzz-smoke: every fuzz target for SMOKETIME executions, so a broken target fails CI
 fuzz-smoke:

@@ -33,7 +33,7 @@ func (r *Registry) RegisterText(oid uint32, name string, category Category) {
 	}
 	r.add(&Type{OID: oid, Name: name, Category: category,
 		BinaryToText: func(dst []byte, _ *Type, _ int32, src []byte) ([]byte, error) { return append(dst, src...), nil },
-		Decode: func(_ *Type, _ codec.ColumnKind, _ int32, src []byte) (any, error) { return string(src), nil },
+		Decode:       func(_ *Type, _ codec.ColumnKind, _ int32, src []byte) (any, error) { return string(src), nil },
 	})
 }
 
