@@ -20,6 +20,29 @@
 //
 // Types are looked up by OID among the built-in types; Lookup tells what
 // is known, and a type that is not is an *Error matching ErrUnknownType
-// that names the OID. Nothing here allocates on the hot path: appending
-// into a reused buffer costs no allocation for any scalar type.
+// that names the OID. A Registry adds domains, enums and extension types.
+// Nothing here allocates on the hot path: appending into a reused buffer
+// costs no allocation for any scalar type, arrays and ranges included.
+//
+// The built-in types, by family (each file says what its Go values are):
+//   - bool.go, int.go, float.go, numeric.go, money.go, geometric.go: bool,
+//     int2/4/8, oid, xid, xid8, cid, the reg* types (in binary they are
+//     bare OIDs, rendered as numbers: their names need the catalog),
+//     float4/8 (the server's shortest exact digits), numeric (exact:
+//     Numeric, with big.Rat/big.Int/float64 conversions), money (the "C"
+//     lc_monetary form only), point, line, lseg, box, path, polygon,
+//     circle;
+//   - datetime.go, interval.go: date, time, timetz, timestamp,
+//     timestamptz, interval, with ±infinity and BC dates;
+//   - text.go, bytea.go, json.go, uuid.go, network.go, bits.go, misc.go,
+//     tsearch.go, vector.go: text, varchar, bpchar, name, "char", bytea,
+//     json, jsonb, jsonpath, xml, uuid, inet, cidr, macaddr, macaddr8, bit,
+//     varbit, pg_lsn, tid, tsvector, tsquery, int2vector, oidvector;
+//   - array.go, range.go, record.go: every built-in array type, the
+//     built-in ranges and multiranges, and records (the binary record
+//     carries its fields' types, so any composite renders).
+//
+// Renderer.AppendJSON writes values as JSON by one convention: numbers as
+// numbers (NaN and ±Infinity as strings), bool as true/false, everything
+// else as a string of its text form.
 package value
