@@ -19,9 +19,20 @@ func (r *Registry) RegisterDomain(oid, base uint32, name string) error {
 	if !ok {
 		return unknown(base, "register domain over")
 	}
-	d := *b
-	d.OID, d.Name, d.Array, d.Elem = oid, name, 0, 0
-	r.add(&d)
+	// The base's own functions, called with the base's Type: renderers
+	// tell a type's form by its OID (int2 from int8, say).
+	d := &Type{OID: oid, Name: name, Category: b.Category}
+	if b.BinaryToText != nil {
+		d.BinaryToText = func(dst []byte, _ *Type, typmod int32, src []byte) ([]byte, error) {
+			return b.BinaryToText(dst, b, typmod, src)
+		}
+	}
+	if b.Decode != nil {
+		d.Decode = func(_ *Type, kind codec.ColumnKind, typmod int32, src []byte) (any, error) {
+			return b.Decode(b, kind, typmod, src)
+		}
+	}
+	r.add(d)
 	return nil
 }
 
@@ -64,4 +75,38 @@ func (r *Registry) AppendText(dst []byte, oid uint32, typmod int32, src []byte) 
 		return dst, unknown(oid, "binary to text")
 	}
 	return t.BinaryToText(dst, t, typmod, src)
+}
+
+// RegisterComposite makes oid a composite type (a table's row type or
+// CREATE TYPE ... AS): its binary form, the record format, names each
+// field's type, so it renders and decodes like record.
+func (r *Registry) RegisterComposite(oid uint32, name string) {
+	r.add(&Type{OID: oid, Name: name, Category: CategoryComposite, BinaryToText: recordBinaryToText, Decode: recordDecode})
+}
+
+// ApplyType learns what a pgoutput Type message can tell: for a domain,
+// pgoutput sends the domain's OID with its base type's name, so a Type
+// message naming a built-in type (in pg_catalog, which pgoutput sends as
+// an empty namespace) under an OID that is not built in registers a domain
+// over it. It reports whether it did. Enums and composites it cannot tell
+// apart: register those with RegisterText and RegisterComposite.
+func (r *Registry) ApplyType(m *codec.Type) bool {
+	if _, ok := r.Lookup(m.TypeOID); ok || len(m.Namespace) != 0 && string(m.Namespace) != "pg_catalog" {
+		return false
+	}
+	base, ok := builtinByName(string(m.Name))
+	if !ok {
+		return false
+	}
+	return r.RegisterDomain(m.TypeOID, base.OID, string(m.Name)) == nil
+}
+
+// builtinByName finds a built-in type by its pg_type name.
+func builtinByName(name string) (*Type, bool) {
+	for _, t := range builtin {
+		if t != nil && t.Name == name {
+			return t, true
+		}
+	}
+	return nil, false
 }

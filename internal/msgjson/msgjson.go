@@ -10,6 +10,7 @@ import (
 
 	"github.com/pgwal/pgwal/codec"
 	"github.com/pgwal/pgwal/lsn"
+	"github.com/pgwal/pgwal/value"
 )
 
 // Record is one message. Only the fields the message has are set.
@@ -90,9 +91,9 @@ type ColumnDef struct {
 type Value struct {
 	Name     string  `json:"name,omitempty"` // from the relation cache, when known
 	Type     string  `json:"type,omitempty"`
-	Kind     string  `json:"kind"` // "null", "unchanged", "text", "binary"
-	Value    *string `json:"value,omitempty"`
-	ValueHex *string `json:"value_hex,omitempty"` // binary values
+	Kind     string  `json:"kind"`                // "null", "unchanged", "text", "binary"
+	Value    *string `json:"value,omitempty"`     // text, or a binary value rendered as the server's text (package value)
+	ValueHex *string `json:"value_hex,omitempty"` // binary values as sent
 }
 
 func lsnText(l lsn.LSN) string {
@@ -274,6 +275,15 @@ func values(t codec.Tuple, info *codec.RelationInfo) []Value {
 			v.Kind = "binary"
 			h := hex.EncodeToString(c.Data)
 			v.ValueHex = &h
+			if info != nil {
+				// The text a session without binary would have shown; a
+				// type value cannot render (a user type) keeps the hex only.
+				col := info.Columns[i]
+				if text, err := value.AppendText(nil, col.TypeOID, col.TypeMod, c.Data); err == nil {
+					s := string(text)
+					v.Value = &s
+				}
+			}
 		}
 		out[i] = v
 	}
