@@ -77,12 +77,12 @@ func AppendBitsBinary(dst []byte, b Bits) []byte {
 // decoded onto dst.
 func AppendBits(dst []byte, oid uint32, kind codec.ColumnKind, src []byte) (Bits, error) {
 	const op = "bits"
-	t, err := strTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return Bits{}, err
 	}
 	if oid != strOIDBit && oid != strOIDVarbit {
-		return Bits{}, strWrongType(t, op)
+		return Bits{}, wrongType(t, op)
 	}
 	if err := strKind(t, op, kind); err != nil {
 		return Bits{}, err

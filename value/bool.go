@@ -25,12 +25,12 @@ func init() {
 // prefixes, in any case, with surrounding white space.
 func Bool(oid uint32, kind codec.ColumnKind, src []byte) (bool, error) {
 	const op = "decode bool"
-	t, err := numTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return false, err
 	}
 	if oid != 16 {
-		return false, numWrongType(t, op)
+		return false, wrongType(t, op)
 	}
 	if err := numKind(t, op, kind); err != nil {
 		return false, err

@@ -36,12 +36,12 @@ func AppendByteaBinary(dst []byte, v []byte) []byte { return append(dst, v...) }
 // (\\ for a backslash, \ooo for any byte).
 func AppendBytes(dst []byte, oid uint32, kind codec.ColumnKind, src []byte) ([]byte, error) {
 	const op = "bytes"
-	t, err := strTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return dst, err
 	}
 	if oid != strOIDBytea {
-		return dst, strWrongType(t, op)
+		return dst, wrongType(t, op)
 	}
 	if err := strKind(t, op, kind); err != nil {
 		return dst, err

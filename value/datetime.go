@@ -822,6 +822,19 @@ func (s *dtScan) lit(c byte) {
 }
 
 // try consumes c if it is next.
+// fraction reads an optional ".f" of 1 to 6 digits as microseconds.
+func (s *dtScan) fraction() int64 {
+	if !s.try('.') {
+		return 0
+	}
+	start := s.i
+	f := s.num(1, 6)
+	for n := s.i - start; n < 6; n++ {
+		f *= 10
+	}
+	return f
+}
+
 func (s *dtScan) try(c byte) bool {
 	if s.i < len(s.b) && s.b[s.i] == c {
 		s.i++
@@ -853,14 +866,7 @@ func (s *dtScan) clock(allow24 bool) int64 {
 	m := s.num(2, 2)
 	s.lit(':')
 	sec := s.num(2, 2)
-	var f int64
-	if s.try('.') {
-		start := s.i
-		f = s.num(1, 6)
-		for n := s.i - start; n < 6; n++ {
-			f *= 10
-		}
-	}
+	f := s.fraction()
 	us := h*dtUsPerHour + m*dtUsPerMin + sec*dtUsPerSec + f
 	if m > 59 || sec > 59 || h > 24 || (h == 24 && (!allow24 || us != dtUsPerDay)) {
 		s.bad = true

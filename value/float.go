@@ -277,7 +277,7 @@ func numDecodeFloat(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, e
 // allocate, except for a numeric of more than 48 significant digits.
 func Float64(oid uint32, kind codec.ColumnKind, src []byte) (float64, error) {
 	const op = "decode float64"
-	t, err := numTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return 0, err
 	}
@@ -289,7 +289,7 @@ func Float64(oid uint32, kind codec.ColumnKind, src []byte) (float64, error) {
 	case 1700:
 		return numNumericFloat64(t, op, kind, src)
 	default:
-		return 0, numWrongType(t, op)
+		return 0, wrongType(t, op)
 	}
 	if kind == codec.ColumnBinary {
 		switch {
@@ -368,7 +368,7 @@ func AppendFloat64Text(dst []byte, oid uint32, v float64) ([]byte, error) {
 }
 
 func numFloatCheck(oid uint32, op string, v float64) (float32, error) {
-	t, err := numTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return 0, err
 	}
@@ -382,5 +382,5 @@ func numFloatCheck(oid uint32, op string, v float64) (float32, error) {
 		}
 		return f, nil
 	}
-	return 0, numWrongType(t, op)
+	return 0, wrongType(t, op)
 }

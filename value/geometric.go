@@ -315,12 +315,12 @@ func geoDecode(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error)
 
 // geoStart checks the accessor's type and the column kind.
 func geoStart(oid, want uint32, op string, kind codec.ColumnKind) (*Type, error) {
-	t, err := numTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return nil, err
 	}
 	if oid != want {
-		return nil, numWrongType(t, op)
+		return nil, wrongType(t, op)
 	}
 	return t, numKind(t, op, kind)
 }

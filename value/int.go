@@ -86,19 +86,6 @@ func (n numInt) bounds() (lo int64, hi uint64) {
 	return -1 << 63, 1<<63 - 1
 }
 
-// numTypeOf is Lookup for the accessors: an unknown OID is ErrUnknownType.
-func numTypeOf(oid uint32, op string) (*Type, error) {
-	t, ok := Lookup(oid)
-	if !ok {
-		return nil, unknown(oid, op)
-	}
-	return t, nil
-}
-
-func numWrongType(t *Type, op string) error {
-	return &Error{OID: t.OID, Type: t.Name, Op: op, Err: ErrWrongType}
-}
-
 func numRange(t *Type, op, format string, args ...any) error {
 	return &Error{OID: t.OID, Type: t.Name, Op: op, Err: fmt.Errorf("%w: "+format, append([]any{ErrRange}, args...)...)}
 }
@@ -236,13 +223,13 @@ func numDecodeUint64(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, 
 // 0x/0o/0b and 1_000 integer input is not taken.
 func Int64(oid uint32, kind codec.ColumnKind, src []byte) (int64, error) {
 	const op = "decode int64"
-	t, err := numTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return 0, err
 	}
 	n, ok := numIntOf(oid)
 	if !ok {
-		return 0, numWrongType(t, op)
+		return 0, wrongType(t, op)
 	}
 	u, err := numIntRaw(t, n, op, kind, src)
 	if err != nil {
@@ -258,13 +245,13 @@ func Int64(oid uint32, kind codec.ColumnKind, src []byte) (int64, error) {
 // value (of int2, int4 or int8) is ErrRange.
 func Uint64(oid uint32, kind codec.ColumnKind, src []byte) (uint64, error) {
 	const op = "decode uint64"
-	t, err := numTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return 0, err
 	}
 	n, ok := numIntOf(oid)
 	if !ok {
-		return 0, numWrongType(t, op)
+		return 0, wrongType(t, op)
 	}
 	u, err := numIntRaw(t, n, op, kind, src)
 	if err != nil {
@@ -279,13 +266,13 @@ func Uint64(oid uint32, kind codec.ColumnKind, src []byte) (uint64, error) {
 // numIntCheck finds the integer type oid and checks that v (given as its
 // sign and magnitude bits) fits it.
 func numIntCheck(oid uint32, op string, v uint64, neg bool) (numInt, error) {
-	t, err := numTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return numInt{}, err
 	}
 	n, ok := numIntOf(oid)
 	if !ok {
-		return n, numWrongType(t, op)
+		return n, wrongType(t, op)
 	}
 	lo, hi := n.bounds()
 	if neg && int64(v) < lo || !neg && v > hi {

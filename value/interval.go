@@ -258,14 +258,7 @@ func dtParseIntervalTime(s *dtScan, neg bool) (int64, bool) {
 	m := s.num(2, 2)
 	s.lit(':')
 	sec := s.num(2, 2)
-	var f int64
-	if s.try('.') {
-		start := s.i
-		f = s.num(1, 6)
-		for n := s.i - start; n < 6; n++ {
-			f *= 10
-		}
-	}
+	f := s.fraction()
 	if s.bad || m > 59 || sec > 59 || h > math.MaxInt64/dtUsPerHour+1 {
 		return 0, false
 	}

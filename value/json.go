@@ -46,12 +46,12 @@ func strVersionedToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error
 // re-validated here.
 func JSON(oid uint32, kind codec.ColumnKind, src []byte) ([]byte, error) {
 	const op = "json"
-	t, err := strTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return nil, err
 	}
 	if oid != strOIDJSON && oid != strOIDJSONB {
-		return nil, strWrongType(t, op)
+		return nil, wrongType(t, op)
 	}
 	return Text(oid, kind, src)
 }

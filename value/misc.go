@@ -47,12 +47,12 @@ func AppendLSNBinary(dst []byte, l lsn.LSN) []byte {
 // zero-padded form PostgreSQL 19 prints).
 func LSN(oid uint32, kind codec.ColumnKind, src []byte) (lsn.LSN, error) {
 	const op = "lsn"
-	t, err := strTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return 0, err
 	}
 	if oid != strOIDPgLSN {
-		return 0, strWrongType(t, op)
+		return 0, wrongType(t, op)
 	}
 	if err := strKind(t, op, kind); err != nil {
 		return 0, err
@@ -127,12 +127,12 @@ func strTIDBinary(t *Type, op string, src []byte) (TID, error) {
 // (block,offset) in decimal.
 func TIDOf(oid uint32, kind codec.ColumnKind, src []byte) (TID, error) {
 	const op = "tid"
-	t, err := strTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return TID{}, err
 	}
 	if oid != strOIDTID {
-		return TID{}, strWrongType(t, op)
+		return TID{}, wrongType(t, op)
 	}
 	if err := strKind(t, op, kind); err != nil {
 		return TID{}, err

@@ -75,12 +75,12 @@ func AppendMoneyBinary(dst []byte, m Money) []byte {
 // without the "$" or the separators, with at most two decimals.
 func DecodeMoney(oid uint32, kind codec.ColumnKind, src []byte) (Money, error) {
 	const op = "decode money"
-	t, err := numTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return 0, err
 	}
 	if oid != 790 {
-		return 0, numWrongType(t, op)
+		return 0, wrongType(t, op)
 	}
 	if err := numKind(t, op, kind); err != nil {
 		return 0, err

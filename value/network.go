@@ -162,12 +162,12 @@ func AppendPrefixBinary(dst []byte, p netip.Prefix, cidr bool) []byte {
 // and mask length; the address keeps an inet's host bits.
 func Prefix(oid uint32, kind codec.ColumnKind, src []byte) (netip.Prefix, error) {
 	const op = "prefix"
-	t, err := strTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return netip.Prefix{}, err
 	}
 	if oid != strOIDInet && oid != strOIDCidr {
-		return netip.Prefix{}, strWrongType(t, op)
+		return netip.Prefix{}, wrongType(t, op)
 	}
 	if err := strKind(t, op, kind); err != nil {
 		return netip.Prefix{}, err
@@ -271,12 +271,12 @@ func HardwareAddr(oid uint32, kind codec.ColumnKind, src []byte) (net.HardwareAd
 // given six bytes gets ff:fe in the middle, as macaddr8_in does.
 func AppendHardwareAddr(dst []byte, oid uint32, kind codec.ColumnKind, src []byte) (net.HardwareAddr, error) {
 	const op = "hardware address"
-	t, err := strTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return nil, err
 	}
 	if oid != strOIDMacaddr && oid != strOIDMacaddr8 {
-		return nil, strWrongType(t, op)
+		return nil, wrongType(t, op)
 	}
 	if err := strKind(t, op, kind); err != nil {
 		return nil, err

@@ -200,12 +200,12 @@ func numericBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, erro
 // allocate. The text form is what ParseNumeric reads.
 func ScanNumeric(n *Numeric, oid uint32, kind codec.ColumnKind, src []byte) error {
 	const op = "decode numeric"
-	t, err := numTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return err
 	}
 	if oid != 1700 {
-		return numWrongType(t, op)
+		return wrongType(t, op)
 	}
 	if err := numKind(t, op, kind); err != nil {
 		return err

@@ -38,18 +38,6 @@ func init() {
 	)
 }
 
-func strTypeOf(oid uint32, op string) (*Type, error) {
-	t, ok := Lookup(oid)
-	if !ok {
-		return nil, unknown(oid, op)
-	}
-	return t, nil
-}
-
-func strWrongType(t *Type, op string) error {
-	return &Error{OID: t.OID, Type: t.Name, Op: op, Err: ErrWrongType}
-}
-
 // strKind rejects the column kinds that carry no value.
 func strKind(t *Type, op string, kind codec.ColumnKind) error {
 	switch kind {
@@ -84,7 +72,7 @@ func strIsText(oid uint32) bool {
 // form; Char decodes both. The view aliases src and allocates nothing.
 func Text(oid uint32, kind codec.ColumnKind, src []byte) ([]byte, error) {
 	const op = "text"
-	t, err := strTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +98,7 @@ func Text(oid uint32, kind codec.ColumnKind, src []byte) ([]byte, error) {
 		}
 		return src, nil
 	}
-	return nil, strWrongType(t, op)
+	return nil, wrongType(t, op)
 }
 
 func strDecodeString(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error) {
@@ -127,7 +115,7 @@ func strDecodeString(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, 
 // jsonpath. For "char" v is the one byte of the value (empty for NUL).
 func AppendTextBinary(dst []byte, oid uint32, v []byte) ([]byte, error) {
 	const op = "encode text binary"
-	t, err := strTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return dst, err
 	}
@@ -145,19 +133,19 @@ func AppendTextBinary(dst []byte, oid uint32, v []byte) ([]byte, error) {
 		}
 		return dst, &Error{OID: t.OID, Type: t.Name, Op: op, Err: ErrRange}
 	}
-	return dst, strWrongType(t, op)
+	return dst, wrongType(t, op)
 }
 
 // Char returns the byte of a "char" value from either form (0 for the
 // empty "char"); the text form may be charout's \ooo escape.
 func Char(oid uint32, kind codec.ColumnKind, src []byte) (byte, error) {
 	const op = "char"
-	t, err := strTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return 0, err
 	}
 	if oid != strOIDChar {
-		return 0, strWrongType(t, op)
+		return 0, wrongType(t, op)
 	}
 	if err := strKind(t, op, kind); err != nil {
 		return 0, err

@@ -39,12 +39,12 @@ func AppendUUIDBinary(dst []byte, u [16]byte) []byte { return append(dst, u[:]..
 func UUID(oid uint32, kind codec.ColumnKind, src []byte) ([16]byte, error) {
 	const op = "uuid"
 	var u [16]byte
-	t, err := strTypeOf(oid, op)
+	t, err := typeOf(oid, op)
 	if err != nil {
 		return u, err
 	}
 	if oid != oidUUID {
-		return u, strWrongType(t, op)
+		return u, wrongType(t, op)
 	}
 	if err := strKind(t, op, kind); err != nil {
 		return u, err

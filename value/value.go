@@ -112,6 +112,20 @@ func Lookup(oid uint32) (*Type, bool) {
 	return nil, false
 }
 
+// typeOf is Lookup for the accessors: an unknown OID is ErrUnknownType.
+func typeOf(oid uint32, op string) (*Type, error) {
+	t, ok := Lookup(oid)
+	if !ok {
+		return nil, unknown(oid, op)
+	}
+	return t, nil
+}
+
+// wrongType is the error of an accessor that does not apply to t.
+func wrongType(t *Type, op string) error {
+	return &Error{OID: t.OID, Type: t.Name, Op: op, Err: ErrWrongType}
+}
+
 func unknown(oid uint32, op string) error {
 	return &Error{OID: oid, Op: op, Err: ErrUnknownType}
 }
