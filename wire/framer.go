@@ -168,7 +168,6 @@ func (f *Framer) grow(n int) {
 	nb := make([]byte, size)
 	f.end = copy(nb, f.buf[f.start:f.end])
 	f.start = 0
-	f.buf = nil // let the GC take the old buffer before the copy is done with
 	f.buf = nb
 }
 
