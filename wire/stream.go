@@ -790,6 +790,13 @@ func (s *Stream) stopTimer(ctx context.Context) {
 	}
 }
 
+// doneContext has ended: stopTimer then breaks a blocked write at once.
+var doneContext = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
+
 // end finishes the stream with err (the first error stays).
 func (s *Stream) end(err error) error {
 	s.mu.Lock()
@@ -802,11 +809,7 @@ func (s *Stream) end(err error) error {
 	if first {
 		ctx := context.Background()
 		if s.c.brokenErr() != nil {
-			// A timer blocked in a write on a dead connection is not
-			// waited for.
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithCancel(ctx)
-			cancel()
+			ctx = doneContext // a timer blocked in a write on a dead connection is not waited for
 		}
 		s.stopTimer(ctx)
 		s.c.stream.CompareAndSwap(s, nil)
