@@ -79,10 +79,10 @@ type Dim struct {
 }
 
 // Array reads the elements of one array value, in storage order (the last
-// subscript varies fastest), from its binary or text form. ArrayOf checks
+// subscript varies fastest), from its binary or text form. DecodeArray checks
 // the whole value, so Next has no error to report. It allocates nothing;
 // the Data of an element aliases the source or, for a text element with
-// escapes, the scratch buffer given to ArrayOf, and is valid until the next
+// escapes, the scratch buffer given to DecodeArray, and is valid until the next
 // call to Next.
 type Array struct {
 	elem    uint32
@@ -96,12 +96,12 @@ type Array struct {
 	scratch []byte
 }
 
-// ArrayOf returns a reader over the array value src of array type oid in
+// DecodeArray returns a reader over the array value src of array type oid in
 // form kind (codec.ColumnBinary or codec.ColumnText). The binary form names
 // its element type; the text form needs oid to be a known array type. A
 // text element with escapes is unescaped into scratch; with cap(scratch) >=
 // len(src) nothing is allocated.
-func ArrayOf(oid uint32, kind codec.ColumnKind, src, scratch []byte) (Array, error) {
+func DecodeArray(oid uint32, kind codec.ColumnKind, src, scratch []byte) (Array, error) {
 	t, known := Lookup(oid)
 	a := Array{kind: kind, scratch: scratch[:0]}
 	switch kind {
@@ -806,10 +806,10 @@ func checkArrayArgs(elemOID uint32, dims []Dim, n int, op string) error {
 
 // arrayDecode returns an array as []any: one level of []any per
 // dimension, each element as Decode returns it (nil for NULL). An array
-// without elements is an empty []any. Lower bounds are dropped; ArrayOf
+// without elements is an empty []any. Lower bounds are dropped; DecodeArray
 // has them.
 func arrayDecode(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error) {
-	a, err := ArrayOf(t.OID, kind, src, nil)
+	a, err := DecodeArray(t.OID, kind, src, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -101,9 +101,9 @@ func TestArrayBinaryToText(t *testing.T) {
 				kind codec.ColumnKind
 				src  []byte
 			}{{codec.ColumnBinary, bin}, {codec.ColumnText, []byte(c.text)}} {
-				a, err := ArrayOf(ty.Array, form.kind, form.src, nil)
+				a, err := DecodeArray(ty.Array, form.kind, form.src, nil)
 				if err != nil {
-					t.Fatalf("ArrayOf %c: %v", form.kind, err)
+					t.Fatalf("DecodeArray %c: %v", form.kind, err)
 				}
 				wantDims := c.dims
 				if wantDims == nil && len(c.elems) > 0 {
@@ -173,8 +173,8 @@ func TestArrayBinaryHostile(t *testing.T) {
 		if !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: %v", name, err)
 		}
-		if _, err := ArrayOf(1007, codec.ColumnBinary, src, nil); !errors.Is(err, ErrMalformed) {
-			t.Errorf("ArrayOf %s: %v", name, err)
+		if _, err := DecodeArray(1007, codec.ColumnBinary, src, nil); !errors.Is(err, ErrMalformed) {
+			t.Errorf("DecodeArray %s: %v", name, err)
 		}
 	}
 }
@@ -192,7 +192,7 @@ func TestArrayTextParse(t *testing.T) {
 		{`{{"a\"b",\\},{"",c}}`, []Dim{{2, 1}, {2, 1}}, []string{`a"b`, `\`, "", "c"}},
 		{`{}`, nil, nil},
 	} {
-		a, err := ArrayOf(1009, codec.ColumnText, []byte(c.in), make([]byte, 0, len(c.in)))
+		a, err := DecodeArray(1009, codec.ColumnText, []byte(c.in), make([]byte, 0, len(c.in)))
 		if err != nil {
 			t.Errorf("%s: %v", c.in, err)
 			continue
@@ -211,7 +211,7 @@ func TestArrayTextParse(t *testing.T) {
 	}
 	for _, in := range []string{``, `{`, `{1,}`, `{,1}`, `{{1},2}`, `{1,{2}}`, `{{1},{2,3}}`, `{{}}`, `{1} x`, `{"a}`, `{a"b}`, `[1:3]={1,2}`, `[1:2]{1,2}`,
 		`{{{{{{{1}}}}}}}`, `[1:2][1:2]={1,2}`, `{a\`, `[1:0]={}`, `{"a" b}`} {
-		if _, err := ArrayOf(1009, codec.ColumnText, []byte(in), nil); !errors.Is(err, ErrMalformed) {
+		if _, err := DecodeArray(1009, codec.ColumnText, []byte(in), nil); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%q: %v", in, err)
 		}
 	}
@@ -324,7 +324,7 @@ func TestArrayProperties(t *testing.T) {
 	}, genArrays()))
 	props.Property("text reads back to the same elements and dimensions", prop.ForAll(func(a genArray) string {
 		text := modelArrayOut(a.dims, a.elems)
-		r, err := ArrayOf(1009, codec.ColumnText, []byte(text), make([]byte, 0, len(text)))
+		r, err := DecodeArray(1009, codec.ColumnText, []byte(text), make([]byte, 0, len(text)))
 		if err != nil {
 			return err.Error()
 		}
@@ -361,24 +361,24 @@ func TestContainerAllocs(t *testing.T) {
 		"int4multirange":    func() { buf, _ = AppendText(buf[:0], 4451, -1, multi) },
 		"record to text":    func() { buf, _ = RecordBinaryToText(buf[:0], rec) },
 		"iterate binary array": func() {
-			a, _ := ArrayOf(1007, codec.ColumnBinary, i4, nil)
+			a, _ := DecodeArray(1007, codec.ColumnBinary, i4, nil)
 			sink += len(a.Dims())
 			for c, ok := a.Next(); ok; c, ok = a.Next() {
 				sink += len(c.Data)
 			}
 		},
 		"iterate text array": func() {
-			a, _ := ArrayOf(1009, codec.ColumnText, txt, scratch)
+			a, _ := DecodeArray(1009, codec.ColumnText, txt, scratch)
 			for c, ok := a.Next(); ok; c, ok = a.Next() {
 				sink += len(c.Data)
 			}
 		},
 		"parse range text": func() {
-			r, _ := ParseRange(3904, codec.ColumnText, []byte(`["a""b",c)`), scratch)
+			r, _ := DecodeRange(3904, codec.ColumnText, []byte(`["a""b",c)`), scratch)
 			sink += len(r.Lower)
 		},
 		"iterate record text": func() {
-			r, _ := RecordOf(recordOID, codec.ColumnText, rtext, scratch)
+			r, _ := DecodeRecord(recordOID, codec.ColumnText, rtext, scratch)
 			for f, ok := r.Next(); ok; f, ok = r.Next() {
 				sink += len(f.Data)
 			}
@@ -417,7 +417,7 @@ func BenchmarkArrayIterate(b *testing.B) {
 	b.Run("binary-text6", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			a, _ := ArrayOf(1009, codec.ColumnBinary, tx, nil)
+			a, _ := DecodeArray(1009, codec.ColumnBinary, tx, nil)
 			for _, ok := a.Next(); ok; _, ok = a.Next() {
 			}
 		}
@@ -425,7 +425,7 @@ func BenchmarkArrayIterate(b *testing.B) {
 	b.Run("text-text6", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			a, _ := ArrayOf(1009, codec.ColumnText, txt, scratch)
+			a, _ := DecodeArray(1009, codec.ColumnText, txt, scratch)
 			for _, ok := a.Next(); ok; _, ok = a.Next() {
 			}
 		}
@@ -490,19 +490,19 @@ func TestArrayEncodeArgs(t *testing.T) {
 	if _, err := AppendArrayText(nil, 999999, nil, []codec.Column{textb("x")}); !errors.Is(err, ErrUnknownType) {
 		t.Errorf("binary element of an unknown type: %v", err)
 	}
-	if _, err := ArrayOf(999999, codec.ColumnText, []byte("{}"), nil); !errors.Is(err, ErrUnknownType) {
+	if _, err := DecodeArray(999999, codec.ColumnText, []byte("{}"), nil); !errors.Is(err, ErrUnknownType) {
 		t.Errorf("text of an unknown array type: %v", err)
 	}
-	if _, err := ArrayOf(1007, codec.ColumnNull, nil, nil); !errors.Is(err, ErrWrongType) {
+	if _, err := DecodeArray(1007, codec.ColumnNull, nil, nil); !errors.Is(err, ErrWrongType) {
 		t.Errorf("a NULL: %v", err)
 	}
 	// A user's array type: the binary form names its element.
 	bin, _ := AppendArrayBinary(nil, 23, nil, two)
-	if a, err := ArrayOf(70000, codec.ColumnBinary, bin, nil); err != nil || a.Elem() != 23 || a.Len() != 2 {
+	if a, err := DecodeArray(70000, codec.ColumnBinary, bin, nil); err != nil || a.Elem() != 23 || a.Len() != 2 {
 		t.Errorf("a user array type: %v", err)
 	}
 }
-func ExampleArrayOf() {
+func ExampleDecodeArray() {
 	// The binary form of '[0:1]={7,NULL}'::int4[], as pgoutput sends it.
 	src, _ := AppendArrayBinary(nil, 23, []Dim{{Len: 2, Lower: 0}},
 		[]codec.Column{{Kind: codec.ColumnBinary, Data: []byte{0, 0, 0, 7}}, {Kind: codec.ColumnNull}})
@@ -510,7 +510,7 @@ func ExampleArrayOf() {
 	text, _ := AppendText(nil, 1007, -1, src)
 	fmt.Println(string(text))
 
-	a, _ := ArrayOf(1007, codec.ColumnBinary, src, nil)
+	a, _ := DecodeArray(1007, codec.ColumnBinary, src, nil)
 	fmt.Println(a.Dims())
 	for e, ok := a.Next(); ok; e, ok = a.Next() {
 		if e.Kind == codec.ColumnNull {

@@ -91,11 +91,11 @@ func checkArray(t *testing.T, oid uint32, text string, bin []byte) {
 		t.Errorf("array %d: AppendText = %q, %v; server %q", oid, got, err, text)
 		return
 	}
-	ab, err := ArrayOf(oid, codec.ColumnBinary, bin, nil)
+	ab, err := DecodeArray(oid, codec.ColumnBinary, bin, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	at, err := ArrayOf(oid, codec.ColumnText, []byte(text), nil)
+	at, err := DecodeArray(oid, codec.ColumnText, []byte(text), nil)
 	if err != nil {
 		t.Errorf("%q: %v", text, err)
 		return
@@ -114,7 +114,7 @@ func checkArray(t *testing.T, oid uint32, text string, bin []byte) {
 		}
 	}
 	// And the encoders give back the server's bytes and text.
-	ab, _ = ArrayOf(oid, codec.ColumnBinary, bin, nil)
+	ab, _ = DecodeArray(oid, codec.ColumnBinary, bin, nil)
 	elems := ab.Slice(nil)
 	enc, err := AppendArrayBinary(nil, ab.Elem(), ab.Dims(), elems)
 	if err != nil || (string(enc) != string(bin) && ab.Len() > 0) {
@@ -137,11 +137,11 @@ func TestRangesOnServer(t *testing.T) {
 			if err != nil || string(got) != texts[i] {
 				t.Errorf("int4range: %q, %v; server %q", got, err, texts[i])
 			}
-			rt, err := ParseRange(3904, codec.ColumnText, []byte(texts[i]), nil)
+			rt, err := DecodeRange(3904, codec.ColumnText, []byte(texts[i]), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			rb, _ := ParseRange(3904, codec.ColumnBinary, bins[i], nil)
+			rb, _ := DecodeRange(3904, codec.ColumnBinary, bins[i], nil)
 			if rt.Flags != rb.Flags || string(AppendRangeBinary(nil, rb)) != string(bins[i]) {
 				t.Errorf("%q: flags %x from text, %x from binary", texts[i], rt.Flags, rb.Flags)
 			}
@@ -152,7 +152,7 @@ func TestRangesOnServer(t *testing.T) {
 			if err != nil || string(got) != texts[i] {
 				t.Errorf("int4multirange: %q, %v; server %q", got, err, texts[i])
 			}
-			m, _ := MultirangeOf(4451, codec.ColumnBinary, bins[i], nil)
+			m, _ := DecodeMultirange(4451, codec.ColumnBinary, bins[i], nil)
 			var rs []RawRange
 			for {
 				r, ok := m.Next()
@@ -164,7 +164,7 @@ func TestRangesOnServer(t *testing.T) {
 			if string(AppendMultirangeBinary(nil, rs)) != string(bins[i]) {
 				t.Errorf("%q: AppendMultirangeBinary differs", texts[i])
 			}
-			if mt, err := MultirangeOf(4451, codec.ColumnText, []byte(texts[i]), nil); err != nil || mt.Len() != len(rs) {
+			if mt, err := DecodeMultirange(4451, codec.ColumnText, []byte(texts[i]), nil); err != nil || mt.Len() != len(rs) {
 				t.Errorf("%q: text %v", texts[i], err)
 			}
 		}
@@ -183,8 +183,8 @@ func TestRecordsOnServer(t *testing.T) {
 				t.Errorf("%s: %q, %v; server %q", r, got, err, texts[0])
 				continue
 			}
-			rb, _ := RecordOf(recordOID, codec.ColumnBinary, bins[0], nil)
-			rt, err := RecordOf(recordOID, codec.ColumnText, []byte(texts[0]), nil)
+			rb, _ := DecodeRecord(recordOID, codec.ColumnBinary, bins[0], nil)
+			rt, err := DecodeRecord(recordOID, codec.ColumnText, []byte(texts[0]), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

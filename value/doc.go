@@ -42,6 +42,20 @@
 //     built-in ranges and multiranges, and records (the binary record
 //     carries its fields' types, so any composite renders).
 //
+// Accessors follow one naming rule. A value that is a Go standard type is
+// read by a function named for that type: Bool, Int64, Uint64, Float64,
+// Text, Char, JSON, UUID, Time, LSN, Prefix, Addr, HardwareAddr. A value
+// that is one of this package's types is read by Decode<Type>:
+// DecodeNumeric, DecodeTimestamp, DecodeDate, DecodeTimeOfDay,
+// DecodeInterval, DecodeMoney, DecodeTID, DecodePoint and the other
+// geometric types, and the containers DecodeArray, DecodeRange,
+// DecodeMultirange and DecodeRecord, which iterate over their elements
+// without allocating (scratch holds the elements' text when src is in text
+// form). Every accessor takes the column's type OID, its kind (text or
+// binary) and its bytes, accepts either form, and returns views into src
+// where it returns bytes. Encoders are Append<Type>Text and
+// Append<Type>Binary; AppendText renders any binary value as text.
+//
 // Renderer.AppendJSON writes values as JSON by one convention: numbers as
 // numbers (NaN and ±Infinity as strings), bool as true/false, everything
 // else as a string of its text form.

@@ -33,7 +33,7 @@ func FuzzArrayBinaryToText(f *testing.F) {
 			if len(out) > maxGrowth(in) {
 				t.Fatalf("%d: %d bytes of text from %d", oid, len(out), len(in))
 			}
-			a, aerr := ArrayOf(oid, codec.ColumnBinary, in, nil)
+			a, aerr := DecodeArray(oid, codec.ColumnBinary, in, nil)
 			if aerr != nil {
 				continue
 			}
@@ -42,7 +42,7 @@ func FuzzArrayBinaryToText(f *testing.F) {
 				continue // an element the element type rejects
 			}
 			// The text reads back to the same elements.
-			at, err := ArrayOf(oid, codec.ColumnText, out, nil)
+			at, err := DecodeArray(oid, codec.ColumnText, out, nil)
 			if err != nil {
 				t.Fatalf("%d: rendered %q does not read back: %v", oid, out, err)
 			}
@@ -59,7 +59,7 @@ func FuzzArrayBinaryToText(f *testing.F) {
 func FuzzArrayText(f *testing.F) {
 	containerSeeds(f, []byte(`{1,2,NULL}`), []byte(`[0:1]={{"a\"b",c},{"",NULL}}`), []byte(`{}`), []byte(` { a b , "c" } `))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		a, err := ArrayOf(1009, codec.ColumnText, in, make([]byte, 0, len(in)))
+		a, err := DecodeArray(1009, codec.ColumnText, in, make([]byte, 0, len(in)))
 		if err != nil {
 			return
 		}
@@ -72,7 +72,7 @@ func FuzzArrayText(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := ArrayOf(1009, codec.ColumnText, out, nil)
+		b, err := DecodeArray(1009, codec.ColumnText, out, nil)
 		if err != nil {
 			t.Fatalf("%q printed as %q: %v", in, out, err)
 		}
@@ -100,14 +100,14 @@ func FuzzRangeBinaryToText(f *testing.F) {
 				continue
 			}
 			if oid == 3904 {
-				r, _ := ParseRange(oid, codec.ColumnBinary, in, nil)
-				if rt, err := ParseRange(oid, codec.ColumnText, out, nil); err != nil || rt.Flags != r.Flags {
+				r, _ := DecodeRange(oid, codec.ColumnBinary, in, nil)
+				if rt, err := DecodeRange(oid, codec.ColumnText, out, nil); err != nil || rt.Flags != r.Flags {
 					t.Fatalf("%q reads back as %+v, %v", out, rt, err)
 				}
-			} else if m, err := MultirangeOf(oid, codec.ColumnText, out, nil); err != nil {
+			} else if m, err := DecodeMultirange(oid, codec.ColumnText, out, nil); err != nil {
 				t.Fatalf("%q does not read back: %v", out, err)
 			} else {
-				mb, _ := MultirangeOf(oid, codec.ColumnBinary, in, nil)
+				mb, _ := DecodeMultirange(oid, codec.ColumnBinary, in, nil)
 				if m.Len() != mb.Len() {
 					t.Fatalf("%q: %d ranges, binary %d", out, m.Len(), mb.Len())
 				}
@@ -119,17 +119,17 @@ func FuzzRangeBinaryToText(f *testing.F) {
 func FuzzRangeText(f *testing.F) {
 	containerSeeds(f, []byte(`[1,5)`), []byte(`empty`), []byte(`("a""b",\))`), []byte(`{[1,2),(,)}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		if r, err := ParseRange(3910, codec.ColumnText, in, nil); err == nil {
+		if r, err := DecodeRange(3910, codec.ColumnText, in, nil); err == nil {
 			out, err := AppendRangeText(nil, 3910, r)
 			if err != nil {
 				t.Fatal(err)
 			}
-			back, err := ParseRange(3910, codec.ColumnText, out, nil)
+			back, err := DecodeRange(3910, codec.ColumnText, out, nil)
 			if err != nil || back.Flags != r.Flags || string(back.Lower) != string(r.Lower) || string(back.Upper) != string(r.Upper) {
 				t.Fatalf("%q printed as %q reads back as %+v, %v", in, out, back, err)
 			}
 		}
-		if m, err := MultirangeOf(4534, codec.ColumnText, in, nil); err == nil {
+		if m, err := DecodeMultirange(4534, codec.ColumnText, in, nil); err == nil {
 			n := 0
 			for _, ok := m.Next(); ok; _, ok = m.Next() {
 				n++
@@ -152,8 +152,8 @@ func FuzzRecordBinaryToText(f *testing.F) {
 		if err != nil {
 			return
 		}
-		rb, _ := RecordOf(recordOID, codec.ColumnBinary, in, nil)
-		rt, err := RecordOf(recordOID, codec.ColumnText, out, nil)
+		rb, _ := DecodeRecord(recordOID, codec.ColumnBinary, in, nil)
+		rt, err := DecodeRecord(recordOID, codec.ColumnText, out, nil)
 		if err != nil {
 			t.Fatalf("%q does not read back: %v", out, err)
 		}
@@ -166,7 +166,7 @@ func FuzzRecordBinaryToText(f *testing.F) {
 func FuzzRecordText(f *testing.F) {
 	containerSeeds(f, []byte(`(1,"a b",)`), []byte(`()`), []byte(` (a"b,c"d,\)) `))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r, err := RecordOf(recordOID, codec.ColumnText, in, make([]byte, 0, len(in)))
+		r, err := DecodeRecord(recordOID, codec.ColumnText, in, make([]byte, 0, len(in)))
 		if err != nil {
 			return
 		}
@@ -179,7 +179,7 @@ func FuzzRecordText(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := RecordOf(recordOID, codec.ColumnText, out, nil)
+		back, err := DecodeRecord(recordOID, codec.ColumnText, out, nil)
 		if err != nil || back.Len() != len(fields) {
 			t.Fatalf("%q printed as %q: %v", in, out, err)
 		}

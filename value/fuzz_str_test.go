@@ -82,7 +82,7 @@ func FuzzStrTextForm(f *testing.F) {
 		_, _ = Char(oid, codec.ColumnText, src)
 		_, _ = UUID(oid, codec.ColumnText, src)
 		_, _ = LSN(oid, codec.ColumnText, src)
-		_, _ = TIDOf(oid, codec.ColumnText, src)
+		_, _ = DecodeTID(oid, codec.ColumnText, src)
 		_, _ = AppendBytes(buf[:0], oid, codec.ColumnText, src)
 		_, _ = AppendBits(buf[:0], oid, codec.ColumnText, src)
 		_, _ = AppendHardwareAddr(buf[:0], oid, codec.ColumnText, src)

@@ -123,9 +123,9 @@ func strTIDBinary(t *Type, op string, src []byte) (TID, error) {
 	return TID{Block: binary.BigEndian.Uint32(src), Offset: binary.BigEndian.Uint16(src[4:])}, nil
 }
 
-// TIDOf returns a tid value from either form; the text form is
+// DecodeTID returns a tid value from either form; the text form is
 // (block,offset) in decimal.
-func TIDOf(oid uint32, kind codec.ColumnKind, src []byte) (TID, error) {
+func DecodeTID(oid uint32, kind codec.ColumnKind, src []byte) (TID, error) {
 	const op = "tid"
 	t, err := typeOf(oid, op)
 	if err != nil {
@@ -181,5 +181,5 @@ func strDecimal(s []byte, max uint64) (uint64, bool) {
 }
 
 func strDecodeTID(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error) {
-	return TIDOf(t.OID, kind, src)
+	return DecodeTID(t.OID, kind, src)
 }

@@ -64,7 +64,7 @@ func TestStrMiscProperties(t *testing.T) {
 		v := TID{b, o}
 		txt := AppendTIDText(nil, v)
 		r, err := AppendText(nil, strOIDTID, -1, AppendTIDBinary(nil, v))
-		v1, err1 := TIDOf(strOIDTID, codec.ColumnText, txt)
+		v1, err1 := DecodeTID(strOIDTID, codec.ColumnText, txt)
 		return err == nil && err1 == nil && bytes.Equal(r, txt) && v1 == v
 	}, gen.UInt32(), gen.UInt16()))
 	p.Property("int2vector: binary and text decode to the numbers", prop.ForAll(func(v []int16) bool {
@@ -106,7 +106,7 @@ func TestStrMiscText(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"", "()", "(1)", "(1,)", "(,1)", "(4294967296,1)", "(1,65536)", "(1,2", "1,2)", "(-1,2)"} {
-		if _, err := TIDOf(strOIDTID, codec.ColumnText, []byte(s)); !errors.Is(err, ErrMalformed) {
+		if _, err := DecodeTID(strOIDTID, codec.ColumnText, []byte(s)); !errors.Is(err, ErrMalformed) {
 			t.Errorf("tid %q: %v", s, err)
 		}
 	}

@@ -33,7 +33,7 @@ func init() {
 		BinaryToText: numericBinaryToText,
 		Decode: func(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error) {
 			var n Numeric
-			err := ScanNumeric(&n, t.OID, kind, src)
+			err := DecodeNumeric(&n, t.OID, kind, src)
 			return n, err
 		},
 	})
@@ -195,10 +195,10 @@ func numericBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, erro
 	return dst, nil
 }
 
-// ScanNumeric sets *n to the value of a numeric column in either form,
+// DecodeNumeric sets *n to the value of a numeric column in either form,
 // in canonical form, reusing n.Digits' memory: with a reused n it does not
 // allocate. The text form is what ParseNumeric reads.
-func ScanNumeric(n *Numeric, oid uint32, kind codec.ColumnKind, src []byte) error {
+func DecodeNumeric(n *Numeric, oid uint32, kind codec.ColumnKind, src []byte) error {
 	const op = "decode numeric"
 	t, err := typeOf(oid, op)
 	if err != nil {

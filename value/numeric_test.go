@@ -44,8 +44,8 @@ func TestNumericBinaryToText(t *testing.T) {
 			t.Errorf("%s: %q, %v; want %q", c.bin, got, err, c.want)
 		}
 		var n Numeric
-		if err := ScanNumeric(&n, 1700, codec.ColumnBinary, bin); err != nil || n.String() != c.want {
-			t.Errorf("%s: ScanNumeric %+v, %v", c.bin, n, err)
+		if err := DecodeNumeric(&n, 1700, codec.ColumnBinary, bin); err != nil || n.String() != c.want {
+			t.Errorf("%s: DecodeNumeric %+v, %v", c.bin, n, err)
 		}
 	}
 	for _, bad := range []string{
@@ -182,7 +182,7 @@ func TestNumericProperties(t *testing.T) {
 			return false
 		}
 		var fromBin, fromText Numeric
-		if ScanNumeric(&fromBin, 1700, codec.ColumnBinary, bin) != nil || ScanNumeric(&fromText, 1700, codec.ColumnText, []byte(text)) != nil {
+		if DecodeNumeric(&fromBin, 1700, codec.ColumnBinary, bin) != nil || DecodeNumeric(&fromText, 1700, codec.ColumnText, []byte(text)) != nil {
 			return false
 		}
 		if d := cmp.Diff(fromBin, fromText, cmpopts.EquateEmpty()); d != "" {
@@ -222,8 +222,8 @@ func TestNumericAllocs(t *testing.T) {
 	var into Numeric
 	into.Digits = make([]byte, 0, 64)
 	numZeroAllocs(t, "AppendText numeric", func() { buf, _ = AppendText(buf[:0], 1700, -1, bin) })
-	numZeroAllocs(t, "ScanNumeric binary", func() { _ = ScanNumeric(&into, 1700, codec.ColumnBinary, bin) })
-	numZeroAllocs(t, "ScanNumeric text", func() { _ = ScanNumeric(&into, 1700, codec.ColumnText, text) })
+	numZeroAllocs(t, "DecodeNumeric binary", func() { _ = DecodeNumeric(&into, 1700, codec.ColumnBinary, bin) })
+	numZeroAllocs(t, "DecodeNumeric text", func() { _ = DecodeNumeric(&into, 1700, codec.ColumnText, text) })
 	numZeroAllocs(t, "Float64 numeric binary", func() { _, _ = Float64(1700, codec.ColumnBinary, bin) })
 	numZeroAllocs(t, "Float64 numeric text", func() { _, _ = Float64(1700, codec.ColumnText, text) })
 	numZeroAllocs(t, "AppendNumericBinary", func() { buf, _ = AppendNumericBinary(buf[:0], n) })
@@ -241,12 +241,12 @@ func ExampleParseNumeric() {
 	// 0.0100 4 100 -4
 }
 
-func ExampleScanNumeric() {
+func ExampleDecodeNumeric() {
 	// numeric_send's form of 12345678.9: two base-10000 digits before the
 	// point (weight 1), one after, display scale 1.
 	bin := []byte{0, 3, 0, 1, 0, 0, 0, 1, 0x04, 0xd2, 0x16, 0x2e, 0x23, 0x28}
 	var n Numeric // reuse n: its digits' memory is reused
-	_ = ScanNumeric(&n, 1700, codec.ColumnBinary, bin)
+	_ = DecodeNumeric(&n, 1700, codec.ColumnBinary, bin)
 	f, _ := n.Float64()
 	fmt.Println(n, f)
 	// Output: 12345678.9 1.23456789e+07

@@ -78,11 +78,11 @@ type Range struct {
 	Lower, Upper any
 }
 
-// ParseRange reads one range value in form kind (codec.ColumnBinary or
+// DecodeRange reads one range value in form kind (codec.ColumnBinary or
 // codec.ColumnText); oid, the range type, only names it in errors. The
 // bounds alias src, or scratch for a text bound with quotes or escapes
 // (with cap(scratch) >= len(src) nothing is allocated).
-func ParseRange(oid uint32, kind codec.ColumnKind, src, scratch []byte) (RawRange, error) {
+func DecodeRange(oid uint32, kind codec.ColumnKind, src, scratch []byte) (RawRange, error) {
 	var r RawRange
 	var why string
 	switch kind {
@@ -355,7 +355,7 @@ func AppendRangeText(dst []byte, oid uint32, r RawRange) ([]byte, error) {
 }
 
 func rangeDecode(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error) {
-	r, err := ParseRange(t.OID, kind, src, nil)
+	r, err := DecodeRange(t.OID, kind, src, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -389,7 +389,7 @@ func cloneText(kind codec.ColumnKind, b []byte) []byte {
 }
 
 // Multirange reads the ranges of one multirange value in order.
-// MultirangeOf checks them all, so Next has no error to report; the
+// DecodeMultirange checks them all, so Next has no error to report; the
 // bounds of a range are valid until the next call to Next.
 type Multirange struct {
 	kind    codec.ColumnKind
@@ -399,12 +399,12 @@ type Multirange struct {
 	scratch []byte
 }
 
-// MultirangeOf returns a reader over the multirange src of type oid (which
+// DecodeMultirange returns a reader over the multirange src of type oid (which
 // only names it in errors) in form kind: binary (multirange_send: a count,
 // then each range as a length and range_send's bytes) or text
 // (multirange_out: "{" ranges separated by "," "}"). Text bounds with
 // quotes or escapes are unescaped into scratch.
-func MultirangeOf(oid uint32, kind codec.ColumnKind, src, scratch []byte) (Multirange, error) {
+func DecodeMultirange(oid uint32, kind codec.ColumnKind, src, scratch []byte) (Multirange, error) {
 	m := Multirange{kind: kind, src: src, scratch: scratch[:0]}
 	var why string
 	switch kind {
@@ -510,7 +510,7 @@ func scanMultirangeText(s, scratch []byte) (n, first int, why string) {
 
 // multirangeBinaryToText is multirange_out over multirange_send's bytes.
 func multirangeBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error) {
-	m, err := MultirangeOf(t.OID, codec.ColumnBinary, src, nil)
+	m, err := DecodeMultirange(t.OID, codec.ColumnBinary, src, nil)
 	if err != nil {
 		return dst, err
 	}
@@ -547,7 +547,7 @@ func AppendMultirangeBinary(dst []byte, ranges []RawRange) []byte {
 
 // multirangeDecode returns a multirange as []Range.
 func multirangeDecode(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error) {
-	m, err := MultirangeOf(t.OID, kind, src, nil)
+	m, err := DecodeMultirange(t.OID, kind, src, nil)
 	if err != nil {
 		return nil, err
 	}

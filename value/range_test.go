@@ -34,7 +34,7 @@ func TestRangeBinaryToText(t *testing.T) {
 			kind codec.ColumnKind
 			src  []byte
 		}{{codec.ColumnBinary, bin}, {codec.ColumnText, []byte(c.text)}} {
-			r, err := ParseRange(3904, form.kind, form.src, nil)
+			r, err := DecodeRange(3904, form.kind, form.src, nil)
 			if err != nil || r.Flags != c.r.Flags {
 				t.Errorf("%s %c: %+v, %v", c.name, form.kind, r, err)
 				continue
@@ -76,7 +76,7 @@ func TestRangeBoundQuoting(t *testing.T) {
 			t.Errorf("%q: %q, %v", c.text, got, err)
 			continue
 		}
-		back, err := ParseRange(3910, codec.ColumnText, got, make([]byte, 0, len(got)))
+		back, err := DecodeRange(3910, codec.ColumnText, got, make([]byte, 0, len(got)))
 		if err != nil || string(back.Lower) != c.lower || string(back.Upper) != c.upper || back.Flags != RangeLowerInc {
 			t.Errorf("%q: back %+v, %v", c.text, back, err)
 		}
@@ -89,14 +89,14 @@ func TestRangeBoundQuoting(t *testing.T) {
 		`[,]`:         {Flags: RangeLowerInf | RangeUpperInf},
 		` ( 1 , 2 ] `: {Flags: RangeUpperInc, Lower: []byte(" 1 "), Upper: []byte(" 2 ")},
 	} {
-		got, err := ParseRange(3904, codec.ColumnText, []byte(in), nil)
+		got, err := DecodeRange(3904, codec.ColumnText, []byte(in), nil)
 		want.Kind = codec.ColumnText
 		if err != nil || got.Flags != want.Flags || string(got.Lower) != string(want.Lower) || string(got.Upper) != string(want.Upper) {
 			t.Errorf("%q: %+v, %v", in, got, err)
 		}
 	}
 	for _, in := range []string{"", "emptyx", "[1,2", "[1;2)", "1,2)", `["1,2)`, `[1,2)x`, `[1\`} {
-		if _, err := ParseRange(3904, codec.ColumnText, []byte(in), nil); !errors.Is(err, ErrMalformed) {
+		if _, err := DecodeRange(3904, codec.ColumnText, []byte(in), nil); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%q: %v", in, err)
 		}
 	}
@@ -126,7 +126,7 @@ func TestMultirange(t *testing.T) {
 			kind codec.ColumnKind
 			src  []byte
 		}{{codec.ColumnBinary, bin}, {codec.ColumnText, []byte(c.text)}} {
-			m, err := MultirangeOf(4451, form.kind, form.src, nil)
+			m, err := DecodeMultirange(4451, form.kind, form.src, nil)
 			if err != nil || m.Len() != len(c.ranges) {
 				t.Fatalf("%q %c: %v", c.text, form.kind, err)
 			}
@@ -151,7 +151,7 @@ func TestMultirange(t *testing.T) {
 		}
 	}
 	for _, in := range []string{"", "{", "{[1,2)", "{[1,2);[3,4)}", "{[1,2)}x", "{,}"} {
-		if _, err := MultirangeOf(4451, codec.ColumnText, []byte(in), nil); !errors.Is(err, ErrMalformed) {
+		if _, err := DecodeMultirange(4451, codec.ColumnText, []byte(in), nil); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%q: %v", in, err)
 		}
 	}

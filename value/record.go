@@ -34,7 +34,7 @@ type Field struct {
 }
 
 // Record reads the fields of one record or composite value in order.
-// RecordOf checks them all, so Next has no error to report; a field's Data
+// DecodeRecord checks them all, so Next has no error to report; a field's Data
 // aliases the source or, for a text field with quotes or escapes, the
 // scratch buffer, and is valid until the next call to Next.
 type Record struct {
@@ -45,14 +45,14 @@ type Record struct {
 	scratch []byte
 }
 
-// RecordOf returns a reader over the record src in form kind: binary
+// DecodeRecord returns a reader over the record src in form kind: binary
 // (record_send: a field count, then per field its type OID, a length, -1
 // for NULL, and bytes) or text (record_out: "(" fields ")"). oid, the
 // composite type, only names it in errors: the binary form carries each
 // field's type, and the text form none. In the text form "()" is one NULL
 // field, as it is for a composite of one column (a record of none prints
 // the same).
-func RecordOf(oid uint32, kind codec.ColumnKind, src, scratch []byte) (Record, error) {
+func DecodeRecord(oid uint32, kind codec.ColumnKind, src, scratch []byte) (Record, error) {
 	r := Record{kind: kind, src: src, scratch: scratch[:0]}
 	var why string
 	switch kind {
@@ -267,7 +267,7 @@ func AppendRecordText(dst []byte, fields []Field) ([]byte, error) {
 // them for their types, text fields (whose types the text does not say)
 // as strings, NULL as nil.
 func recordDecode(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error) {
-	r, err := RecordOf(t.OID, kind, src, nil)
+	r, err := DecodeRecord(t.OID, kind, src, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -44,7 +44,7 @@ func TestRecordBinaryToText(t *testing.T) {
 		}
 		// The binary form reads back field for field; the text form to the
 		// fields' text (except that "()" is one NULL field).
-		r, err := RecordOf(recordOID, codec.ColumnBinary, bin, nil)
+		r, err := DecodeRecord(recordOID, codec.ColumnBinary, bin, nil)
 		if err != nil || r.Len() != len(c.fields) {
 			t.Fatalf("%q: %v", c.text, err)
 		}
@@ -57,7 +57,7 @@ func TestRecordBinaryToText(t *testing.T) {
 				t.Errorf("%q field %d: %+v", c.text, i, g)
 			}
 		}
-		r, err = RecordOf(recordOID, codec.ColumnText, []byte(c.text), make([]byte, 0, len(c.text)))
+		r, err = DecodeRecord(recordOID, codec.ColumnText, []byte(c.text), make([]byte, 0, len(c.text)))
 		if err != nil {
 			t.Fatalf("%q: %v", c.text, err)
 		}
@@ -107,11 +107,11 @@ func TestRecordHostile(t *testing.T) {
 		t.Errorf("unknown field type: %v", err)
 	}
 	for _, in := range []string{"", "(", "(a", `("a)`, "(a)x", "a", `(a\`} {
-		if _, err := RecordOf(recordOID, codec.ColumnText, []byte(in), nil); !errors.Is(err, ErrMalformed) {
+		if _, err := DecodeRecord(recordOID, codec.ColumnText, []byte(in), nil); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%q: %v", in, err)
 		}
 	}
-	r, err := RecordOf(recordOID, codec.ColumnText, []byte(` (a"b,c"d,,"",\)) `), nil)
+	r, err := DecodeRecord(recordOID, codec.ColumnText, []byte(` (a"b,c"d,,"",\)) `), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestRecordProperties(t *testing.T) {
 		if err != nil || string(got) != want {
 			return fmt.Sprintf("got %q, %v; want %q", got, err, want)
 		}
-		r, err := RecordOf(recordOID, codec.ColumnText, got, nil)
+		r, err := DecodeRecord(recordOID, codec.ColumnText, got, nil)
 		if err != nil || r.Len() != len(fs) {
 			return fmt.Sprintf("%q: %d fields, %v", got, r.Len(), err)
 		}
@@ -214,7 +214,7 @@ func TestRecordProperties(t *testing.T) {
 		if err != nil || string(got) != want {
 			return fmt.Sprintf("got %q, %v; want %q", got, err, want)
 		}
-		back, err := ParseRange(3910, codec.ColumnText, got, nil)
+		back, err := DecodeRange(3910, codec.ColumnText, got, nil)
 		if err != nil || back.Flags != r.Flags || string(back.Lower) != string(r.Lower) || string(back.Upper) != string(r.Upper) {
 			return fmt.Sprintf("%q: read back %+v, %v", got, back, err)
 		}

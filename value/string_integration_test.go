@@ -81,7 +81,7 @@ var strServerCases = []strServerCase{
 		}},
 	{name: "tid", send: "tidsend", typ: "tid", oid: strOIDTID, values: []string{`'(0,0)'`, `'(0,1)'`, `'(4294967295,65535)'`},
 		encode: func(b []byte) ([]byte, error) {
-			v, err := TIDOf(strOIDTID, codec.ColumnText, b)
+			v, err := DecodeTID(strOIDTID, codec.ColumnText, b)
 			return AppendTIDBinary(nil, v), err
 		}},
 	{name: "tsvector", send: "tsvectorsend", typ: "tsvector", oid: strOIDTSVector, values: []string{`'a fat cat sat on a mat'`, `$$'a':1A,2B 'it''s':3C 'back\\slash' 'x':4$$`, `''`, `'ü:1,16383D b:5C,7A'`, `'z:1 y:2 zz:3'`, `pg_catalog.to_tsvector('english', 'The quick brown foxes jumped over the lazy dogs'' backs')`, `pg_catalog.setweight(pg_catalog.to_tsvector('simple', 'a b a'), 'B')`}},

@@ -347,7 +347,7 @@ func TestStrAllocs(t *testing.T) {
 	k, s = binary("00000016b374d848")
 	add("LSN binary", k, s, lsnf)
 	k, s = text("(12,34)")
-	add("TIDOf text", k, s, func(k codec.ColumnKind, s []byte) error { _, err := TIDOf(strOIDTID, k, s); return err })
+	add("DecodeTID text", k, s, func(k codec.ColumnKind, s []byte) error { _, err := DecodeTID(strOIDTID, k, s); return err })
 	for _, c := range cases {
 		if err := c.f(c.kind, c.src); err != nil {
 			t.Errorf("%s: %v", c.name, err)
