@@ -72,8 +72,13 @@ func (c *Conn) startup() error {
 
 // pinned are the settings a session asks for unless the user sets them:
 // text values of dates, times, intervals and floats then read the same on
-// every server, whatever its configuration.
+// every server, whatever its configuration. An empty search_path (as
+// pg_recvlogical sets) makes the text of regclass, regtype and other
+// catalog names schema-qualified whatever the role's settings, and keeps
+// objects a role can create out of name lookup; SQL run on the session
+// must qualify its names.
 var pinned = map[string]string{
+	"search_path":        "",
 	"client_encoding":    "UTF8",
 	"DateStyle":          "ISO",
 	"IntervalStyle":      "postgres",

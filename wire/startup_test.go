@@ -13,13 +13,13 @@ func TestStartupParamsOptions(t *testing.T) {
 		params map[string]string
 		want   map[string]string
 	}{
-		{nil, map[string]string{"user": "u", "client_encoding": "UTF8", "DateStyle": "ISO", "IntervalStyle": "postgres", "extra_float_digits": "3", "TimeZone": "UTC"}},
+		{nil, map[string]string{"user": "u", "search_path": "", "client_encoding": "UTF8", "DateStyle": "ISO", "IntervalStyle": "postgres", "extra_float_digits": "3", "TimeZone": "UTC"}},
 		{map[string]string{"options": "-c TimeZone=Europe/Paris --datestyle=SQL,DMY -cextra-float-digits=1"},
-			map[string]string{"user": "u", "client_encoding": "UTF8", "IntervalStyle": "postgres", "options": "-c TimeZone=Europe/Paris --datestyle=SQL,DMY -cextra-float-digits=1"}},
+			map[string]string{"user": "u", "search_path": "", "client_encoding": "UTF8", "IntervalStyle": "postgres", "options": "-c TimeZone=Europe/Paris --datestyle=SQL,DMY -cextra-float-digits=1"}},
 		{map[string]string{"options": `-c search_path=a\ b -c geqo=off`},
 			map[string]string{"user": "u", "client_encoding": "UTF8", "DateStyle": "ISO", "IntervalStyle": "postgres", "extra_float_digits": "3", "TimeZone": "UTC", "options": `-c search_path=a\ b -c geqo=off`}},
 		{map[string]string{"timezone": "Asia/Tokyo"},
-			map[string]string{"user": "u", "client_encoding": "UTF8", "DateStyle": "ISO", "IntervalStyle": "postgres", "extra_float_digits": "3", "timezone": "Asia/Tokyo"}},
+			map[string]string{"user": "u", "search_path": "", "client_encoding": "UTF8", "DateStyle": "ISO", "IntervalStyle": "postgres", "extra_float_digits": "3", "timezone": "Asia/Tokyo"}},
 	} {
 		c := &Conn{cfg: Config{User: "u", RuntimeParams: tc.params}}
 		got := map[string]string{}
