@@ -938,8 +938,7 @@ func geoFloat(r *rand.Rand) float64 {
 
 func geoPoint(r *rand.Rand) value.Point { return value.Point{X: geoFloat(r), Y: geoFloat(r)} }
 
-func vec(p value.Point) pgtype.Vec2 { return pgtype.Vec2{X: p.X, Y: p.Y} }
-func pt(v pgtype.Vec2) value.Point  { return value.Point{X: v.X, Y: v.Y} }
+func pt(v pgtype.Vec2) value.Point { return value.Point{X: v.X, Y: v.Y} }
 
 func geoFamilies(r *rand.Rand) []agreeFamily {
 	type appender interface {
