@@ -30,6 +30,13 @@ const (
 	wantVsFloor  = 2.0  // pgwal ns/op ÷ floor ns/op, at most
 	decodePrefix = "BenchmarkDecode/"
 	encodePrefix = "BenchmarkEncode/"
+
+	valueStart      = "<!-- value:start -->"
+	valueEnd        = "<!-- value:end -->"
+	wantValueFactor = 10.0 // pgtype ns/op ÷ pgwal ns/op decoding column values, at least
+	valueDecode     = "BenchmarkValueDecode/"
+	valueText       = "BenchmarkValueAppendText/"
+	valueJSON       = "BenchmarkValueAppendJSON/"
 )
 
 func main() {
@@ -193,6 +200,26 @@ func run(stdin io.Reader, readme, summaryFile string, dryRun bool) error {
 	if err != nil {
 		return err
 	}
+	hasDecode, hasValue := false, false
+	for name := range res.vals {
+		hasDecode = hasDecode || strings.HasPrefix(name, decodePrefix)
+		hasValue = hasValue || strings.HasPrefix(name, valueDecode)
+	}
+	if hasValue {
+		sec, sum := valueSection(res)
+		fmt.Println(sum)
+		if dryRun {
+			fmt.Print(sec)
+		} else if err := updateSection(readme, valueStart, valueEnd, sec); err != nil {
+			return err
+		}
+	}
+	if !hasDecode {
+		if !hasValue {
+			return fmt.Errorf("no BenchmarkDecode or BenchmarkValueDecode results on stdin")
+		}
+		return nil // only the value benchmarks ran: leave the codec tables alone
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Measured with `%s` (median of %d run(s) per benchmark). Bars: pglogrepl/pgwal ≥ %.0f×, pgwal/floor ≤ %.0f×; misses in **bold** ✗.\n\n",
 		strings.Join(res.header, ", "), res.runs, wantSpeedup, wantVsFloor)
@@ -346,4 +373,66 @@ func updateSection(path, startMarker, endMarker, section string) error {
 		return fmt.Errorf("%s: unbalanced bench markers", path)
 	}
 	return os.WriteFile(path, []byte(text), 0o644)
+}
+
+// valueSection is the column-value table: per input, pgwal's decoding
+// against pgtype's, the ratio taken against pgtype's fastest variant
+// (pgtype, pgtype-Int8, pgtype-Array, ...), and pgwal's AppendText and
+// AppendJSON.
+func valueSection(res *results) (section, summary string) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Measured with `%s` (median of %d run(s) per benchmark); each op is a batch of 64 values. Bar: pgtype/pgwal ≥ %.0f× (throughput, against pgtype's fastest variant); misses in **bold** ✗.\n\n",
+		strings.Join(res.header, ", "), res.runs, wantValueFactor)
+	b.WriteString("| family / form | bytes/op | pgwal ns/value | pgwal allocs/op | pgtype (natural type) ns/value | allocs/op | pgtype fastest variant | ns/value | allocs/op | pgtype/pgwal (fastest) | pgtype/pgwal (natural) | AppendText ns/value · allocs/op | AppendJSON ns/value · allocs/op |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|\n")
+	var met, missed []string
+	for _, in := range bench.ValueInputs() {
+		d := valueDecode + in.Name() + "/"
+		pw := res.get(d+"pgwal", "ns/op")
+		if math.IsNaN(pw) {
+			continue
+		}
+		n := float64(len(in.Values))
+		per := func(v float64) string { return num(v / n) }
+		nat := res.get(d+"pgtype", "ns/op")
+		best, bestName := nat, "pgtype"
+		var variants []string
+		for name := range res.vals {
+			if v := strings.TrimPrefix(name, d); v != name && strings.HasPrefix(v, "pgtype-") {
+				variants = append(variants, v)
+			}
+		}
+		sort.Strings(variants)
+		for _, v := range variants {
+			if ns := res.get(d+v, "ns/op"); ns < best {
+				best, bestName = ns, v
+			}
+		}
+		ratioBest, ratioNat := best/pw, nat/pw
+		ok := ratioBest >= wantValueFactor
+		if ok {
+			met = append(met, in.Name())
+		} else {
+			missed = append(missed, fmt.Sprintf("%s %s×", in.Name(), num(ratioBest)))
+		}
+		extra := func(prefix string) string {
+			v := res.get(prefix+in.Name()+"/pgwal", "ns/op")
+			if math.IsNaN(v) {
+				return "—"
+			}
+			return per(v) + " · " + num(res.get(prefix+in.Name()+"/pgwal", "allocs/op"))
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | `%s` | %s | %s | %s | %s | %s | %s |\n",
+			in.Name(), in.Bytes, per(pw), num(res.get(d+"pgwal", "allocs/op")),
+			per(nat), num(res.get(d+"pgtype", "allocs/op")),
+			bestName, per(best), num(res.get(d+bestName, "allocs/op")),
+			ratio(ratioBest, ok), ratio(ratioNat, ratioNat >= wantValueFactor),
+			extra(valueText), extra(valueJSON))
+	}
+	summary = fmt.Sprintf("column values: pgtype/pgwal ≥ %.0f× on %d of %d inputs", wantValueFactor, len(met), len(met)+len(missed))
+	if len(missed) > 0 {
+		summary += "; missed: " + strings.Join(missed, ", ")
+	}
+	fmt.Fprintf(&b, "\n**Summary:** %s.\n", summary)
+	return b.String(), summary
 }
