@@ -250,7 +250,7 @@ func commandSuite(t *testing.T, s *pgserver.Server) {
 
 	t.Run("SQL", func(t *testing.T) {
 		c := logical(t)
-		rs := itMustExec(t, c, "CREATE TABLE it_sql (id int PRIMARY KEY, note text); CREATE PUBLICATION it_sql_pub FOR TABLE it_sql")
+		rs := itMustExec(t, c, "CREATE TABLE public.it_sql (id int PRIMARY KEY, note text); CREATE PUBLICATION it_sql_pub FOR TABLE public.it_sql")
 		if len(rs) != 2 || rs[0].Tag != "CREATE TABLE" || rs[1].Tag != "CREATE PUBLICATION" {
 			t.Errorf("tags: %+v", rs)
 		}
@@ -308,7 +308,7 @@ func commandSuite(t *testing.T, s *pgserver.Server) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		itMustExec(t, c, "CREATE TABLE it_opts (id int PRIMARY KEY); CREATE PUBLICATION it_opts_pub FOR TABLE it_opts")
+		itMustExec(t, c, "CREATE TABLE public.it_opts (id int PRIMARY KEY); CREATE PUBLICATION it_opts_pub FOR TABLE public.it_opts")
 		// A server-side refusal (no such slot) leaves the Conn usable. It
 		// comes first: a walsender error drops the session's temporary slots.
 		_, err = c.StartReplication(ctx, "it_no_slot", 0, wire.LogicalOptions{Publications: []string{"it_opts_pub"}})
@@ -442,9 +442,9 @@ func commandSuite(t *testing.T, s *pgserver.Server) {
 		c := logical(t)
 		ctx := itCtx(t)
 		pub := `My,"Pub's`
-		itMustExec(t, c, `CREATE TABLE it_pub_t (id int PRIMARY KEY, v text); CREATE TABLE it_other (id int PRIMARY KEY);
-CREATE PUBLICATION `+pgserver.QuoteIdent(pub)+` FOR TABLE it_pub_t;
-CREATE PUBLICATION "my,pub" FOR TABLE it_other`)
+		itMustExec(t, c, `CREATE TABLE public.it_pub_t (id int PRIMARY KEY, v text); CREATE TABLE public.it_other (id int PRIMARY KEY);
+CREATE PUBLICATION `+pgserver.QuoteIdent(pub)+` FOR TABLE public.it_pub_t;
+CREATE PUBLICATION "my,pub" FOR TABLE public.it_other`)
 		if _, err := c.CreateReplicationSlot(ctx, "it_quoted", wire.SlotOptions{Temporary: true, Snapshot: "nothing"}); err != nil {
 			t.Fatal(err)
 		}

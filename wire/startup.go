@@ -72,11 +72,11 @@ func (c *Conn) startup() error {
 
 // pinned are the settings a session asks for unless the user sets them:
 // text values of dates, times, intervals and floats then read the same on
-// every server, whatever its configuration. An empty search_path (as
-// pg_recvlogical sets) makes the text of regclass, regtype and other
-// catalog names schema-qualified whatever the role's settings, and keeps
-// objects a role can create out of name lookup; SQL run on the session
-// must qualify its names.
+// every server, whatever its configuration. On a replication session an
+// empty search_path (as pg_recvlogical sets) makes the text of regclass,
+// regtype and other catalog names schema-qualified whatever the role's
+// settings, and keeps objects a role can create out of name lookup; SQL
+// run on such a session must qualify its names.
 var pinned = map[string]string{
 	"search_path":        "",
 	"client_encoding":    "UTF8",
@@ -143,6 +143,11 @@ func (c *Conn) startupParams() [][2]string {
 	p := map[string]string{}
 	for k, v := range pinned {
 		p[k] = v
+	}
+	if c.cfg.Replication == ReplicationOff {
+		// An SQL session keeps the role's search_path: its queries name
+		// tables as the user wrote them.
+		delete(p, "search_path")
 	}
 	unpin := func(name string) {
 		// Server parameter names are case-insensitive: the user's

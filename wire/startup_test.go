@@ -13,15 +13,15 @@ func TestStartupParamsOptions(t *testing.T) {
 		params map[string]string
 		want   map[string]string
 	}{
-		{nil, map[string]string{"user": "u", "search_path": "", "client_encoding": "UTF8", "DateStyle": "ISO", "IntervalStyle": "postgres", "extra_float_digits": "3", "TimeZone": "UTC"}},
+		{nil, map[string]string{"user": "u", "replication": "database", "search_path": "", "client_encoding": "UTF8", "DateStyle": "ISO", "IntervalStyle": "postgres", "extra_float_digits": "3", "TimeZone": "UTC"}},
 		{map[string]string{"options": "-c TimeZone=Europe/Paris --datestyle=SQL,DMY -cextra-float-digits=1"},
-			map[string]string{"user": "u", "search_path": "", "client_encoding": "UTF8", "IntervalStyle": "postgres", "options": "-c TimeZone=Europe/Paris --datestyle=SQL,DMY -cextra-float-digits=1"}},
+			map[string]string{"user": "u", "replication": "database", "search_path": "", "client_encoding": "UTF8", "IntervalStyle": "postgres", "options": "-c TimeZone=Europe/Paris --datestyle=SQL,DMY -cextra-float-digits=1"}},
 		{map[string]string{"options": `-c search_path=a\ b -c geqo=off`},
-			map[string]string{"user": "u", "client_encoding": "UTF8", "DateStyle": "ISO", "IntervalStyle": "postgres", "extra_float_digits": "3", "TimeZone": "UTC", "options": `-c search_path=a\ b -c geqo=off`}},
+			map[string]string{"user": "u", "replication": "database", "client_encoding": "UTF8", "DateStyle": "ISO", "IntervalStyle": "postgres", "extra_float_digits": "3", "TimeZone": "UTC", "options": `-c search_path=a\ b -c geqo=off`}},
 		{map[string]string{"timezone": "Asia/Tokyo"},
-			map[string]string{"user": "u", "search_path": "", "client_encoding": "UTF8", "DateStyle": "ISO", "IntervalStyle": "postgres", "extra_float_digits": "3", "timezone": "Asia/Tokyo"}},
+			map[string]string{"user": "u", "replication": "database", "search_path": "", "client_encoding": "UTF8", "DateStyle": "ISO", "IntervalStyle": "postgres", "extra_float_digits": "3", "timezone": "Asia/Tokyo"}},
 	} {
-		c := &Conn{cfg: Config{User: "u", RuntimeParams: tc.params}}
+		c := &Conn{cfg: Config{User: "u", Replication: ReplicationLogical, RuntimeParams: tc.params}}
 		got := map[string]string{}
 		for _, p := range c.startupParams() {
 			if _, dup := got[p[0]]; dup {
@@ -31,6 +31,13 @@ func TestStartupParamsOptions(t *testing.T) {
 		}
 		if d := cmp.Diff(tc.want, got); d != "" {
 			t.Errorf("%v: startup parameters (-want +got):\n%s", tc.params, d)
+		}
+	}
+	// An SQL session keeps the role's search_path.
+	c := &Conn{cfg: Config{User: "u"}}
+	for _, p := range c.startupParams() {
+		if p[0] == "search_path" {
+			t.Errorf("SQL session: search_path=%q sent", p[1])
 		}
 	}
 	if got := optionsSettings(`-c a=1 --b-c=2 -cd=3 -c\ e=4 x -c`); !cmp.Equal(got, []string{"a", "b_c", "d", " e"}) {
