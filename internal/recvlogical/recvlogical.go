@@ -17,7 +17,7 @@
 //
 // pg_recvlogical connects over the server's unix socket as the superuser
 // (or Options.User) with a clean environment (no PG* variables but those
-// in Options.Env). It pins search_path to ” on its connection, as wire
+// in Options.Env). It pins an empty search_path on its connection, as wire
 // does; other settings are the server's defaults (pgserver sets TimeZone
 // UTC) unless Options.Env sets PGOPTIONS.
 package recvlogical
