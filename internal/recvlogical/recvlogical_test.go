@@ -61,15 +61,17 @@ func TestCreateStreamDrop(t *testing.T) {
 		t.Fatalf("Stream:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 
-	// The slot advanced: nothing new up to a later position but what
-	// comes after the first read.
-	exec1(t, s, "INSERT INTO t VALUES (3, NULL)")
+	// The slot advanced: a second read has only what came after the
+	// first; and Env reaches the session (the plugin prints the date in
+	// the DateStyle PGOPTIONS sets).
+	exec1(t, s, "CREATE TABLE d (d date); INSERT INTO d VALUES ('2020-01-02')")
 	opts.EndPos = currentLSN(t, s)
+	opts.Env = []string{"PGOPTIONS=-c DateStyle=SQL,DMY"}
 	lines, err = Stream(ctx, s, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(lines, "\n"); got != "BEGIN\ntable public.t: INSERT: x[integer]:3 r[regclass]:null\nCOMMIT" {
+	if got := strings.Join(lines, "\n"); got != "BEGIN\ntable public.d: INSERT: d[date]:'02/01/2020'\nCOMMIT" {
 		t.Fatalf("second Stream: %q", got)
 	}
 
