@@ -177,6 +177,22 @@ func findInstall(version int) (install, error) {
 	return install{}, fmt.Errorf("pgserver: %s", msg)
 }
 
+// configInstall picks the binaries cfg asks for: cfg.BinDir if set, else
+// what findInstall finds for cfg.Version.
+func configInstall(cfg Config) (install, error) {
+	if cfg.BinDir == "" {
+		return findInstall(cfg.Version)
+	}
+	major, v, err := probe(cfg.BinDir)
+	if err != nil {
+		return install{}, fmt.Errorf("pgserver: BinDir %s unusable: %v", cfg.BinDir, err)
+	}
+	if cfg.Version != 0 && major != cfg.Version {
+		return install{}, fmt.Errorf("pgserver: BinDir %s is PostgreSQL %d, not %d", cfg.BinDir, major, cfg.Version)
+	}
+	return install{Major: major, BinDir: cfg.BinDir, Source: "Config.BinDir", Version: v}, nil
+}
+
 func versionOrN(v int) string {
 	if v == 0 {
 		return "NN"

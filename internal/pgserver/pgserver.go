@@ -42,6 +42,11 @@ const (
 type Config struct {
 	// Version is the major version wanted (14..18); 0 = newest available.
 	Version int
+	// BinDir, if set, is the bin dir of the install to run (it must hold
+	// postgres, initdb and pg_ctl), instead of the one the finder picks;
+	// for a test that needs what only that install has, such as an
+	// extension. Version, if also set, must be its major version.
+	BinDir string
 	// Settings are extra postgresql.conf settings; they override the defaults.
 	Settings map[string]string
 	// HBA lines for pg_hba.conf. nil = trust for everything on loopback TCP
@@ -78,7 +83,7 @@ type Server struct {
 
 // Start initializes and starts a new server.
 func Start(ctx context.Context, cfg Config) (s *Server, err error) {
-	inst, err := findInstall(cfg.Version)
+	inst, err := configInstall(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -273,3 +273,39 @@ func TestLogFileReadable(t *testing.T) {
 		t.Error("empty server log")
 	}
 }
+
+func TestConfigBinDirErrors(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Start(context.Background(), Config{BinDir: dir}); err == nil || !strings.Contains(err.Error(), dir) {
+		t.Errorf("Start with an empty BinDir: %v, want an error naming %s", err, dir)
+	}
+	vs := versionsUnderTest(t)
+	in, err := findInstall(vs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := in.Major + 1
+	if _, err := Start(context.Background(), Config{BinDir: in.BinDir, Version: wrong}); err == nil ||
+		!strings.Contains(err.Error(), fmt.Sprintf("not %d", wrong)) {
+		t.Errorf("Start with BinDir %s (PostgreSQL %d) and Version %d: %v", in.BinDir, in.Major, wrong, err)
+	}
+}
+
+// TestConfigBinDir starts the install the finder ranks last, which for a
+// version that is both cached and installed by Debian is one it would not
+// pick by itself.
+func TestConfigBinDir(t *testing.T) {
+	versionsUnderTest(t)
+	list, _ := candidates()
+	last := list[len(list)-1]
+	s := StartT(t, Config{BinDir: last.BinDir, Version: last.Major})
+	if s.BinDir() != last.BinDir || s.Major() != last.Major {
+		t.Fatalf("started %s (PostgreSQL %d), want %s (%d)", s.BinDir(), s.Major(), last.BinDir, last.Major)
+	}
+	if out := mustExec(t, s, "SELECT current_setting('server_version_num')::int / 10000"); out != fmt.Sprint(last.Major) {
+		t.Errorf("server reports major %s, want %d", out, last.Major)
+	}
+	if in, _ := findInstall(last.Major); in.BinDir != last.BinDir {
+		t.Logf("BinDir %s chosen over the finder's %s", last.BinDir, in.BinDir)
+	}
+}

@@ -19,12 +19,15 @@ func StartT(tb testing.TB, cfg Config) *Server {
 	if testing.Short() {
 		tb.Skip("-short: no real server")
 	}
-	if _, err := findInstall(cfg.Version); err != nil {
+	if _, err := configInstall(cfg); err != nil {
 		v := "[VERSIONS]"
 		if cfg.Version != 0 {
 			v = fmt.Sprint(cfg.Version)
 		}
 		msg := fmt.Sprintf("%v\nget one with `make postgres` or `scripts/fetch-postgres.sh %s`", err, v)
+		if cfg.BinDir != "" {
+			msg = fmt.Sprintf("%v\ninstall PostgreSQL there (Debian: apt-get install postgresql-NN) or point Config.BinDir elsewhere", err)
+		}
 		if os.Getenv("CI") == "true" {
 			tb.Fatal(msg)
 		}
