@@ -2,6 +2,7 @@ package bench
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand"
 	"testing"
 	"time"
@@ -45,6 +46,33 @@ func pgtypePlan[T any](name string, sink func(*T)) valueDecoder {
 	}}
 }
 
+// pgtypeAny is the idiom of pglogrepl's example and of most CDC code on
+// pgtype: look the type up by OID for each value and DecodeValue it to an
+// any.
+func pgtypeAny() valueDecoder {
+	return valueDecoder{name: "pgtype-any", make: func(in *ValueInput) func() error {
+		m := pgtype.NewMap()
+		format := int16(pgtype.BinaryFormatCode)
+		if in.Kind == codec.ColumnText {
+			format = pgtype.TextFormatCode
+		}
+		return func() error {
+			for _, v := range in.Values {
+				typ, ok := m.TypeForOID(in.OID)
+				if !ok {
+					return fmt.Errorf("pgtype: no type for OID %d", in.OID)
+				}
+				x, err := typ.Codec.DecodeValue(m, in.OID, format, v)
+				if err != nil {
+					return err
+				}
+				sinkAny = x
+			}
+			return nil
+		}
+	}}
+}
+
 func pgwalDecoder(name string, dec func(in *ValueInput, v []byte) error) valueDecoder {
 	return valueDecoder{name: name, make: func(in *ValueInput) func() error {
 		return func() error {
@@ -69,6 +97,7 @@ var (
 // into the natural Go type ("pgtype") and its own types ("pgtype-…").
 func valueDecoders(family string) []valueDecoder {
 	var num value.Numeric
+	var ints []int64
 	switch family {
 	case "int8":
 		return []valueDecoder{
@@ -149,6 +178,15 @@ func valueDecoders(family string) []valueDecoder {
 				}
 				return nil
 			}),
+			pgwalDecoder("pgwal-AppendInt64s", func(in *ValueInput, v []byte) error {
+				a, err := value.DecodeArray(in.OID, in.Kind, v, nil)
+				if err != nil {
+					return err
+				}
+				ints, err = a.AppendInt64s(ints[:0])
+				sinkInt += len(ints)
+				return err
+			}),
 			pgtypePlan("pgtype", func(v *[]int32) { sinkInt += len(*v) }),
 			pgtypePlan("pgtype-Array", func(v *pgtype.Array[pgtype.Int4]) { sinkInt += len(v.Elements) }),
 			pgtypePlan("pgtype-FlatArray", func(v *pgtype.FlatArray[int32]) { sinkInt += len(*v) }),
@@ -180,7 +218,7 @@ func valueDecoders(family string) []valueDecoder {
 // pgtype (see README.md, "Column values").
 func BenchmarkValueDecode(b *testing.B) {
 	for _, in := range ValueInputs() {
-		for _, d := range valueDecoders(in.Family) {
+		for _, d := range append(valueDecoders(in.Family), pgtypeAny()) {
 			b.Run(in.Name()+"/"+d.name, func(b *testing.B) {
 				run := d.make(in)
 				if err := run(); err != nil {

@@ -55,7 +55,7 @@ func TestCorpus(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := codec.NewDecoder(opts)
-			var rels codec.RelationCache
+			var cat msgjson.Catalog
 			var golden bytes.Buffer
 			enc := json.NewEncoder(&golden)
 			enc.SetEscapeHTML(false)
@@ -70,8 +70,8 @@ func TestCorpus(t *testing.T) {
 				if buf = codec.AppendMessage(buf[:0], msg); !bytes.Equal(buf, m.Data) {
 					t.Fatalf("line %d: re-encoded %v differs:\n got %x\nwant %x", m.Line, msg.MessageType(), buf, m.Data)
 				}
-				rels.Apply(msg)
-				r := msgjson.Message(msg, &rels)
+				cat.Apply(msg)
+				r := cat.Message(msg)
 				r.LSN = m.LSN.String()
 				if err := enc.Encode(r); err != nil {
 					t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand"
 	"reflect"
 	"strconv"
 	"strings"
@@ -525,4 +526,99 @@ func ExampleDecodeArray() {
 	// [{2 0}]
 	// 7
 	// NULL
+}
+
+// AppendInt64s reads what Next and Int64 read, element by element, in both
+// forms, for every integer element type, from the start or part-way, and
+// stops with Int64's error at a NULL or a bad element width.
+func TestArrayAppendInt64s(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	enc := map[uint32]func(int64) []byte{
+		21: func(v int64) []byte { return binary.BigEndian.AppendUint16(nil, uint16(v)) },
+		23: func(v int64) []byte { return binary.BigEndian.AppendUint32(nil, uint32(v)) },
+		20: func(v int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(v)) },
+		26: func(v int64) []byte { return binary.BigEndian.AppendUint32(nil, uint32(v)) },
+	}
+	arrOID := map[uint32]uint32{21: 1005, 23: 1007, 20: 1016, 26: 1028}
+	for elem, e := range enc {
+		for trial := 0; trial < 50; trial++ {
+			n := rng.Intn(40)
+			var elems []codec.Column
+			var want []int64
+			for i := 0; i < n; i++ {
+				v := rng.Int63() >> uint(rng.Intn(63))
+				if rng.Intn(2) == 0 {
+					v = -v
+				}
+				if elem == 26 && v < 0 {
+					v = -v
+				}
+				switch elem {
+				case 21:
+					v = int64(int16(v))
+				case 23:
+					v = int64(int32(v))
+				case 26:
+					v = int64(uint32(v))
+				}
+				elems = append(elems, codec.Column{Kind: codec.ColumnBinary, Data: e(v)})
+				want = append(want, v)
+			}
+			bin, err := AppendArrayBinary(nil, elem, nil, elems)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, err := AppendText(nil, arrOID[elem], -1, bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, form := range []struct {
+				kind codec.ColumnKind
+				src  []byte
+			}{{codec.ColumnBinary, bin}, {codec.ColumnText, text}} {
+				skip := 0
+				if n > 0 {
+					skip = rng.Intn(n)
+				}
+				a, err := DecodeArray(arrOID[elem], form.kind, form.src, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := 0; i < skip; i++ {
+					a.Next()
+				}
+				got, err := a.AppendInt64s([]int64{-7})
+				if err != nil {
+					t.Fatalf("%s %c: %v", text, form.kind, err)
+				}
+				if d := cmp.Diff(append([]int64{-7}, want[skip:]...), got); d != "" {
+					t.Errorf("%s %c from %d: %s", text, form.kind, skip, d)
+				}
+				if _, more := a.Next(); more {
+					t.Errorf("%s %c: elements left after AppendInt64s", text, form.kind)
+				}
+			}
+		}
+	}
+	// A NULL stops it with the values before it and Int64's error.
+	bin, _ := AppendArrayBinary(nil, 23, nil, []codec.Column{int4b(1), null, int4b(2)})
+	a, _ := DecodeArray(1007, codec.ColumnBinary, bin, nil)
+	got, err := a.AppendInt64s(nil)
+	if !errors.Is(err, ErrMalformed) || !cmp.Equal(got, []int64{1}) {
+		t.Errorf("NULL element: %v, %v", got, err)
+	}
+	// Not an integer array: Int64's wrong-type error.
+	tb, _ := AppendArrayBinary(nil, 25, nil, []codec.Column{{Kind: codec.ColumnBinary, Data: []byte("x")}})
+	a, _ = DecodeArray(1009, codec.ColumnBinary, tb, nil)
+	if _, err := a.AppendInt64s(nil); !errors.Is(err, ErrWrongType) {
+		t.Errorf("text[]: %v, want ErrWrongType", err)
+	}
+	two, _ := AppendArrayBinary(nil, 23, nil, []codec.Column{int4b(1), int4b(2)})
+	buf := make([]int64, 0, 2)
+	if n := testing.AllocsPerRun(100, func() {
+		a, _ := DecodeArray(1007, codec.ColumnBinary, two, nil)
+		buf, _ = a.AppendInt64s(buf[:0])
+	}); n != 0 {
+		t.Errorf("into a reused slice: %v allocs", n)
+	}
 }

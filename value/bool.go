@@ -24,6 +24,13 @@ func init() {
 // accepts: t/f, true/false, yes/no, on/off, 1/0 and their unambiguous
 // prefixes, in any case, with surrounding white space.
 func Bool(oid uint32, kind codec.ColumnKind, src []byte) (bool, error) {
+	if oid == 16 && kind == codec.ColumnBinary && len(src) == 1 {
+		return src[0] != 0, nil
+	}
+	return boolOf(oid, kind, src)
+}
+
+func boolOf(oid uint32, kind codec.ColumnKind, src []byte) (bool, error) {
 	const op = "decode bool"
 	t, err := typeOf(oid, op)
 	if err != nil {

@@ -334,6 +334,16 @@ func dtInfinity(oid uint32, v int64) int8 {
 // of a timestamp read as UTC, midnight UTC of a date. The infinities are
 // an *Error matching ErrInfinite; DecodeTimestamp returns them as values.
 func Time(oid uint32, kind codec.ColumnKind, src []byte) (time.Time, error) {
+	// The common binary case first, before any lookup.
+	if (oid == dtOIDTimestampTZ || oid == dtOIDTimestamp) && kind == codec.ColumnBinary && len(src) == 8 {
+		if us := int64(binary.BigEndian.Uint64(src)); us >= dtTimestampMin && us < dtTimestampEnd {
+			return lsn.Timestamp(us).Time(), nil
+		}
+	}
+	return timeOf(oid, kind, src)
+}
+
+func timeOf(oid uint32, kind codec.ColumnKind, src []byte) (time.Time, error) {
 	const op = "decode time"
 	t, err := dtTypeOf(oid, op, dtOIDDate, dtOIDTimestamp, dtOIDTimestampTZ)
 	if err != nil {

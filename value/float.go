@@ -276,6 +276,13 @@ func numDecodeFloat(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, e
 // float64, is ErrRange; NaN and ±Infinity carry over. It does not
 // allocate, except for a numeric of more than 48 significant digits.
 func Float64(oid uint32, kind codec.ColumnKind, src []byte) (float64, error) {
+	if oid == 701 && kind == codec.ColumnBinary && len(src) == 8 {
+		return math.Float64frombits(binary.BigEndian.Uint64(src)), nil
+	}
+	return float64Of(oid, kind, src)
+}
+
+func float64Of(oid uint32, kind codec.ColumnKind, src []byte) (float64, error) {
 	const op = "decode float64"
 	t, err := typeOf(oid, op)
 	if err != nil {

@@ -160,12 +160,14 @@ func numParseDecimal(s []byte) (neg bool, mag uint64, ok bool) {
 	if len(s) == 0 {
 		return false, 0, false
 	}
-	for _, c := range s {
+	for i, c := range s {
 		if c < '0' || c > '9' {
 			return false, 0, false
 		}
 		d := uint64(c - '0')
-		if mag > (1<<64-1-d)/10 {
+		// Nineteen digits always fit in a uint64; only past them is
+		// there an overflow to check (a division, so not on every digit).
+		if i >= 19 && mag > (1<<64-1-d)/10 {
 			return false, 0, false
 		}
 		mag = mag*10 + d
@@ -222,6 +224,19 @@ func numDecodeUint64(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, 
 // Text is read in decimal, as the server prints it; PostgreSQL 16's
 // 0x/0o/0b and 1_000 integer input is not taken.
 func Int64(oid uint32, kind codec.ColumnKind, src []byte) (int64, error) {
+	// The common binary cases first, before any lookup.
+	if kind == codec.ColumnBinary {
+		switch {
+		case oid == 20 && len(src) == 8:
+			return int64(binary.BigEndian.Uint64(src)), nil
+		case oid == 23 && len(src) == 4:
+			return int64(int32(binary.BigEndian.Uint32(src))), nil
+		}
+	}
+	return int64Of(oid, kind, src)
+}
+
+func int64Of(oid uint32, kind codec.ColumnKind, src []byte) (int64, error) {
 	const op = "decode int64"
 	t, err := typeOf(oid, op)
 	if err != nil {

@@ -45,6 +45,13 @@ func strVersionedToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error
 // form; it aliases src and allocates nothing. The text is the server's: not
 // re-validated here.
 func JSON(oid uint32, kind codec.ColumnKind, src []byte) ([]byte, error) {
+	if oid == strOIDJSONB && kind == codec.ColumnBinary && len(src) > 0 && src[0] == 1 {
+		return src[1:], nil
+	}
+	return jsonOf(oid, kind, src)
+}
+
+func jsonOf(oid uint32, kind codec.ColumnKind, src []byte) ([]byte, error) {
 	const op = "json"
 	t, err := typeOf(oid, op)
 	if err != nil {

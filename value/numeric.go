@@ -174,14 +174,21 @@ func numericBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, erro
 	if top < 0 {
 		top = 0
 	}
-	// Digits are taken a base-10000 digit at a time, not by division per
-	// decimal digit.
+	dst = h.appendDigits(dst, top, 0)
+	if h.dscale > 0 {
+		dst = append(dst, '.')
+		dst = h.appendDigits(dst, -1, -h.dscale)
+	}
+	return dst, nil
+}
+
+// appendDigits appends the decimal digits worth 10^top down to 10^low.
+// They are taken a base-10000 digit at a time, not by a division per
+// decimal digit.
+func (h *numHeader) appendDigits(dst []byte, top, low int) []byte {
 	var four [4]byte
 	g := math.MinInt
-	for p := top; p >= -h.dscale; p-- {
-		if p == -1 {
-			dst = append(dst, '.')
-		}
+	for p := top; p >= low; p-- {
 		if gp := h.weight - p>>2; gp != g {
 			g = gp
 			var v uint16
@@ -192,7 +199,7 @@ func numericBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, erro
 		}
 		dst = append(dst, four[p&3])
 	}
-	return dst, nil
+	return dst
 }
 
 // DecodeNumeric sets *n to the value of a numeric column in either form,
@@ -239,9 +246,7 @@ func DecodeNumeric(n *Numeric, oid uint32, kind codec.ColumnKind, src []byte) er
 	if h.dscale > 0 {
 		low = -h.dscale
 	}
-	for p := top; p >= low; p-- {
-		n.Digits = append(n.Digits, '0'+h.digit(p))
-	}
+	n.Digits = h.appendDigits(n.Digits, top, low)
 	n.Neg = h.sign == numSignNeg
 	n.Exp = int32(low)
 	return nil
@@ -583,9 +588,7 @@ func numNumericFloat64(t *Type, op string, kind codec.ColumnKind, src []byte) (f
 	if h.sign == numSignNeg {
 		b = append(b, '-')
 	}
-	for p := top; p >= low; p-- {
-		b = append(b, '0'+h.digit(p))
-	}
+	b = h.appendDigits(b, top, low)
 	b = append(b, 'e')
 	b = strconv.AppendInt(b, int64(low), 10)
 	return numFiniteFloat(t, op, b)

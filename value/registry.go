@@ -21,7 +21,10 @@ func (r *Registry) RegisterDomain(oid, base uint32, name string) error {
 	}
 	// The base's own functions, called with the base's Type: renderers
 	// tell a type's form by its OID (int2 from int8, say).
-	d := &Type{OID: oid, Name: name, Category: b.Category}
+	d := &Type{OID: oid, Name: name, Category: b.Category, Base: b.OID}
+	if b.Base != 0 {
+		d.Base = b.Base
+	}
 	if b.BinaryToText != nil {
 		d.BinaryToText = func(dst []byte, _ *Type, typmod int32, src []byte) ([]byte, error) {
 			return b.BinaryToText(dst, b, typmod, src)

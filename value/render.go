@@ -13,7 +13,8 @@ import (
 // json and jsonb included, is a JSON string of the value's text form (as
 // wal2json and Debezium do: embedding json would make its literal null
 // look like SQL NULL), unless EmbedJSON is set. A text and a binary column
-// of the same value give the same JSON.
+// of the same value give the same JSON, and a domain registered in Types
+// follows its base type.
 //
 // A Renderer reuses one scratch buffer, so rendering allocates nothing once it
 // has grown; it is not safe for concurrent use.
@@ -45,7 +46,14 @@ func (j *Renderer) AppendJSON(dst []byte, oid uint32, typmod int32, kind codec.C
 		}
 		text = j.scratch
 	}
-	switch oid {
+	conv := oid
+	if j.Types != nil {
+		// A domain follows its base type: a domain over int4 is a number.
+		if t, ok := j.Types.Lookup(oid); ok && t.Base != 0 {
+			conv = t.Base
+		}
+	}
+	switch conv {
 	case oidInt2, oidInt4, oidInt8, oidOID, oidFloat4, oidFloat8, oidNumeric:
 		if isJSONNumber(text) {
 			return append(dst, text...), nil

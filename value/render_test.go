@@ -97,4 +97,42 @@ func TestRegistryTypes(t *testing.T) {
 	if got, err := j.AppendJSON(nil, 50001, -1, codec.ColumnBinary, []byte("ok")); err != nil || string(got) != `"ok"` {
 		t.Errorf("JSON of a registered domain: %s %v", got, err)
 	}
+	// A domain over a domain over int4, and one over bool: their JSON is
+	// their base type's, from either form.
+	if err := r.RegisterDomain(50010, 23, "posint"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.RegisterDomain(50011, 50010, "small_posint"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.RegisterDomain(50012, 16, "flag"); err != nil {
+		t.Fatal(err)
+	}
+	if typ, _ := r.Lookup(50011); typ.Base != 23 {
+		t.Errorf("domain over a domain: Base %d, want 23", typ.Base)
+	}
+	for _, c := range []struct {
+		oid  uint32
+		kind codec.ColumnKind
+		src  []byte
+		want string
+	}{
+		{50011, codec.ColumnBinary, []byte{0, 0, 1, 44}, "300"},
+		{50011, codec.ColumnText, []byte("300"), "300"},
+		{50012, codec.ColumnBinary, []byte{1}, "true"},
+		{50012, codec.ColumnText, []byte("f"), "false"},
+	} {
+		if got, err := j.AppendJSON(nil, c.oid, -1, c.kind, c.src); err != nil || string(got) != c.want {
+			t.Errorf("domain %d %c %q: %s %v, want %s", c.oid, c.kind, c.src, got, err, c.want)
+		}
+	}
+	// Without the registry the domain's OID is unknown: a text value is a
+	// string, a binary one an error.
+	var plain Renderer
+	if got, err := plain.AppendJSON(nil, 50011, -1, codec.ColumnText, []byte("300")); err != nil || string(got) != `"300"` {
+		t.Errorf("unregistered domain, text: %s %v", got, err)
+	}
+	if _, err := plain.AppendJSON(nil, 50011, -1, codec.ColumnBinary, []byte{0, 0, 1, 44}); !errors.Is(err, ErrUnknownType) {
+		t.Errorf("unregistered domain, binary: %v", err)
+	}
 }

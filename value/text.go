@@ -71,6 +71,13 @@ func strIsText(oid uint32) bool {
 // form, and the server's text (possibly an escape like \351) from the text
 // form; Char decodes both. The view aliases src and allocates nothing.
 func Text(oid uint32, kind codec.ColumnKind, src []byte) ([]byte, error) {
+	if (oid == 25 || oid == 1043) && (kind == codec.ColumnText || kind == codec.ColumnBinary) {
+		return src, nil // text and varchar: the bytes are the value in both forms
+	}
+	return textOf(oid, kind, src)
+}
+
+func textOf(oid uint32, kind codec.ColumnKind, src []byte) ([]byte, error) {
 	const op = "text"
 	t, err := typeOf(oid, op)
 	if err != nil {

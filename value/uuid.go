@@ -37,6 +37,13 @@ func AppendUUIDBinary(dst []byte, u [16]byte) []byte { return append(dst, u[:]..
 // uuid_in reads it: 32 hex digits in either case, a hyphen allowed after
 // any group of four, the whole optionally in braces.
 func UUID(oid uint32, kind codec.ColumnKind, src []byte) ([16]byte, error) {
+	if oid == oidUUID && kind == codec.ColumnBinary && len(src) == 16 {
+		return [16]byte(src), nil
+	}
+	return uuidOf(oid, kind, src)
+}
+
+func uuidOf(oid uint32, kind codec.ColumnKind, src []byte) ([16]byte, error) {
 	const op = "uuid"
 	var u [16]byte
 	t, err := typeOf(oid, op)

@@ -78,6 +78,7 @@ type Type struct {
 	Category Category // pg_type.typcategory
 	Elem     uint32   // the element type of an array type (0 otherwise)
 	Array    uint32   // the array type of this type (0 if none)
+	Base     uint32   // for a domain, the built-in type it is over, at any depth (0 otherwise)
 	// BinaryToText appends the text form of a binary value; typmod is the
 	// column's type modifier (-1 for none).
 	BinaryToText func(dst []byte, t *Type, typmod int32, src []byte) ([]byte, error)

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/pgwal/pgwal/codec"
 	"github.com/pgwal/pgwal/internal/capfile"
 	"github.com/pgwal/pgwal/internal/msgjson"
 	"github.com/pgwal/pgwal/internal/pgserver"
@@ -158,7 +157,7 @@ func goldenLive(t *testing.T, major int, files []workload.File) {
 // quiet for a moment.
 func streamRecords(ctx context.Context, st *wire.Stream, until lsn.LSN) ([]msgjson.Record, error) {
 	const idle = 200 * time.Millisecond
-	var rels codec.RelationCache
+	var cat msgjson.Catalog
 	var out []msgjson.Record
 	last := time.Now()
 	for {
@@ -182,8 +181,8 @@ func streamRecords(ctx context.Context, st *wire.Stream, until lsn.LSN) ([]msgjs
 			return out, err
 		}
 		last = time.Now()
-		rels.Apply(m)
-		r := msgjson.Message(m, &rels)
+		cat.Apply(m)
+		r := cat.Message(m)
 		r.LSN = st.WALStart().String()
 		out = append(out, r)
 		if pos, ok := wire.AckPosition(m, st.WALStart()); ok {

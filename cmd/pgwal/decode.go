@@ -144,9 +144,9 @@ func decoderOptions(o decodeOptions, header codec.Options) (codec.Options, error
 }
 
 type emitter struct {
-	enc  *json.Encoder
-	d    *codec.Decoder
-	rels codec.RelationCache
+	enc *json.Encoder
+	d   *codec.Decoder
+	cat msgjson.Catalog
 }
 
 func (e *emitter) pgoutput(payload []byte, at string) error {
@@ -154,8 +154,8 @@ func (e *emitter) pgoutput(payload []byte, at string) error {
 	if err != nil {
 		return err
 	}
-	e.rels.Apply(m)
-	r := msgjson.Message(m, &e.rels)
+	e.cat.Apply(m)
+	r := e.cat.Message(m)
 	r.LSN = at
 	return e.enc.Encode(r)
 }

@@ -71,7 +71,7 @@ func TestDecodeWire(t *testing.T) {
 	}
 	ins := recs[3]
 	if ins.LSN != "0/60" || ins.Relation != "app.people" || len(ins.New) != 2 ||
-		ins.New[0].Name != "id" || *ins.New[0].Value != "1" || ins.New[1].Name != "名前" || *ins.New[1].ValueHex != "ff" || ins.New[1].Kind != "binary" {
+		ins.New[0].Name != "id" || string(ins.New[0].Value) != "1" || ins.New[1].Name != "名前" || *ins.New[1].ValueHex != "ff" || ins.New[1].Kind != "binary" {
 		t.Errorf("insert record = %+v", ins)
 	}
 	if recs[2].LSN != "" {

@@ -332,14 +332,14 @@ func streamLoop(ctx context.Context, st *wire.Stream, limit int, stdout io.Write
 	out := bufio.NewWriter(stdout)
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
-	var rels codec.RelationCache
+	var cat msgjson.Catalog
 	for n := 0; limit == 0 || n < limit; n++ {
 		m, err := st.Next(ctx)
 		if err != nil {
 			return err
 		}
-		rels.Apply(m)
-		r := msgjson.Message(m, &rels)
+		cat.Apply(m)
+		r := cat.Message(m)
 		at := st.WALStart()
 		if at != 0 {
 			r.LSN = at.String()

@@ -145,7 +145,7 @@ DELETE FROM people WHERE id = 2;`)
 				if rec.Relation != "public.people" || len(rec.New) != 3 || rec.New[0].Name != "id" || rec.New[1].Name != "name" {
 					t.Errorf("insert without column names: %+v", rec)
 				} else {
-					found[*rec.New[1].Value] = true
+					found[string(rec.New[1].Value)] = true
 				}
 			}
 			if rec.Type == "Commit" {
@@ -163,7 +163,7 @@ DELETE FROM people WHERE id = 2;`)
 		if got := strings.Join(types, " "); got != want {
 			t.Errorf("types:\n got %s\nwant %s", got, want)
 		}
-		if !found["ada"] || !found["grace"] {
+		if !found[`"ada"`] || !found[`"grace"`] {
 			t.Errorf("inserted rows missing: %v\n%s", found, r.stdout)
 		}
 		conf, err := lsn.Parse(f.sql(t, "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 's_live'"))

@@ -113,7 +113,7 @@ CREATE PUBLICATION `+pubName+` FOR TABLE public.orders;`); err != nil {
 		wlErr <- workload(streamCtx, sqlConn, twoPhase)
 	}()
 
-	var rels codec.RelationCache
+	var cat msgjson.Catalog
 	n := 0
 	var loopErr error
 	for {
@@ -124,9 +124,9 @@ CREATE PUBLICATION `+pubName+` FOR TABLE public.orders;`); err != nil {
 			}
 			break
 		}
-		rels.Apply(m)
+		cat.Apply(m)
 		at := st.WALStart()
-		if _, err := w.Write(line(m, &rels, at.String(), at != 0)); err != nil {
+		if _, err := w.Write(line(m, &cat, at.String(), at != 0)); err != nil {
 			loopErr = err
 			break
 		}
@@ -204,8 +204,8 @@ COMMIT`, 999+bigRows),
 
 // line renders a message compactly: type and position first, tuples as
 // {"column": value} objects in column order, long values shortened.
-func line(m codec.Message, rels *codec.RelationCache, at string, hasLSN bool) []byte {
-	r := msgjson.Message(m, rels)
+func line(m codec.Message, cat *msgjson.Catalog, at string, hasLSN bool) []byte {
+	r := cat.Message(m)
 	var b bytes.Buffer
 	b.WriteByte('{')
 	field := func(k string, v any) {
@@ -289,7 +289,13 @@ func tuple(vals []msgjson.Value) json.RawMessage {
 		case v.Kind == "unchanged":
 			val = "(unchanged TOAST)"
 		case v.Value != nil:
-			val = shorten(*v.Value)
+			// Numbers and booleans as they are; strings shortened.
+			var s string
+			if json.Unmarshal(v.Value, &s) == nil {
+				val = shorten(s)
+			} else {
+				val = v.Value
+			}
 		case v.ValueHex != nil:
 			val = "\\x" + shorten(*v.ValueHex)
 		}

@@ -5,6 +5,7 @@ package msgjson
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"strconv"
 	"unicode/utf8"
 
@@ -91,9 +92,9 @@ type ColumnDef struct {
 type Value struct {
 	Name     string  `json:"name,omitempty"` // from the relation cache, when known
 	Type     string  `json:"type,omitempty"`
-	Kind     string  `json:"kind"`                // "null", "unchanged", "text", "binary"
-	Value    *string `json:"value,omitempty"`     // text, or a binary value rendered as the server's text (package value)
-	ValueHex *string `json:"value_hex,omitempty"` // binary values as sent
+	Kind     string          `json:"kind"`                // "null", "unchanged", "text", "binary"
+	Value    json.RawMessage `json:"value,omitempty"`     // the value as JSON by package value's convention, the same for text and binary
+	ValueHex *string         `json:"value_hex,omitempty"` // binary values as sent, and text that is not UTF-8
 }
 
 func lsnText(l lsn.LSN) string {
@@ -119,8 +120,10 @@ func qualified(namespace, name []byte) string {
 
 // Message renders a pgoutput message. rels, if not nil, names the relation
 // and columns of row changes; apply the message to it first so Relation and
-// Type messages are known.
-func Message(m codec.Message, rels *codec.RelationCache) Record {
+// Type messages are known. types, if not nil, adds the user types (a
+// domain, learnt from pgoutput's Type message with ApplyType) to the
+// built-in ones a column value is rendered by.
+func Message(m codec.Message, rels *codec.RelationCache, types *value.Registry) Record {
 	r := Record{Type: m.MessageType().String()}
 	switch m := m.(type) {
 	case *codec.Begin:
@@ -156,19 +159,19 @@ func Message(m codec.Message, rels *codec.RelationCache) Record {
 		r.InStream, r.Xid, r.RelationID = m.InStream, m.Xid, m.RelationID
 		info := resolve(rels, m)
 		r.Relation = relationName(info)
-		r.New = values(m.New, info)
+		r.New = values(m.New, info, types)
 	case *codec.Update:
 		r.InStream, r.Xid, r.RelationID = m.InStream, m.Xid, m.RelationID
 		info := resolve(rels, m)
 		r.Relation = relationName(info)
 		r.OldKind = oldKind(m.OldKind)
-		r.Old, r.New = values(m.Old, info), values(m.New, info)
+		r.Old, r.New = values(m.Old, info, types), values(m.New, info, types)
 	case *codec.Delete:
 		r.InStream, r.Xid, r.RelationID = m.InStream, m.Xid, m.RelationID
 		info := resolve(rels, m)
 		r.Relation = relationName(info)
 		r.OldKind = oldKind(m.OldKind)
-		r.Old = values(m.Old, info)
+		r.Old = values(m.Old, info, types)
 	case *codec.Truncate:
 		r.InStream, r.Xid = m.InStream, m.Xid
 		r.Cascade = m.Options&codec.TruncateCascade != 0
@@ -253,15 +256,18 @@ func relationName(info *codec.RelationInfo) string {
 	return info.Namespace + "." + info.Name
 }
 
-func values(t codec.Tuple, info *codec.RelationInfo) []Value {
+func values(t codec.Tuple, info *codec.RelationInfo, types *value.Registry) []Value {
 	if t == nil {
 		return nil
 	}
 	out := make([]Value, len(t))
+	jr := value.Renderer{Types: types}
 	for i, c := range t {
 		v := Value{}
+		oid, mod := uint32(0), int32(-1)
 		if info != nil {
-			v.Name, v.Type = info.Columns[i].Name, info.Columns[i].TypeName
+			col := info.Columns[i]
+			v.Name, v.Type, oid, mod = col.Name, col.TypeName, col.TypeOID, col.TypeMod
 		}
 		switch c.Kind {
 		case codec.ColumnNull:
@@ -270,18 +276,26 @@ func values(t codec.Tuple, info *codec.RelationInfo) []Value {
 			v.Kind = "unchanged"
 		case codec.ColumnText:
 			v.Kind = "text"
-			v.Value, v.ValueHex = textOrHex(c.Data)
+			if !utf8.Valid(c.Data) {
+				h := hex.EncodeToString(c.Data)
+				v.ValueHex = &h
+				break
+			}
+			// Without the relation the type is not known: the text as a
+			// string.
+			if j, err := jr.AppendJSON(nil, oid, mod, c.Kind, c.Data); err == nil {
+				v.Value = j
+			}
 		case codec.ColumnBinary:
 			v.Kind = "binary"
 			h := hex.EncodeToString(c.Data)
 			v.ValueHex = &h
 			if info != nil {
-				// The text a session without binary would have shown; a
-				// type value cannot render (a user type) keeps the hex only.
-				col := info.Columns[i]
-				if text, err := value.AppendText(nil, col.TypeOID, col.TypeMod, c.Data); err == nil {
-					s := string(text)
-					v.Value = &s
+				// What a session without binary shows; a value of a type
+				// that cannot render (a user type not registered) keeps
+				// the hex only.
+				if j, err := jr.AppendJSON(nil, oid, mod, c.Kind, c.Data); err == nil {
+					v.Value = j
 				}
 			}
 		}
@@ -322,3 +336,22 @@ func replicaIdentity(b byte) string {
 	}
 	return strconv.QuoteRune(rune(b))
 }
+
+// Catalog is what a reader of one session learns about its relations and
+// types: apply every message to it, in order, then render with Message.
+type Catalog struct {
+	Relations codec.RelationCache
+	Types     value.Registry
+}
+
+// Apply learns from a Relation or Type message; other messages leave the
+// catalog as it is.
+func (c *Catalog) Apply(m codec.Message) {
+	c.Relations.Apply(m)
+	if t, ok := m.(*codec.Type); ok {
+		c.Types.ApplyType(t)
+	}
+}
+
+// Message renders m with what the catalog knows.
+func (c *Catalog) Message(m codec.Message) Record { return Message(m, &c.Relations, &c.Types) }
