@@ -90,8 +90,8 @@ type ColumnDef struct {
 
 // Value is one tuple column.
 type Value struct {
-	Name     string  `json:"name,omitempty"` // from the relation cache, when known
-	Type     string  `json:"type,omitempty"`
+	Name     string          `json:"name,omitempty"` // from the relation cache, when known
+	Type     string          `json:"type,omitempty"`
 	Kind     string          `json:"kind"`                // "null", "unchanged", "text", "binary"
 	Value    json.RawMessage `json:"value,omitempty"`     // the value as JSON by package value's convention, the same for text and binary
 	ValueHex *string         `json:"value_hex,omitempty"` // binary values as sent, and text that is not UTF-8
