@@ -9,6 +9,9 @@ import "github.com/pgwal/pgwal/codec"
 // registration, but lookups may run concurrently once it is filled.
 type Registry struct {
 	types map[uint32]*Type
+	// low is set once a type is registered under a built-in OID (below
+	// maxBuiltinOID): until then a lookup of one skips the map.
+	low bool
 }
 
 // RegisterDomain makes oid a domain over base: its values are rendered
@@ -59,11 +62,12 @@ func (r *Registry) add(t *Type) {
 		r.types = map[uint32]*Type{}
 	}
 	r.types[t.OID] = t
+	r.low = r.low || t.OID < maxBuiltinOID
 }
 
 // Lookup returns the registered or built-in type with this OID.
 func (r *Registry) Lookup(oid uint32) (*Type, bool) {
-	if r != nil {
+	if r != nil && (oid >= maxBuiltinOID || r.low) {
 		if t, ok := r.types[oid]; ok {
 			return t, true
 		}

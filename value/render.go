@@ -1,6 +1,7 @@
 package value
 
 import (
+	"encoding/binary"
 	"unicode/utf8"
 
 	"github.com/pgwal/pgwal/codec"
@@ -47,7 +48,7 @@ func (j *Renderer) AppendJSON(dst []byte, oid uint32, typmod int32, kind codec.C
 		text = j.scratch
 	}
 	conv := oid
-	if j.Types != nil {
+	if j.Types != nil && (oid >= maxBuiltinOID || j.Types.low) {
 		// A domain follows its base type: a domain over int4 is a number.
 		if t, ok := j.Types.Lookup(oid); ok && t.Base != 0 {
 			conv = t.Base
@@ -128,6 +129,13 @@ func isJSONNumber(b []byte) bool {
 
 const hexDigits = "0123456789abcdef"
 
+// Byte-parallel tests on a uint64: a byte of swarOnes times c, and every
+// byte's high bit.
+const (
+	swarOnes = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+)
+
 // AppendJSONString appends s as a JSON string: quotes, backslash escapes
 // for '"', '\\' and control characters, and U+FFFD for bytes that are not
 // UTF-8 (which a UTF8 session never sends).
@@ -135,6 +143,19 @@ func AppendJSONString(dst, s []byte) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while none needs a second look: none is
+		// a control character, '"', '\\' or past ASCII.
+		for i+8 <= len(s) {
+			x := binary.LittleEndian.Uint64(s[i:])
+			q, bs := x^(swarOnes*'"'), x^(swarOnes*'\\')
+			if (x|(x-swarOnes*0x20)&^x|(q-swarOnes)&^q|(bs-swarOnes)&^bs)&swarHigh != 0 {
+				break
+			}
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
 			i++

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/pgwal/pgwal/codec"
 )
@@ -65,6 +66,17 @@ func FuzzJSONString(f *testing.F) {
 		var back string
 		if err := json.Unmarshal(out, &back); err != nil {
 			t.Fatalf("%q → %s: %v", s, out, err)
+		}
+		// The string read back is s with each byte that is not UTF-8
+		// replaced by U+FFFD.
+		var want []rune
+		for i := 0; i < len(s); {
+			r, n := utf8.DecodeRune(s[i:])
+			want = append(want, r)
+			i += n
+		}
+		if back != string(want) {
+			t.Fatalf("%q → %s reads back as %q, want %q", s, out, back, string(want))
 		}
 	})
 }
