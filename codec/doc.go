@@ -55,6 +55,14 @@
 //	var ins codec.Insert // reused: its tuple's capacity is kept
 //	err = codec.DecodeInsert(&ins, payload, inStream)
 //
+// # Column values
+//
+// A tuple's columns are bytes as the server sent them: text, or with the
+// binary option each type's send format. Package
+// github.com/pgwal/pgwal/value turns either into the text the server
+// prints, into Go values (Int64, Time, DecodeNumeric, DecodeArray, …) and
+// into JSON, without allocating; codec does not import it.
+//
 // # Memory
 //
 // Decoding allocates nothing in the steady state: each message type has one
