@@ -71,7 +71,7 @@
 // survives. wal2json prints bytea as bare hex digits; Renderer prints
 // bytea's text form ("\\x00ff10"), as for every other string-valued type,
 // so it reads back as bytea input. (wal2json spells U+0008 and U+000C
-// \\b and \\f where Renderer writes \\u0008 and \\u000c: the same
+// \b and \f where Renderer writes \u0008 and \u000c: the same
 // strings.) In a binary session a reg* value is a bare OID, which Renderer
 // prints as its digits where a text session and wal2json print the name.
 //
