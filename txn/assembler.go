@@ -116,14 +116,17 @@ func (a *Assembler) Open() int { return len(a.streams) }
 // them again from their first block) and removes their spill files,
 // forgets any open transaction and undrained events, and from now on
 // drops units that end at or before resumeAfter (the position stored with
-// the last applied unit; 0 for none). The schema and the GIDs of prepared
-// transactions are kept. The returned error is from removing files.
+// the last applied unit; 0 for none). It forgets the schema too: a new
+// session describes every relation again before its first use. The GIDs
+// of prepared transactions are kept. The returned error is from removing
+// files.
 func (a *Assembler) Reset(resumeAfter lsn.LSN) error {
 	err := a.dropStreams()
 	a.block, a.open, a.headerOut, a.skip = nil, 0, false, false
 	a.qi, a.qn = 0, 0
 	a.replaying = false
 	a.rpOverlay.clear()
+	a.base.clear()
 	a.resume, a.lastEnd = resumeAfter, resumeAfter
 	return err
 }

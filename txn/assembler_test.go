@@ -356,3 +356,56 @@ func TestPushBeforeDrainIsRefused(t *testing.T) {
 		t.Fatalf("got %v, want ErrNotDrained", err)
 	}
 }
+
+// Aborting a subtransaction that holds most of a streamed transaction's
+// bytes compacts the store, in memory and on disk; the changes left are
+// exactly the others, in order.
+func TestSubAbortCompacts(t *testing.T) {
+	for _, budget := range []int64{-1, 1 << 10, Unlimited} {
+		dir := t.TempDir()
+		a := New(Options{MemoryBudget: budget, SpillDir: dir})
+		var d codec.Decoder
+		c := &collector{t: t}
+		push := func(at lsn.LSN, m codec.Message) {
+			t.Helper()
+			dm, err := d.Decode(codec.AppendMessage(nil, m))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Push(dm, at); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.drain(a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		big := strings.Repeat("x", 1000)
+		push(0, &codec.StreamStart{Xid: 10, FirstSegment: true})
+		push(0, rel(1, true, 10, "t", 'd', "id", "v"))
+		push(1, &codec.Insert{InStream: true, Xid: 10, RelationID: 1, New: txt("keep1", "a")})
+		for i := 0; i < 200; i++ {
+			push(2, &codec.Insert{InStream: true, Xid: 11, RelationID: 1, New: txt("drop", big)})
+		}
+		push(3, &codec.Insert{InStream: true, Xid: 12, RelationID: 1, New: txt("keep2", "b")})
+		push(4, &codec.StreamStop{})
+		s := a.streams[10]
+		sizeBefore := s.st.onDisk + int64(len(s.st.mem))
+		push(5, &codec.StreamAbort{Xid: 10, SubXid: 11})
+		sizeAfter := s.st.onDisk + int64(len(s.st.mem))
+		if s.st.dead != 0 || sizeAfter*10 > sizeBefore {
+			t.Fatalf("budget %d: store not compacted: %d bytes before, %d after, %d dead", budget, sizeBefore, sizeAfter, s.st.dead)
+		}
+		if budget != Unlimited && s.st.file == nil {
+			t.Fatalf("budget %d: nothing spilled", budget)
+		}
+		push(0x20, &codec.StreamCommit{Xid: 10, CommitLSN: 0x10, EndLSN: 0x20})
+		var keys []string
+		for _, ch := range c.units[0].Changes {
+			keys = append(keys, ch.New[0].Data)
+		}
+		if diff := cmp.Diff([]string{"keep1", "keep2"}, keys); diff != "" {
+			t.Fatalf("budget %d (-want +got):\n%s", budget, diff)
+		}
+		emptyDir(t, dir)
+	}
+}

@@ -14,13 +14,18 @@ import (
 type wireMsg struct {
 	b  []byte
 	at lsn.LSN
+	// A row change outside streams names the relation and the columns it
+	// needs, so a resumed session can describe the relation first, as a
+	// new walsender does before its first use.
+	rel  uint32
+	cols []string
 }
 
 // script builds a session's bytes.
 type script struct{ msgs []wireMsg }
 
 func (s *script) add(at lsn.LSN, m codec.Message) {
-	s.msgs = append(s.msgs, wireMsg{codec.AppendMessage(nil, m), at})
+	s.msgs = append(s.msgs, wireMsg{b: codec.AppendMessage(nil, m), at: at})
 }
 
 // What the tests compare: a unit and its changes in plain values.

@@ -33,9 +33,12 @@ const (
 	recordHeader = 4 + 8
 	writeChunk   = 64 << 10 // write buffer of a spilled transaction
 	keepCap      = 2 * writeChunk
-	compactMin   = 64 << 10 // dead bytes below this are not worth a rewrite
-	maxRecord    = 1 << 30  // the server's own limit on one message
+	maxRecord    = 1 << 30 // the server's own limit on one message
 )
+
+// compactMin: dead bytes below this are not worth a rewrite. A variable
+// so tests can make compaction frequent.
+var compactMin int64 = 64 << 10
 
 // store holds one streamed transaction's records.
 type store struct {
