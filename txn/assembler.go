@@ -86,8 +86,9 @@ type Assembler struct {
 	rpSkip    bool
 
 	originBuf, gidBuf []byte
-	oldBuf, newBuf    Row
+	fillBuf           []Value
 	truncBuf          []*codec.RelationInfo
+	last              *codec.RelationInfo // base's relation of the last change; nil when base changed
 }
 
 // New returns an Assembler.
@@ -127,6 +128,7 @@ func (a *Assembler) Reset(resumeAfter lsn.LSN) error {
 	a.replaying = false
 	a.rpOverlay.clear()
 	a.base.clear()
+	a.last = nil
 	a.resume, a.lastEnd = resumeAfter, resumeAfter
 	return err
 }
@@ -359,6 +361,7 @@ func (a *Assembler) schemaMessage(m codec.Message, inStream bool, at lsn.LSN) er
 	}
 	if a.block == nil {
 		a.base.apply(m, nil)
+		a.last = nil
 		return nil
 	}
 	if a.opts.Immediate {
@@ -481,6 +484,7 @@ func (a *Assembler) streamEnd(k Kind, xid uint32, at, end lsn.LSN, t lsn.Timesta
 	}
 	if a.opts.Immediate {
 		s.overlay.mergeInto(&a.base)
+		a.last = nil
 		delete(a.streams, xid)
 		if !skip {
 			a.emit(EventBegin, EventEnd)
@@ -525,6 +529,7 @@ func (a *Assembler) replayNext() (Event, error) {
 	}
 	// The transaction is over: its schema becomes the session's.
 	a.rpOverlay.mergeInto(&a.base)
+	a.last = nil
 	err := a.endReplay(s)
 	if err != nil {
 		return Event{}, &Error{Err: ErrSpill, Xid: s.xid, Cause: err}

@@ -10,7 +10,18 @@ import (
 // when the message carries no xid prefix.
 func (a *Assembler) build(m codec.Message, xid uint32, at lsn.LSN, overlay *schema) error {
 	c := &a.change
-	*c = Change{Xid: xid, LSN: at}
+	// Reset only what the previous change may have set: zeroing the whole
+	// Change costs as much as decoding a row.
+	if c.Truncated != nil || c.Prefix != nil || c.Content != nil {
+		c.Truncated, c.TruncateOptions, c.Prefix, c.Content = nil, 0, nil, nil
+	}
+	if c.Old.sent {
+		c.Old = Row{}
+	}
+	if c.New.sent {
+		c.New = Row{}
+	}
+	c.Xid, c.LSN, c.Relation, c.OldKind = xid, at, nil, codec.OldNone
 	switch m := m.(type) {
 	case *codec.Insert:
 		if m.InStream {
@@ -21,8 +32,10 @@ func (a *Assembler) build(m codec.Message, xid uint32, at lsn.LSN, overlay *sche
 			return err
 		}
 		c.Op, c.Relation = OpInsert, rel
-		a.newBuf = rowFrom(a.newBuf, m.New, false, rel)
-		c.New = a.newBuf
+		c.New = rowOf(m.New, false, rel)
+		if hasUnchanged(m.New) { // a row filter can turn an Update into an Insert
+			a.fillBuf = fillUnchanged(c, a.opts.FillUnchanged, a.fillBuf)
+		}
 	case *codec.Update:
 		if m.InStream {
 			c.Xid = m.Xid
@@ -36,11 +49,12 @@ func (a *Assembler) build(m codec.Message, xid uint32, at lsn.LSN, overlay *sche
 			return err
 		}
 		c.Op, c.Relation, c.OldKind = OpUpdate, rel, m.OldKind
-		a.newBuf = rowFrom(a.newBuf, m.New, false, rel)
-		c.New = a.newBuf
+		c.New = rowOf(m.New, false, rel)
 		if m.OldKind != codec.OldNone {
-			a.oldBuf = rowFrom(a.oldBuf, m.Old, m.OldKind == codec.OldKey, rel)
-			c.Old = a.oldBuf
+			c.Old = rowOf(m.Old, m.OldKind == codec.OldKey, rel)
+		}
+		if hasUnchanged(m.New) {
+			a.fillBuf = fillUnchanged(c, a.opts.FillUnchanged, a.fillBuf)
 		}
 	case *codec.Delete:
 		if m.InStream {
@@ -51,9 +65,7 @@ func (a *Assembler) build(m codec.Message, xid uint32, at lsn.LSN, overlay *sche
 			return err
 		}
 		c.Op, c.Relation, c.OldKind = OpDelete, rel, m.OldKind
-		a.oldBuf = rowFrom(a.oldBuf, m.Old, m.OldKind == codec.OldKey, rel)
-		c.Old = a.oldBuf
-		return nil
+		c.Old = rowOf(m.Old, m.OldKind == codec.OldKey, rel)
 	case *codec.Truncate:
 		if m.InStream {
 			c.Xid = m.Xid
@@ -68,19 +80,11 @@ func (a *Assembler) build(m codec.Message, xid uint32, at lsn.LSN, overlay *sche
 			a.truncBuf = append(a.truncBuf, rel)
 		}
 		c.Op, c.Truncated, c.TruncateOptions = OpTruncate, a.truncBuf, m.Options
-		return nil
 	case *codec.LogicalMessage:
 		if m.InStream {
 			c.Xid = m.Xid
 		}
 		c.Op, c.Prefix, c.Content = OpMessage, m.Prefix, m.Content
-		return nil
-	}
-	for i := range c.New {
-		if c.New[i].State == Unchanged {
-			fillUnchanged(c, a.opts.FillUnchanged)
-			break
-		}
 	}
 	return nil
 }
@@ -89,7 +93,13 @@ func (a *Assembler) build(m codec.Message, xid uint32, at lsn.LSN, overlay *sche
 // relation's column count, so column i of a row is the relation's column i.
 // newN and oldN are the tuples' column counts, -1 for a tuple not sent.
 func (a *Assembler) resolve(id uint32, overlay *schema, newN, oldN int, m codec.Message, at lsn.LSN, xid uint32) (*codec.RelationInfo, error) {
-	rel, ok := relation(id, overlay, &a.base)
+	var rel *codec.RelationInfo
+	ok := false
+	if overlay == nil && a.last != nil && a.last.ID == id {
+		rel, ok = a.last, true // the common case: the table of the previous change
+	} else if rel, ok = relation(id, overlay, &a.base); ok && overlay == nil {
+		a.last = rel
+	}
 	if !ok {
 		return nil, &Error{Err: codec.ErrUnknownRelation, Message: m.MessageType(), LSN: at, Xid: xid,
 			Cause: &codec.RelationError{RelationID: id, Err: codec.ErrUnknownRelation}}

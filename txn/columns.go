@@ -45,56 +45,88 @@ type Value struct {
 	Filled bool
 }
 
-// Row is a row's columns in the relation's attribute order.
-type Row []Value
+// Row is a row's columns in the relation's attribute order. It is a view
+// of the decoded tuple, interpreted as each column is asked for, so
+// handing a change on costs nothing per column.
+type Row struct {
+	tuple   codec.Tuple
+	rel     *codec.RelationInfo
+	sent    bool
+	keyOnly bool    // a 'K' old tuple: non-key NULLs are placeholders
+	filled  []Value // per column, once an unchanged column was filled
+}
 
-// rowFrom converts a tuple into dst (reusing its capacity). keyOnly marks
-// a 'K' old tuple, whose non-key columns are placeholders.
-func rowFrom(dst Row, t codec.Tuple, keyOnly bool, rel *codec.RelationInfo) Row {
-	if cap(dst) < len(t) {
-		dst = make(Row, len(t))
+// Sent reports whether the server sent the row at all (an Update carries
+// an old row only under REPLICA IDENTITY FULL or when a key changed).
+func (r Row) Sent() bool { return r.sent }
+
+// Len returns the number of columns (0 for a row not sent).
+func (r Row) Len() int { return len(r.tuple) }
+
+// At returns column i, 0 <= i < Len().
+func (r Row) At(i int) Value {
+	if r.filled != nil && r.filled[i].Filled {
+		return r.filled[i]
 	}
-	dst = dst[:len(t)]
+	c := &r.tuple[i]
+	switch c.Kind {
+	case codec.ColumnText:
+		return Value{State: Present, Data: c.Data}
+	case codec.ColumnBinary:
+		return Value{State: Present, Data: c.Data, Binary: true}
+	case codec.ColumnUnchanged:
+		return Value{State: Unchanged}
+	}
+	if r.keyOnly && !r.rel.Columns[i].Key {
+		return Value{State: Absent}
+	}
+	return Value{State: Null}
+}
+
+func rowOf(t codec.Tuple, keyOnly bool, rel *codec.RelationInfo) Row {
+	return Row{tuple: t, rel: rel, sent: true, keyOnly: keyOnly}
+}
+
+// hasUnchanged reports whether a tuple has unchanged TOAST columns.
+func hasUnchanged(t codec.Tuple) bool {
 	for i := range t {
-		v := Value{}
-		switch t[i].Kind {
-		case codec.ColumnNull:
-			v.State = Null
-			if keyOnly && !rel.Columns[i].Key {
-				v.State = Absent
-			}
-		case codec.ColumnUnchanged:
-			v.State = Unchanged
-		case codec.ColumnText:
-			v.State, v.Data = Present, t[i].Data
-		case codec.ColumnBinary:
-			v.State, v.Data, v.Binary = Present, t[i].Data, true
+		if t[i].Kind == codec.ColumnUnchanged {
+			return true
 		}
-		dst[i] = v
 	}
-	return dst
+	return false
 }
 
 // fillUnchanged fills the unchanged columns of c.New: from a full old row
 // when there is one (the server flattens TOAST in it, so it has every
 // value), else through the caller's hook. Columns neither can fill stay
-// Unchanged.
-func fillUnchanged(c *Change, hook func(c *Change, col int) (Value, bool)) {
-	full := c.OldKind == codec.OldFull && len(c.Old) == len(c.New)
-	for i := range c.New {
-		if c.New[i].State != Unchanged {
+// Unchanged. buf is reused for the filled values.
+func fillUnchanged(c *Change, hook func(c *Change, col int) (Value, bool), buf []Value) []Value {
+	n := c.New.Len()
+	if cap(buf) < n {
+		buf = make([]Value, n)
+	}
+	buf = buf[:n]
+	clear(buf)
+	full := c.OldKind == codec.OldFull && c.Old.Len() == n
+	for i := 0; i < n; i++ {
+		if c.New.tuple[i].Kind != codec.ColumnUnchanged {
 			continue
 		}
-		if full && (c.Old[i].State == Present || c.Old[i].State == Null) {
-			c.New[i] = c.Old[i]
-			c.New[i].Filled = true
-			continue
+		if full {
+			if v := c.Old.At(i); v.State == Present || v.State == Null {
+				v.Filled = true
+				buf[i] = v
+				continue
+			}
 		}
 		if hook != nil {
 			if v, ok := hook(c, i); ok && (v.State == Present || v.State == Null) {
 				v.Filled = true
-				c.New[i] = v
+				buf[i] = v
 			}
 		}
 	}
+	c.New.filled = buf
+	return buf
 }

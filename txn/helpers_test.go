@@ -79,11 +79,12 @@ func changeOf(c *Change) gotChange {
 }
 
 func valuesOf(r Row) []gotValue {
-	if r == nil {
+	if !r.Sent() {
 		return nil
 	}
-	out := make([]gotValue, len(r))
-	for i, v := range r {
+	out := make([]gotValue, r.Len())
+	for i := range out {
+		v := r.At(i)
 		out[i] = gotValue{v.State, v.Binary, string(v.Data), v.Filled}
 	}
 	return out

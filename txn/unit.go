@@ -149,7 +149,7 @@ type Change struct {
 	// Insert, Update, Delete.
 	Relation *codec.RelationInfo
 	OldKind  codec.OldTupleKind // OldKey, OldFull, or OldNone (Update without an old row)
-	Old      Row                // Update and Delete: nil when the server sent no old row
+	Old      Row                // Update and Delete: not Sent when the server sent no old row
 	New      Row                // Insert and Update
 
 	// Truncate.
