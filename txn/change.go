@@ -1,0 +1,113 @@
+package txn
+
+import (
+	"github.com/pgwal/pgwal/codec"
+	"github.com/pgwal/pgwal/lsn"
+)
+
+// build fills a.change from a row-level message, resolved against overlay
+// (nil for none) over the base schema. xid is the change's transaction
+// when the message carries no xid prefix.
+func (a *Assembler) build(m codec.Message, xid uint32, at lsn.LSN, overlay *schema) error {
+	c := &a.change
+	// Reset only what the previous change may have set: zeroing the whole
+	// Change costs as much as decoding a row.
+	if c.Truncated != nil || c.Prefix != nil || c.Content != nil {
+		c.Truncated, c.TruncateOptions, c.Prefix, c.Content = nil, 0, nil, nil
+	}
+	if c.Old.sent {
+		c.Old = Row{}
+	}
+	if c.New.sent {
+		c.New = Row{}
+	}
+	c.Xid, c.LSN, c.Relation, c.OldKind = xid, at, nil, codec.OldNone
+	switch m := m.(type) {
+	case *codec.Insert:
+		if m.InStream {
+			c.Xid = m.Xid
+		}
+		rel, err := a.resolve(m.RelationID, overlay, len(m.New), -1, m, at, c.Xid)
+		if err != nil {
+			return err
+		}
+		c.Op, c.Relation = OpInsert, rel
+		c.New = rowOf(m.New, false, rel)
+		if hasUnchanged(m.New) { // a row filter can turn an Update into an Insert
+			a.fillBuf = fillUnchanged(c, a.opts.FillUnchanged, a.fillBuf)
+		}
+	case *codec.Update:
+		if m.InStream {
+			c.Xid = m.Xid
+		}
+		oldN := -1
+		if m.OldKind != codec.OldNone {
+			oldN = len(m.Old)
+		}
+		rel, err := a.resolve(m.RelationID, overlay, len(m.New), oldN, m, at, c.Xid)
+		if err != nil {
+			return err
+		}
+		c.Op, c.Relation, c.OldKind = OpUpdate, rel, m.OldKind
+		c.New = rowOf(m.New, false, rel)
+		if m.OldKind != codec.OldNone {
+			c.Old = rowOf(m.Old, m.OldKind == codec.OldKey, rel)
+		}
+		if hasUnchanged(m.New) {
+			a.fillBuf = fillUnchanged(c, a.opts.FillUnchanged, a.fillBuf)
+		}
+	case *codec.Delete:
+		if m.InStream {
+			c.Xid = m.Xid
+		}
+		rel, err := a.resolve(m.RelationID, overlay, -1, len(m.Old), m, at, c.Xid)
+		if err != nil {
+			return err
+		}
+		c.Op, c.Relation, c.OldKind = OpDelete, rel, m.OldKind
+		c.Old = rowOf(m.Old, m.OldKind == codec.OldKey, rel)
+	case *codec.Truncate:
+		if m.InStream {
+			c.Xid = m.Xid
+		}
+		a.truncBuf = a.truncBuf[:0]
+		for _, id := range m.RelationIDs {
+			rel, ok := relation(id, overlay, &a.base)
+			if !ok {
+				return &Error{Err: codec.ErrUnknownRelation, Message: codec.TypeTruncate, LSN: at, Xid: c.Xid,
+					Cause: &codec.RelationError{RelationID: id, Err: codec.ErrUnknownRelation}}
+			}
+			a.truncBuf = append(a.truncBuf, rel)
+		}
+		c.Op, c.Truncated, c.TruncateOptions = OpTruncate, a.truncBuf, m.Options
+	case *codec.LogicalMessage:
+		if m.InStream {
+			c.Xid = m.Xid
+		}
+		c.Op, c.Prefix, c.Content = OpMessage, m.Prefix, m.Content
+	}
+	return nil
+}
+
+// resolve finds a change's relation and checks that its tuples have the
+// relation's column count, so column i of a row is the relation's column i.
+// newN and oldN are the tuples' column counts, -1 for a tuple not sent.
+func (a *Assembler) resolve(id uint32, overlay *schema, newN, oldN int, m codec.Message, at lsn.LSN, xid uint32) (*codec.RelationInfo, error) {
+	var rel *codec.RelationInfo
+	ok := false
+	if overlay == nil && a.last != nil && a.last.ID == id {
+		rel, ok = a.last, true // the common case: the table of the previous change
+	} else if rel, ok = relation(id, overlay, &a.base); ok && overlay == nil {
+		a.last = rel
+	}
+	if !ok {
+		return nil, &Error{Err: codec.ErrUnknownRelation, Message: m.MessageType(), LSN: at, Xid: xid,
+			Cause: &codec.RelationError{RelationID: id, Err: codec.ErrUnknownRelation}}
+	}
+	n := len(rel.Columns)
+	if (newN >= 0 && newN != n) || (oldN >= 0 && oldN != n) {
+		return nil, &Error{Err: codec.ErrColumnCount, Message: m.MessageType(), LSN: at, Xid: xid,
+			Cause: &codec.RelationError{RelationID: id, Err: codec.ErrColumnCount}}
+	}
+	return rel, nil
+}
