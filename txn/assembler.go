@@ -398,13 +398,15 @@ func (a *Assembler) row(m codec.Message, inStream bool, xid uint32, at lsn.LSN) 
 	return nil
 }
 
-// message makes a non-transactional message its own unit. Its Ack is one
-// past the message's LSN: the server skips a message whose LSN is below
-// the confirmed position, so acknowledging the LSN itself would have it
-// sent again after a restart; LSN+1 is inside the message's own record, so
-// no other unit is skipped by it.
+// message makes a non-transactional message its own unit. Its Ack is the
+// message's LSN, as codec.UnitEnd says: pgoutput sends the end of the
+// message's WAL record, and the server skips a message whose record starts
+// before the confirmed position, so confirming the LSN is enough for it
+// not to come again. One past it would not be safe: the next WAL record
+// starts exactly there, and a transaction whose commit record that is
+// would be skipped after a restart without having been delivered.
 func (a *Assembler) message(m *codec.LogicalMessage, at lsn.LSN) error {
-	end := m.LSN + 1
+	end := m.LSN
 	if a.skipped(end) {
 		return nil
 	}

@@ -128,7 +128,7 @@ func TestConsistencyErrors(t *testing.T) {
 		{name: "message before the previous commit", msgs: []codec.Message{r,
 			&codec.Begin{FinalLSN: 0x100, Xid: 5}, ins, &codec.Commit{CommitLSN: 0x100, EndLSN: 0x200},
 			&codec.LogicalMessage{LSN: 0x150, Prefix: []byte("p")}},
-			want: ErrLSNBackwards, wantLSN: 0x151},
+			want: ErrLSNBackwards, wantLSN: 0x150},
 		{name: "Begin inside a transaction", msgs: []codec.Message{
 			&codec.Begin{FinalLSN: 0x100, Xid: 5}, &codec.Begin{FinalLSN: 0x200, Xid: 6}},
 			want: ErrOutOfOrder, wantXid: 6},

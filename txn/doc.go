@@ -88,9 +88,9 @@
 // sent again; store it durably under its GID first.
 //
 // A non-transactional logical message is a KindMessage unit with one
-// change. Its Ack is its LSN + 1: the server skips a message whose LSN is
-// below the confirmed position, so confirming the LSN itself would bring
-// it back after a restart.
+// change. Its Ack is its LSN (the end of its WAL record), as for
+// codec.UnitEnd: the server skips a message whose record starts before the
+// confirmed position.
 //
 // # Schema
 //

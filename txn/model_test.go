@@ -244,7 +244,7 @@ func (s *sim) message() {
 	s.mark()
 	p, c := s.val(), s.val()
 	s.send(at, &codec.LogicalMessage{LSN: at, Prefix: []byte(p), Content: []byte(c)})
-	s.unit(gotUnit{Kind: KindMessage, LSN: at, End: at + 1, Ack: at + 1,
+	s.unit(gotUnit{Kind: KindMessage, LSN: at, End: at, Ack: at,
 		Changes: []gotChange{{Op: OpMessage, Prefix: p, Content: c}}}, s.curFirst)
 	s.pos = at + 1
 }
