@@ -16,7 +16,7 @@ FUZZ_TARGETS := ./fuzz:FuzzDecode ./fuzz:FuzzRoundTrip ./fuzz:FuzzStream ./fuzz:
 	./value:FuzzNumBinaryToText ./value:FuzzNumText ./value:FuzzTimeBinary ./value:FuzzTimeText \
 	./value:FuzzStrBinaryToText ./value:FuzzStrTextForm ./value:FuzzArrayBinaryToText ./value:FuzzArrayText \
 	./value:FuzzRangeBinaryToText ./value:FuzzRangeText ./value:FuzzRecordBinaryToText ./value:FuzzRecordText \
-	./value:FuzzJSONString
+	./value:FuzzJSONString ./txn:FuzzAssembler
 
 .PHONY: test fetch-postgres unit unit-386 fuzz-smoke lint fmt-check vet staticcheck bench bench-drain fuzz postgres testdata demo
 
@@ -27,17 +27,17 @@ test: fetch-postgres lint unit unit-386 fuzz-smoke
 unit:
 	$(GO) test -count=1 ./...
 
-# unit-386: the codec, lsn, fuzz-seed, wire, capture and value unit tests on a 32-bit int
+# unit-386: the codec, lsn, fuzz-seed, wire, capture, value and txn unit tests on a 32-bit int
 # (lengths and counts from the wire must not overflow); -short leaves the
 # real-server tests to the 64-bit run.
 unit-386:
-	GOARCH=386 $(GO) test -count=1 -short ./lsn ./codec ./fuzz ./wire ./capture ./value
+	GOARCH=386 $(GO) test -count=1 -short ./lsn ./codec ./fuzz ./wire ./capture ./value ./txn
 
 ## fuzz-smoke: every fuzz target for SMOKETIME executions, so a broken target fails CI
 fuzz-smoke:
 	@for pt in $(FUZZ_TARGETS); do \
 		p=$${pt%%:*}; t=$${pt##*:}; echo "fuzz $$p $$t for $(SMOKETIME)"; \
-		$(GO) test $$p -run '^$$' -fuzz "^$$t\$$" -fuzztime $(SMOKETIME) -parallel 1 >/tmp/pgwal-fuzz.log 2>&1 \
+		$(GO) test $$p -run '^$$' -fuzz "^$$t\$$" -fuzztime $(SMOKETIME) -fuzzminimizetime 3s -parallel 1 >/tmp/pgwal-fuzz.log 2>&1 \
 			|| { cat /tmp/pgwal-fuzz.log; exit 1; }; \
 	done
 

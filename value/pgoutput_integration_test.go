@@ -12,12 +12,12 @@ import (
 	"github.com/pgwal/pgwal/wire"
 )
 
-// TestPgoutputTextBinaryAgree streams the typed workload (testdata/
-// types.sql) twice from each server, with binary off and on, and checks
+// TestPgoutputTextBinaryAgree streams the typed workload (../testdata/workload/
+// 07-types.sql) twice from each server, with binary off and on, and checks
 // that every binary column renders to exactly the text the server sent
 // for it.
 func TestPgoutputTextBinaryAgree(t *testing.T) {
-	workload, err := os.ReadFile("testdata/types.sql")
+	workload, err := os.ReadFile("../testdata/workload/07-types.sql")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,7 +79,7 @@ type w2jColumn struct {
 	value json.RawMessage
 }
 
-// TestWal2JSON reads the typed workload (testdata/types.sql and
+// TestWal2JSON reads the typed workload (../testdata/workload/07-types.sql and
 // testdata/wal2json-extra.sql) through the wal2json plugin, in format
 // versions 1 and 2, and through pgoutput in text and in binary mode, and
 // checks for every row and column that Renderer.AppendJSON prints the
@@ -103,7 +103,7 @@ func TestWal2JSON(t *testing.T) {
 		t.Skip(msg)
 	}
 	var workload []byte
-	for _, f := range []string{"testdata/types.sql", "testdata/wal2json-extra.sql"} {
+	for _, f := range []string{"../testdata/workload/07-types.sql", "testdata/wal2json-extra.sql"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -165,6 +165,11 @@ func Run(ctx context.Context, s *pgserver.Server, files []File, slots []Slot) (*
 			return nil, err
 		}
 	}
+	// The server runs with synchronous_commit off and a peek decodes only
+	// flushed WAL: a checkpoint flushes the workload's last commits.
+	if _, err := exec(ctx, s, "flush", "CHECKPOINT;"); err != nil {
+		return nil, err
+	}
 	out, err := exec(ctx, s, "version", "SHOW server_version;\nSHOW server_version_num;\nSELECT pg_current_wal_insert_lsn();")
 	if err != nil {
 		return nil, err
