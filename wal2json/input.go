@@ -22,9 +22,12 @@ type Relation struct {
 	ReplicaIdentity byte // codec.ReplicaIdentityDefault, ...Full, ...Index, ...Nothing
 	Columns         []Column
 	// PrimaryKey lists the primary key's columns (indexes into Columns),
-	// for include-pk. nil derives it: with REPLICA IDENTITY DEFAULT the
-	// key columns are the primary key's; otherwise the table is taken to
-	// have none (pgoutput does not say). Non-nil and empty: no primary key.
+	// for include-pk in format 2, which prints a table's primary key
+	// whatever its replica identity. nil derives it: with REPLICA IDENTITY
+	// DEFAULT the key columns are the primary key's; otherwise the table
+	// is taken to have none (pgoutput does not say). Non-nil and empty: no
+	// primary key. Format 1 (wal2json 2.5) prints a primary key only under
+	// REPLICA IDENTITY DEFAULT, and ignores this.
 	PrimaryKey []int
 }
 

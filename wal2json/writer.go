@@ -177,9 +177,12 @@ func (w *Writer) tableAllowed(schema, table string) bool {
 	return false
 }
 
-// pk returns the relation's primary key columns, and whether it has one.
-func pk(r *Relation) ([]int, bool) {
-	if r.PrimaryKey != nil {
+// pk returns the relation's primary key columns (nil: its key columns),
+// and whether it has one. wal2json 2.5's format 1 prints a primary key
+// only under REPLICA IDENTITY DEFAULT, where it is the replica identity;
+// format 2 prints the table's primary key whatever the identity.
+func (w *Writer) pk(r *Relation) ([]int, bool) {
+	if w.o.FormatVersion == 2 && r.PrimaryKey != nil {
 		return r.PrimaryKey, len(r.PrimaryKey) > 0
 	}
 	return nil, r.ReplicaIdentity == codec.ReplicaIdentityDefault && hasKey(r)
@@ -290,7 +293,7 @@ func (w *Writer) changeV1(c *Change) error {
 	o = append(o, ',')
 	o = append(o, w.nl...)
 
-	pkCols, hasPK := pk(r)
+	_, hasPK := w.pk(r)
 	hasPK = hasPK && w.o.IncludePK
 	var err error
 	switch c.Kind {
@@ -299,14 +302,14 @@ func (w *Writer) changeV1(c *Change) error {
 			return err
 		}
 		if hasPK {
-			o = w.pkV1(o, r, pkCols, false)
+			o = w.pkV1(o, r, nil, false)
 		}
 	case Update:
 		if o, err = w.tupleV1(o, r, c.New, false, true, false); err != nil {
 			return err
 		}
 		if hasPK {
-			o = w.pkV1(o, r, pkCols, true)
+			o = w.pkV1(o, r, nil, true)
 		}
 		if c.Old == nil {
 			o, err = w.tupleV1(o, r, c.New, true, false, true)
@@ -318,7 +321,7 @@ func (w *Writer) changeV1(c *Change) error {
 		}
 	case Delete:
 		if hasPK {
-			o = w.pkV1(o, r, pkCols, true)
+			o = w.pkV1(o, r, nil, true)
 		}
 		if o, err = w.tupleV1(o, r, c.Old, true, false, r.ReplicaIdentity != codec.ReplicaIdentityFull); err != nil {
 			return err
@@ -615,7 +618,7 @@ func (w *Writer) changeV2(c *Change) error {
 		}
 		o = append(o, ']')
 	} else if c.Kind == Update {
-		if _, hasPK := pk(r); hasPK || hasIdentityIndex(r) {
+		if _, hasPK := w.pk(r); hasPK || hasIdentityIndex(r) {
 			o = append(o, `,"identity":[`...)
 			if o, err = w.tupleV2(o, r, c.New, kindIdentity, nil); err != nil {
 				return err
@@ -625,7 +628,7 @@ func (w *Writer) changeV2(c *Change) error {
 	}
 	if w.o.IncludePK {
 		o = append(o, `,"pk":[`...)
-		if pkCols, hasPK := pk(r); hasPK {
+		if pkCols, hasPK := w.pk(r); hasPK {
 			t := c.Old
 			if t == nil {
 				t = c.New
