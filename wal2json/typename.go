@@ -27,7 +27,8 @@ func init() {
 		{24, "regproc", 1008}, {25, "text", 1009}, {26, "oid", 1028}, {27, "tid", 1010},
 		{28, "xid", 1011}, {29, "cid", 1012}, {30, "oidvector", 1013}, {114, "json", 199},
 		{142, "xml", 143}, {194, "pg_node_tree", 0}, {3361, "pg_ndistinct", 0},
-		{3402, "pg_dependencies", 0}, {5017, "pg_mcv_list", 0}, {5069, "xid8", 271},
+		{3402, "pg_dependencies", 0}, {5017, "pg_mcv_list", 0}, {4600, "pg_brin_bloom_summary", 0},
+		{4601, "pg_brin_minmax_multi_summary", 0}, {5069, "xid8", 271},
 		{600, "point", 1017}, {601, "lseg", 1018}, {602, "path", 1019}, {603, "box", 1020},
 		{604, "polygon", 1027}, {628, "line", 629}, {700, "float4", 1021}, {701, "float8", 1022},
 		{718, "circle", 719}, {790, "money", 791}, {829, "macaddr", 1040}, {869, "inet", 1041},
@@ -47,7 +48,8 @@ func init() {
 		{3926, "int8range", 3927}, {4451, "int4multirange", 6150},
 		{4532, "nummultirange", 6151}, {4533, "tsmultirange", 6152},
 		{4534, "tstzmultirange", 6153}, {4535, "datemultirange", 6155},
-		{4536, "int8multirange", 6157}, {2249, "record", 2287}, {2275, "cstring", 1263},
+		{4536, "int8multirange", 6157}, {2249, "record", 2287}, {2275, "cstring", 1263}, {705, "unknown", 0},
+		{71, "pg_type", 210}, {75, "pg_attribute", 270}, {81, "pg_proc", 272}, {83, "pg_class", 273},
 	}
 	for _, b := range base {
 		builtinTypes[b.oid] = builtinType{name: b.name}
