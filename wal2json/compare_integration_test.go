@@ -112,6 +112,37 @@ func TestCompareWal2JSON(t *testing.T) {
 	text := readPgoutput(ctx, t, s, "pg_text", false)
 	bin := readPgoutput(ctx, t, s, "pg_bin", true)
 
+	// The workload has what it is for: an unchanged TOAST value in an
+	// update, truncates, both kinds of messages, a multi-change transaction.
+	unchanged, truncates, msgs, multi := 0, 0, map[bool]int{}, 0
+	n := 0
+	for _, r := range text {
+		switch m := r.msg.(type) {
+		case *codec.Begin:
+			n = 0
+		case *codec.Insert, *codec.Delete:
+			n++
+		case *codec.Update:
+			n++
+			for _, c := range m.New {
+				if c.Kind == codec.ColumnUnchanged {
+					unchanged++
+				}
+			}
+		case *codec.Truncate:
+			truncates++
+		case *codec.LogicalMessage:
+			msgs[m.Transactional()]++
+		case *codec.Commit:
+			if n > 1 {
+				multi++
+			}
+		}
+	}
+	if unchanged == 0 || truncates < 2 || msgs[true] < 2 || msgs[false] < 2 || multi < 3 {
+		t.Fatalf("pgoutput sent %d unchanged TOAST values, %d truncates, messages %v, %d multi-change transactions", unchanged, truncates, msgs, multi)
+	}
+
 	used := map[string]int{}
 	compared := 0
 	for i, args := range w2jRuns {

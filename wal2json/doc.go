@@ -77,11 +77,15 @@
 //   - wal2json 2.5's format 1 prints a comma before a non-transactional
 //     message's object after a transaction that printed two or more
 //     changes ({"change":[,{...), which is not JSON; Writer does not.
-//   - include-pk: pgoutput says which columns are the replica identity,
-//     not which are the primary key. Under REPLICA IDENTITY DEFAULT they
-//     are the same; for other tables set Relation.PrimaryKey (Feeder's
-//     PrimaryKey hook) from the catalog, or the table is printed as
-//     having none.
+//   - include-pk: wal2json 2.5's format 1 prints a primary key only under
+//     REPLICA IDENTITY DEFAULT, where it is the replica identity pgoutput
+//     flags, so Writer matches it unaided. Format 2 prints the table's
+//     primary key under any identity; pgoutput does not say which it is,
+//     so for tables with another identity set Relation.PrimaryKey
+//     (Feeder.PrimaryKey) from the catalog, or they print "pk":[].
+//   - numeric-data-types-as-string is a wal2json 2.6 option, which 2.5
+//     refuses as unknown; Writer implements 2.6's rule (numbers, NaN and
+//     infinities as strings).
 //   - An array of a user type: format_type prints elem[], Writer derives
 //     that from the array type's name (_elem).
 //   - Timestamps are printed as in a session with TimeZone UTC (run

@@ -35,6 +35,7 @@ type Writer struct {
 	oids  []byte
 	vals  []byte
 	text  []byte // a binary value's text
+	ts    [8]byte
 
 	inTxn    bool
 	begin    Begin
@@ -93,7 +94,7 @@ func (w *Writer) Begin(b *Begin) error {
 	}
 	if w.o.IncludeTimestamp {
 		o = w.key(o, 1, "timestamp")
-		o = appendTimestamp(o, b.CommitTime)
+		o = w.appendTimestamp(o, b.CommitTime)
 		o = append(o, ',')
 		o = append(o, w.nl...)
 	}
@@ -114,7 +115,7 @@ func (w *Writer) appendTxnFields(o []byte, l lsn.LSN) []byte {
 	}
 	if w.o.IncludeTimestamp {
 		o = append(o, `,"timestamp":`...)
-		o = appendTimestamp(o, w.begin.CommitTime)
+		o = w.appendTimestamp(o, w.begin.CommitTime)
 	}
 	if w.o.IncludeLSN {
 		o = append(o, `,"lsn":`...)
@@ -651,7 +652,7 @@ func (w *Writer) appendChangeFields(o []byte, l lsn.LSN) []byte {
 	}
 	if w.o.IncludeTimestamp {
 		o = append(o, `,"timestamp":`...)
-		o = appendTimestamp(o, w.begin.CommitTime)
+		o = w.appendTimestamp(o, w.begin.CommitTime)
 	}
 	if w.o.IncludeLSN {
 		o = append(o, `,"lsn":`...)
@@ -794,7 +795,7 @@ func (w *Writer) Message(m *Message) error {
 		if w.o.IncludeTimestamp {
 			if m.Transactional {
 				o = append(o, `,"timestamp":`...)
-				o = appendTimestamp(o, w.begin.CommitTime)
+				o = w.appendTimestamp(o, w.begin.CommitTime)
 			} else {
 				o = append(o, `,"timestamp":null`...)
 			}
@@ -904,11 +905,10 @@ func appendLSN(o []byte, l lsn.LSN) []byte {
 
 // appendTimestamp is timestamptz_to_str in a session with TimeZone UTC, in
 // double quotes: "2024-05-01 12:34:56.123456+00".
-func appendTimestamp(o []byte, t lsn.Timestamp) []byte {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(t))
+func (w *Writer) appendTimestamp(o []byte, t lsn.Timestamp) []byte {
+	binary.BigEndian.PutUint64(w.ts[:], uint64(t))
 	o = append(o, '"')
-	o, _ = value.AppendText(o, oidTimestamptz, -1, b[:]) // any int64 is a valid timestamptz
+	o, _ = value.AppendText(o, oidTimestamptz, -1, w.ts[:]) // any int64 is a valid timestamptz
 	return append(o, '"')
 }
 
