@@ -72,7 +72,7 @@ type recorded struct {
 
 // TestCompareWal2JSON runs schema.sql, then creates a wal2json slot per
 // option set in w2jRuns and two pgoutput slots (text and binary), then runs
-// value/testdata/types.sql, wal2json-extra.sql and workload.sql; it reads
+// testdata/workload/07-types.sql, value/testdata/wal2json-extra.sql and workload.sql; it reads
 // each wal2json slot with pg_recvlogical and the pgoutput slots with wire,
 // prints the pgoutput sessions with Writer under the same options, and
 // requires the bytes to be equal but for the differences in w2jExceptions.
@@ -102,7 +102,7 @@ func TestCompareWal2JSON(t *testing.T) {
 		}
 	}
 	exec("SELECT pg_create_logical_replication_slot('pg_text', 'pgoutput'); SELECT pg_create_logical_replication_slot('pg_bin', 'pgoutput')")
-	exec(pinned + read("../value/testdata/types.sql") + read("../value/testdata/wal2json-extra.sql"))
+	exec(pinned + read("../testdata/workload/07-types.sql") + read("../value/testdata/wal2json-extra.sql"))
 	exec(pinned + read("testdata/workload.sql"))
 	exec("SELECT pg_logical_emit_message(true, 'end', 'end')")
 	end := lsn.MustParse(exec("SELECT pg_current_wal_insert_lsn()"))
@@ -310,7 +310,7 @@ func render(t *testing.T, opts Options, msgs []recorded, pks func(string, string
 // The differences TestCompareWal2JSON allows, each where it applies.
 const (
 	// wal2json prints every transaction, pgoutput (PostgreSQL 15+) does
-	// not send one without published changes (DDL, as types.sql's CREATE
+	// not send one without published changes (DDL, as 07-types.sql's CREATE
 	// TABLE): its empty object (format 1) or B and C pair (format 2) is
 	// missing from Writer's output. Allowed only for a transaction whose
 	// xid (when printed) pgoutput did not send.
