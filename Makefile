@@ -82,6 +82,7 @@ postgres:
 testdata:
 	$(GO) run ./internal/capture -out testdata/pgoutput
 	$(GO) test ./codec -run '^TestCorpus$$' -count 1 -update
+	$(GO) test ./internal/changejson -run '^TestGolden$$' -count 1 -update
 
 ## demo: a throwaway PostgreSQL, a workload, and its live changes decoded for ~8 s
 demo:
