@@ -43,6 +43,13 @@ type TypeInfo struct {
 // changes to their tables and column names. Looking a relation up does not
 // allocate; applying a Relation or Type message copies its names.
 // The zero value is ready to use. It is not safe for concurrent use.
+//
+// It keeps one schema for the session, which is right for protocol 1 and
+// for sessions without streaming. With streamed transactions it is not: a
+// Relation sent inside a Stream Start … Stop block belongs to that
+// transaction alone and must be dropped if it aborts, and a change must
+// resolve against its own transaction's schema. Package
+// github.com/pgwal/pgwal/txn keeps that overlay per streamed transaction.
 type RelationCache struct {
 	relations map[uint32]*RelationInfo
 	types     map[uint32]TypeInfo
