@@ -48,7 +48,6 @@ type replFlags struct {
 	options                  optionList
 	noLoop                   bool
 	verbose                  bool
-	plugin                   string
 	version                  bool
 	flagErr                  string // why a flag was refused, without the flag package's wrapping
 
