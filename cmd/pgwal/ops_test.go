@@ -563,3 +563,33 @@ func TestBrokenPipe(t *testing.T) {
 		t.Errorf("after the broken pipe the slot gives %v (exit %d), want [2]: %s", next.ids, code, errText)
 	}
 }
+
+// -s: status updates at least that often, even on an idle stream; -s 0
+// leaves them to wire's own timer (a third of wal_sender_timeout: 20 s).
+func TestStatusInterval(t *testing.T) {
+	f := newOpsFixture(t, 0)
+	f.sql(t, "SELECT pg_create_logical_replication_slot('si1', 'pgoutput'); SELECT pg_create_logical_replication_slot('si2', 'pgoutput');")
+	replies := func(s string) int {
+		seen := map[string]bool{}
+		for end := time.Now().Add(1200 * time.Millisecond); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+			seen[f.sql(t, "SELECT reply_time FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid WHERE s.slot_name = "+pgserver.QuoteLiteral(s))] = true
+		}
+		return len(seen)
+	}
+	for _, tc := range []struct {
+		slot, s string
+		fast    bool
+	}{{"si1", "0.2", true}, {"si2", "0", false}} {
+		p := startPgwal(t, "--dsn", f.dsn, "-S", tc.slot, "--start", "--publication", "pub", "-s", tc.s)
+		waitUntil(t, "slot active", p, func() bool { return f.active(t, tc.slot) })
+		time.Sleep(300 * time.Millisecond) // past the start-up updates
+		n := replies(tc.slot)
+		if tc.fast && n < 4 || !tc.fast && n > 1 {
+			t.Errorf("-s %s: %d distinct reply times in 1.2 s", tc.s, n)
+		}
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		if code := p.wait(t); code != 0 {
+			t.Errorf("exit %d: %s", code, p.stderr.String())
+		}
+	}
+}
