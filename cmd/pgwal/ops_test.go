@@ -437,7 +437,7 @@ FOR i IN 1..%d LOOP INSERT INTO t VALUES (i, 'row ' || i); COMMIT; PERFORM pg_sl
 	}()
 	args := []string{"--dsn", f.dsn, "-S", "k", "--start", "--publication", "pub", "-f", out, "-F", "0.2"}
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
-	kills := 0
+	kills, retries := 0, 0
 	var confirmed []lsn.LSN
 	for kills < 6 {
 		p := startPgwal(t, args...)
@@ -445,8 +445,11 @@ FOR i IN 1..%d LOOP INSERT INTO t VALUES (i, 'row ' || i); COMMIT; PERFORM pg_sl
 		time.Sleep(time.Duration(150+rng.Intn(500)) * time.Millisecond)
 		p.cmd.Process.Signal(syscall.SIGKILL)
 		p.wait(t)
+		retries += strings.Count(p.stderr.String(), "reconnecting in")
 		kills++
-		waitUntil(t, "slot released", nil, func() bool { return !f.active(t, "k") })
+		if kills%2 == 0 {
+			waitUntil(t, "slot released", nil, func() bool { return !f.active(t, "k") })
+		} // else the next pgwal may find the slot still active (55006) and retry
 		confirmed = append(confirmed, f.confirmed(t, "k"))
 	}
 	if err := <-work; err != nil {
@@ -461,10 +464,10 @@ FOR i IN 1..%d LOOP INSERT INTO t VALUES (i, 'row ' || i); COMMIT; PERFORM pg_sl
 	if rewinds > kills {
 		t.Errorf("%d rewinds after %d kills", rewinds, kills)
 	}
-	if confirmed[len(confirmed)-1] <= confirmed[0] && confirmed[0] == 0 {
+	if confirmed[len(confirmed)-1] <= confirmed[0] {
 		t.Errorf("the slot never advanced while pgwal ran: %v", confirmed)
 	}
-	t.Logf("%d kills, %d rows, %d lines, %d repeated rows in %d replays; confirmed after each kill: %v", kills, rows, got.lines, dups, rewinds, confirmed)
+	t.Logf("%d kills, %d rows, %d lines, %d repeated rows in %d replays, %d retries of a busy slot; confirmed after each kill: %v", kills, rows, got.lines, dups, rewinds, retries, confirmed)
 }
 
 // A server restart under a running pgwal stream -f: it reconnects, resumes

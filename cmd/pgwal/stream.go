@@ -379,7 +379,11 @@ func (s *streamer) actions(ctx context.Context) error {
 		if derr := s.makeDurable(nil); derr != nil {
 			return derr
 		}
-		if f.noLoop || f.temporary || !streamed || !retryable(err) {
+		// Before the first stream has started, only what the server says
+		// is worth a retry (55006: the slot still held by the walsender
+		// of a pgwal that was just killed); a server that cannot be
+		// reached at all is an error, as with pg_recvlogical.
+		if f.noLoop || f.temporary || !retryable(err) || (!streamed && !wire.IsRetryable(err)) {
 			return err
 		}
 		if !began.IsZero() && time.Since(began) >= maxBackoff {
