@@ -33,7 +33,7 @@ func TestDecodeCapturedSession(t *testing.T) {
 	want := srv.Recording().Payloads
 	file := filepath.Join(t.TempDir(), "session.pgwal")
 	code, _, stderr := runCmd("capture", "--dsn", srv.DSN(), "--slot", "app", "--publication", "pgwal_pub",
-		"--streaming", "parallel", "--binary", "--limit", strconv.Itoa(len(want)), "-o", file)
+		"--streaming", "parallel", "--binary", "--limit", strconv.Itoa(len(want)), "-f", file)
 	if code != 0 {
 		t.Fatalf("capture: exit %d: %s", code, stderr)
 	}

@@ -1,200 +1,176 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/pgwal/pgwal/codec"
-	"github.com/pgwal/pgwal/internal/msgjson"
 	"github.com/pgwal/pgwal/lsn"
 	"github.com/pgwal/pgwal/wire"
 )
 
-const streamHelp = `Usage: pgwal stream [flags]
+const streamHelp = `Usage: pgwal stream [OPTION]...
 
-Connects to PostgreSQL as a logical replication client (pgoutput) and prints
-the live changes as JSON lines, one per message, in the format of
-"pgwal decode", with "lsn" the WAL position of the message. Each unit of work
-(Commit, Prepare, Stream Commit, ...) is acknowledged to the server only after
-its line has been written and flushed, so the slot never moves past output
-that was not delivered.
+Controls a logical replication slot as pg_recvlogical does, and writes its
+changes (pgoutput, decoded by pgwal) in the --format chosen. The flags are
+pg_recvlogical's, with its names and meanings, plus pgwal's own; a
+pg_recvlogical command line moves over by changing the program name,
+replacing -P PLUGIN with --format, and naming the publication:
 
-Stops on Ctrl-C (SIGINT) or SIGTERM, after --for, or after --limit messages,
-closing the stream cleanly (exit status 0). Errors go to standard error, with
-the SQLSTATE for server errors (exit status 1).
+  pg_recvlogical -d app -S s --start -P wal2json -o include-xids=1 -f out.json
+  pgwal stream   -d app -S s --start --format wal2json -o include-xids=1 --publication app_pub -f out.json
 
---dsn is a postgres:// URL or key=value string; replication=database is
-added when absent; unset parts come from PGHOST, PGPORT, PGUSER, PGPASSWORD,
-PGDATABASE, ... The role needs the REPLICATION attribute.
+Actions (at least one; --create-slot and --start combine, --drop-slot
+stands alone):
+      --create-slot          create the slot (pgoutput) named by -S
+      --drop-slot            drop the slot named by -S
+      --start                stream from the slot named by -S
+      --temporary            a temporary slot: created on each connection and
+                             dropped with it (implies --create-slot --start;
+                             named pgwal_<pid> without -S; no reconnection)
+
+Options:
+  -S, --slot=SLOT            the replication slot (required)
+  -E, --endpos=LSN           with --start: stop cleanly (exit 0) once a unit of
+                             work that ends at or past LSN is written, or the
+                             server is idle at or past LSN; a transaction
+                             starting after LSN is not written. Unlike
+                             pg_recvlogical, never stops inside a transaction
+  -f, --file=FILE            write to FILE, appending (- for standard output,
+                             the default)
+  -F, --fsync-interval=SECS  fsync FILE at least this often while changes
+                             arrive (default 10), and whenever the stream goes
+                             quiet; positions are acknowledged only after the
+                             fsync that made them durable. 0: never fsync, and
+                             acknowledge what was written (as pg_recvlogical:
+                             a crash of the machine can lose acknowledged data)
+      --if-not-exists        with --create-slot: no error if the slot exists
+  -I, --startpos=LSN         with --start: where to start in an existing slot
+                             (default: the slot's confirmed position)
+  -n, --no-loop              exit on a lost connection instead of reconnecting
+  -o, --option=NAME[=VALUE]  an option for the output format (repeatable).
+                             pgoutput's own options (proto_version,
+                             publication_names, binary, messages, streaming,
+                             origin, two_phase) set the flags of that meaning
+  -P, --plugin=PLUGIN        refused: pgwal reads pgoutput; use --format
+  -s, --status-interval=SECS send a status update to the server at least this
+                             often (default 10; 0: only pgwal's own timer,
+                             derived from wal_sender_timeout)
+  -t, --two-phase            decode prepared transactions at PREPARE: set on a
+                             slot --create-slot makes, and asked of pgoutput
+                             (PostgreSQL 15+). pg_recvlogical 18 spells it
+                             --enable-two-phase, also accepted
+  -v, --verbose              progress on standard error
+  -V, --version              print the version and exit
+  -w, --no-password          accepted; pgwal never prompts
+  -h, --help                 this help (-h alone; -h HOST is the host)
+
+Connection (as pg_recvlogical; -h, -p, -U and -d NAME override --dsn):
+  -d, --dbname=DBNAME        database name, or a connection string
+  -h, --host=HOSTNAME        server host or socket directory
+  -p, --port=PORT            server port
+  -U, --username=NAME        user name (needs the REPLICATION attribute)
+      --dsn=DSN              a postgres:// URL or key=value connection string
+  Unset parts come from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,
+  PGSSLMODE, ..., and ~/.pgpass; replication=database is added.
+
+pgwal's own:
+      --publication=PUB      publications to stream (required with --start;
+                             repeatable or comma-separated)
+      --format=FORMAT        pgwal (default): one JSON object per message, as
+                             "pgwal decode" prints, with "lsn" its position;
+                             wal2json: not built yet
+      --binary               binary column values (PostgreSQL 14+)
+      --streaming=MODE       large transactions in progress: off (default),
+                             on (14+) or parallel (16+)
+      --proto-version=N      pgoutput protocol version (default: the highest
+                             the server supports)
+      --messages             include pg_logical_emit_message messages
+      --origin=any|none      origin filter (PostgreSQL 16+)
+      --batch=auto|off|DUR   read batching (default auto)
+      --for=DURATION         stop cleanly after this long
+      --limit=N              stop cleanly after N messages
+
+Operation:
+  Output is acknowledged to the server only once it is durable: written,
+  and for a file fsynced (see -F). The position acknowledged is the end of
+  the last complete unit of work (Commit, Prepare, Stream Commit, Commit
+  Prepared, Rollback Prepared, a whole Stream Abort, a non-transactional
+  message) in what is durable; a restart resends only what was not.
+
+  A lost connection, a server restart or a retryable server error
+  (wire.IsRetryable) reconnects after 1 s, doubling to 30 s, reset after a
+  stream that ran 30 s; streaming resumes at the last durable position. -n
+  exits instead.
+
+  SIGHUP reopens FILE (for log rotation), after making what was written
+  durable. SIGINT and SIGTERM stop cleanly: the output is written and
+  fsynced, what is durable is acknowledged, the stream ends with CopyDone.
+  A broken pipe on standard output ends pgwal with status 1, with nothing
+  acknowledged that was not written.
+
+Exit status:
+  0  clean stop: the actions done, -E reached, SIGINT/SIGTERM, --for, --limit
+  1  an error (connection, server, output)
+  2  a bad command line
 
 Examples:
-  pgwal stream --dsn postgres://repl@db/app --slot app_slot --create-slot --publication app_pub
+  pgwal stream -d app -S app_slot --create-slot --if-not-exists
+  pgwal stream -d app -S app_slot --start --publication app_pub -f changes.jsonl -v
   pgwal stream --dsn 'host=/var/run/postgresql dbname=app' --temporary --publication a,b --streaming on
-  PGHOST=db PGDATABASE=app pgwal stream --slot app_slot --publication app_pub --two-phase | jq -c 'select(.type=="Insert")'
-  pgwal stream --slot app_slot --publication app_pub --for 10s --limit 100 > changes.jsonl
-
-Flags:
+  PGHOST=db pgwal stream -d app -S app_slot --start --publication app_pub -E 0/1A2B3C4D -f - | jq -c 'select(.type=="Insert")'
+  pgwal stream -d app -S app_slot --drop-slot
 `
 
-// replFlags are the connection, slot and pgoutput flags of stream and capture.
-type replFlags struct {
-	dsn          string
-	slot         string
-	createSlot   bool
-	temporary    bool
-	publications listFlag
-	start        string
-	proto        int
-	binary       bool
-	messages     bool
-	streaming    string
-	twoPhase     bool
-	origin       string
-	forDur       time.Duration
-	limit        int
-	batch        string
-}
-
-// listFlag is a repeatable, comma-separated flag.
-type listFlag []string
-
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error {
-	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*l = append(*l, p)
-		}
-	}
-	return nil
-}
-
-func (f *replFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.dsn, "dsn", "", "connection string: postgres:// URL or key=value (default: from the PG* environment variables)")
-	fs.StringVar(&f.slot, "slot", "", "replication slot name (required unless --temporary)")
-	fs.BoolVar(&f.createSlot, "create-slot", false, "create the slot (pgoutput) before streaming")
-	fs.BoolVar(&f.temporary, "temporary", false, "use a temporary slot, dropped at the end (named pgwal_<pid> unless --slot)")
-	fs.Var(&f.publications, "publication", "publication to stream (required; repeatable or comma-separated)")
-	fs.StringVar(&f.start, "start", "0/0", "start LSN (0/0: the slot's confirmed position)")
-	fs.IntVar(&f.proto, "proto-version", 0, "pgoutput proto_version (0: the highest the server supports)")
-	fs.BoolVar(&f.binary, "binary", false, "binary column values (PostgreSQL 14+)")
-	fs.BoolVar(&f.messages, "messages", false, "include pg_logical_emit_message messages (PostgreSQL 14+)")
-	fs.StringVar(&f.streaming, "streaming", "off", "stream large in-progress transactions: off, on (14+) or parallel (16+)")
-	fs.BoolVar(&f.twoPhase, "two-phase", false, "decode prepared transactions at PREPARE (PostgreSQL 15+; also set on a slot --create-slot makes)")
-	fs.StringVar(&f.origin, "origin", "", "origin filter: any or none (PostgreSQL 16+; default: the server's, any)")
-	fs.DurationVar(&f.forDur, "for", 0, "stop cleanly after this long (e.g. 30s; 0: run until interrupted)")
-	fs.IntVar(&f.limit, "limit", 0, "stop cleanly after this many messages (0: no limit)")
-	fs.StringVar(&f.batch, "batch", "auto", "read batching: auto (batches of 64 KiB while the stream is busy), off, or a duration: batch every read, holding a message at most that long (e.g. 5ms)")
-}
-
-// check validates the flags before anything is sent.
-func (f *replFlags) check() error {
-	if len(f.publications) == 0 {
-		return errors.New("--publication is required (the publications to stream, e.g. --publication my_pub)")
-	}
-	if f.slot == "" && !f.temporary {
-		return errors.New("--slot is required (or --temporary for a temporary slot)")
-	}
-	if f.temporary && f.slot == "" {
-		f.slot = fmt.Sprintf("pgwal_%d", os.Getpid())
-	}
-	switch f.streaming {
-	case "", "off", "on", "parallel":
-	default:
-		return fmt.Errorf("--streaming %q: want off, on or parallel", f.streaming)
-	}
-	switch strings.ToLower(f.origin) {
-	case "", "any", "none":
-	default:
-		return fmt.Errorf("--origin %q: want any or none", f.origin)
-	}
-	if f.proto < 0 || f.proto > 4 {
-		return fmt.Errorf("--proto-version %d: want 1 to 4 (0: the highest the server supports)", f.proto)
-	}
-	if f.limit < 0 || f.forDur < 0 {
-		return errors.New("--limit and --for must not be negative")
-	}
-	return nil
-}
-
-// session is an open replication stream.
-type session struct {
-	conn   *wire.Conn
-	stream *wire.Stream
-	opts   codec.Options // what the stream's decoder uses
-}
-
-// openSession connects, checks the publications, creates the slot if asked
-// and starts replication. Notices go to stderr.
-func openSession(ctx context.Context, f *replFlags, cmd string, stderr io.Writer) (*session, error) {
-	start, err := lsn.Parse(f.start)
-	if err != nil {
-		return nil, fmt.Errorf("--start %q: %v", f.start, err)
-	}
-	cfg, err := wire.ParseConfig(f.dsn)
-	if err != nil {
-		return nil, fmt.Errorf("--dsn: %w", err)
-	}
-	switch cfg.Replication {
-	case wire.ReplicationOff:
-		cfg.Replication = wire.ReplicationLogical
-	case wire.ReplicationPhysical:
-		return nil, errors.New("--dsn: replication must be \"database\" (logical), not physical")
-	}
-	if cfg.ApplicationName == "" {
-		cfg.ApplicationName = "pgwal " + cmd
-	}
-	switch f.batch {
-	case "auto":
-	case "off":
-		cfg.Batching = wire.Batching{MinBytes: -1}
-	default:
-		d, err := time.ParseDuration(f.batch)
-		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("--batch %s: want auto, off or a positive duration", f.batch)
-		}
-		cfg.Batching = wire.Batching{MaxDelay: d, Always: true}
-	}
-	cfg.OnNotice = func(n *wire.Notice) {
+// connect opens a replication connection; notices go to stderr.
+func connect(ctx context.Context, cfg *wire.Config, cmd string, stderr io.Writer) (*wire.Conn, error) {
+	c := *cfg
+	c.OnNotice = func(n *wire.Notice) {
 		fmt.Fprintf(stderr, "pgwal %s: server %s: %s\n", cmd, n.Severity, n.Message)
 	}
-	conn, err := wire.Connect(ctx, cfg)
+	conn, err := wire.Connect(ctx, &c)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", cfg, err)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			conn.Close()
+	return conn, nil
+}
+
+// createSlot runs --create-slot (or makes --temporary's slot).
+func createSlot(ctx context.Context, conn *wire.Conn, f *replFlags, logf func(string, ...any)) error {
+	logf("creating replication slot %q", f.slot)
+	slot, err := conn.CreateReplicationSlot(ctx, f.slot, wire.SlotOptions{
+		Temporary: f.temporary,
+		Snapshot:  "nothing",
+		TwoPhase:  f.twoPhase,
+	})
+	if err != nil {
+		var se *wire.ServerError
+		if f.ifNotExists && errors.As(err, &se) && se.Code == "42710" {
+			logf("replication slot %q exists already", f.slot)
+			return nil
 		}
-	}()
-	if err := checkPublications(ctx, conn, cfg.Database, f.publications); err != nil {
+		return fmt.Errorf("creating slot %q: %w", f.slot, err)
+	}
+	logf("replication slot %q created, consistent point %v", slot.Name, slot.ConsistentPoint)
+	return nil
+}
+
+// startStream checks the publications and starts streaming at start.
+func startStream(ctx context.Context, conn *wire.Conn, f *replFlags, db string, start lsn.LSN) (*wire.Stream, error) {
+	if err := checkPublications(ctx, conn, db, f.publications); err != nil {
 		return nil, err
 	}
-	if f.createSlot || f.temporary {
-		_, err := conn.CreateReplicationSlot(ctx, f.slot, wire.SlotOptions{
-			Temporary: f.temporary,
-			Snapshot:  "nothing",
-			TwoPhase:  f.twoPhase,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("creating slot %q: %w", f.slot, err)
-		}
-		if f.temporary {
-			fmt.Fprintf(stderr, "pgwal %s: temporary slot %s\n", cmd, f.slot)
-		}
-	}
 	streaming, _ := codec.ParseStreaming(f.streaming) // checked with the flags
-	lo := wire.LogicalOptions{
+	st, err := conn.StartReplication(ctx, f.slot, start, wire.LogicalOptions{
 		ProtoVersion: f.proto,
 		Publications: f.publications,
 		Binary:       f.binary,
@@ -202,13 +178,11 @@ func openSession(ctx context.Context, f *replFlags, cmd string, stderr io.Writer
 		Streaming:    streaming,
 		TwoPhase:     f.twoPhase,
 		Origin:       f.origin,
-	}
-	st, err := conn.StartReplication(ctx, f.slot, start, lo)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("starting replication from slot %q: %w", f.slot, err)
 	}
-	ok = true
-	return &session{conn: conn, stream: st, opts: st.DecoderOptions()}, nil
+	return st, nil
 }
 
 // checkPublications fails early, and the same way on every server version,
@@ -224,6 +198,9 @@ func checkPublications(ctx context.Context, conn *wire.Conn, db string, pubs []s
 	if err != nil {
 		return fmt.Errorf("checking publications: %w", err)
 	}
+	if db == "" {
+		db = "(current)"
+	}
 	var missing []string
 	for _, r := range rs {
 		for _, row := range r.Rows {
@@ -236,10 +213,16 @@ func checkPublications(ctx context.Context, conn *wire.Conn, db string, pubs []s
 	case 0:
 		return nil
 	case 1:
-		return fmt.Errorf("publication %s does not exist in database %q (CREATE PUBLICATION ... first)", missing[0], db)
+		return &permanentError{fmt.Errorf("publication %s does not exist in database %q (CREATE PUBLICATION ... first)", missing[0], db)}
 	}
-	return fmt.Errorf("publications %s do not exist in database %q (CREATE PUBLICATION ... first)", strings.Join(missing, ", "), db)
+	return &permanentError{fmt.Errorf("publications %s do not exist in database %q (CREATE PUBLICATION ... first)", strings.Join(missing, ", "), db)}
 }
+
+// permanentError is not worth a reconnection.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
 
 // runContext is cancelled by SIGINT/SIGTERM and after --for.
 func runContext(f *replFlags) (context.Context, context.CancelFunc) {
@@ -256,103 +239,398 @@ func runContext(f *replFlags) (context.Context, context.CancelFunc) {
 	return ctx2, func() { t.Stop(); cancel(); stop() }
 }
 
-// finish closes the stream and the connection. A stop by signal, --for or
-// --limit is a clean end; anything else is the error to report.
-func (s *session) finish(runErr error, ctx context.Context) error {
-	if runErr != nil && !(ctx.Err() != nil && errors.Is(runErr, ctx.Err())) {
-		s.conn.Close()
-		return runErr
-	}
-	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err := s.stream.Close(cctx)
-	s.conn.Close()
-	if err != nil {
-		return fmt.Errorf("closing the stream: %w", err)
-	}
-	return nil
-}
-
-// parseReplFlags parses args; code is the exit status when done.
-func parseReplFlags(name, help string, args []string, stderr io.Writer, extra func(*flag.FlagSet)) (f *replFlags, code int, done bool) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	f = &replFlags{}
-	f.register(fs)
-	if extra != nil {
-		extra(fs)
-	}
-	fs.Usage = func() {
-		fmt.Fprint(stderr, help)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, 0, true
-		}
-		return nil, 2, true
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "pgwal %s: unexpected arguments %q (see pgwal %s -h)\n", name, fs.Args(), name)
-		return nil, 2, true
-	}
-	if err := f.check(); err != nil {
-		fmt.Fprintf(stderr, "pgwal %s: %v\n", name, err)
-		return nil, 1, true
-	}
-	return f, 0, false
-}
-
 func streamCmd(args []string, stdout, stderr io.Writer) int {
-	f, code, done := parseReplFlags("stream", streamHelp, args, stderr, nil)
+	f, cfg, code, done := parseReplFlags("stream", streamHelp, args, stdout, stderr, nil)
 	if done {
 		return code
 	}
+	s := &streamer{f: f, cfg: cfg, stdout: stdout, stderr: stderr}
+	if f.start {
+		fm, err := newFormatter(f.format, f.options)
+		if err != nil {
+			fmt.Fprintf(stderr, "pgwal stream: %v\n", err)
+			var ue *usageError
+			if errors.As(err, &ue) {
+				return 2
+			}
+			return 1
+		}
+		s.fm = fm
+	}
 	ctx, cancel := runContext(f)
 	defer cancel()
-	s, err := openSession(ctx, f, "stream", stderr)
-	if err != nil {
-		if ctx.Err() != nil {
-			return 0 // interrupted while connecting
-		}
-		fmt.Fprintf(stderr, "pgwal stream: %v\n", err)
-		return 1
-	}
-	err = s.finish(streamLoop(ctx, s.stream, f.limit, stdout), ctx)
-	if err != nil {
+	if err := s.run(ctx); err != nil {
 		fmt.Fprintf(stderr, "pgwal stream: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-// streamLoop prints messages and acknowledges each unit of work once its
-// line is flushed. It returns nil after limit messages.
-func streamLoop(ctx context.Context, st *wire.Stream, limit int, stdout io.Writer) error {
-	out := bufio.NewWriter(stdout)
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
-	var cat msgjson.Catalog
-	for n := 0; limit == 0 || n < limit; n++ {
-		m, err := st.Next(ctx)
+// streamer is one run of pgwal stream.
+type streamer struct {
+	f      *replFlags
+	cfg    *wire.Config
+	stdout io.Writer
+	stderr io.Writer
+	fm     formatter
+	out    *output
+	wake   waker
+
+	complete lsn.LSN // end of the last complete unit rendered
+	durable  lsn.LSN // end of the last complete unit written (and synced): acknowledged
+	open     bool    // a unit has begun and not ended
+	n        int     // messages, for --limit
+
+	lastReport time.Time
+}
+
+func (s *streamer) logf(format string, args ...any) {
+	if s.f.verbose {
+		fmt.Fprintf(s.stderr, "pgwal stream: "+format+"\n", args...)
+	}
+}
+
+// errStop ends a session cleanly: a signal, -E, --for, --limit.
+var errStop = errors.New("stop")
+
+// run does the actions; ctx ends on SIGINT/SIGTERM and --for.
+func (s *streamer) run(ctx context.Context) error {
+	err := s.actions(ctx)
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return nil // interrupted while connecting or waiting
+	}
+	return err
+}
+
+func (s *streamer) actions(ctx context.Context) error {
+	f := s.f
+	if f.dropSlot || (f.createSlot && !f.temporary) {
+		conn, err := connect(ctx, s.cfg, "stream", s.stderr)
 		if err != nil {
 			return err
 		}
-		cat.Apply(m)
-		r := cat.Message(m)
-		at := st.WALStart()
-		if at != 0 {
-			r.LSN = at.String()
+		defer conn.Close()
+		if f.dropSlot {
+			s.logf("dropping replication slot %q", f.slot)
+			if err := conn.DropReplicationSlot(ctx, f.slot, false); err != nil {
+				return fmt.Errorf("dropping slot %q: %w", f.slot, err)
+			}
+			return nil
 		}
-		if err := enc.Encode(r); err != nil {
-			return fmt.Errorf("writing output: %w", err)
+		if err := createSlot(ctx, conn, f, s.logf); err != nil {
+			return err
 		}
-		if err := out.Flush(); err != nil {
-			return fmt.Errorf("writing output: %w", err)
+		conn.Close()
+	}
+	if !f.start {
+		return nil
+	}
+	name := f.file
+	if name == "" {
+		name = "-"
+	}
+	out, err := openOutput(name, s.stdout, f.fsyncInterval > 0)
+	if err != nil {
+		return err
+	}
+	s.out = out
+	defer out.close()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	if name == "-" {
+		// Writes to a closed pipe return EPIPE instead of killing pgwal,
+		// so it can say what happened and exit 1.
+		pipe := make(chan os.Signal, 1)
+		signal.Notify(pipe, syscall.SIGPIPE)
+		defer signal.Stop(pipe)
+	}
+	hupDone := make(chan struct{})
+	defer close(hupDone)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				s.wake.fire(wakeHUP)
+			case <-hupDone:
+				return
+			}
 		}
-		if pos, ok := wire.AckPosition(m, at); ok {
-			st.Ack(pos)
+	}()
+	backoff := time.Second
+	for streamed := false; ; {
+		var began time.Time
+		err := s.session(ctx, &began)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return s.makeDurable(nil)
+		}
+		var oe *outputError
+		if errors.As(err, &oe) {
+			return err
+		}
+		streamed = streamed || !began.IsZero()
+		// What was rendered of complete units is kept (written, synced:
+		// the next session starts after it); a partial unit comes again.
+		s.out.dropPartial()
+		s.open = false
+		if derr := s.makeDurable(nil); derr != nil {
+			return derr
+		}
+		// Before the first stream has started, only what the server says
+		// is worth a retry (55006: the slot still held by the walsender
+		// of a pgwal that was just killed); a server that cannot be
+		// reached at all is an error, as with pg_recvlogical.
+		if f.noLoop || f.temporary || !retryable(err) || (!streamed && !wire.IsRetryable(err)) {
+			return err
+		}
+		if !began.IsZero() && time.Since(began) >= maxBackoff {
+			backoff = time.Second
+		}
+		fmt.Fprintf(s.stderr, "pgwal stream: %v; reconnecting in %v\n", err, backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+const maxBackoff = 30 * time.Second
+
+// retryable says whether a reconnection may help: wire's rule, plus a
+// server that cannot be reached for now (restarting).
+func retryable(err error) bool {
+	var pe *permanentError
+	if errors.As(err, &pe) {
+		return false
+	}
+	if wire.IsRetryable(err) {
+		return true
+	}
+	var ne *net.OpError
+	return errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ENOENT) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// session is one connection: it streams until a clean stop (nil) or an
+// error. began is set once streaming has started.
+func (s *streamer) session(ctx context.Context, began *time.Time) error {
+	conn, err := connect(ctx, s.cfg, "stream", s.stderr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if s.f.temporary {
+		if err := createSlot(ctx, conn, s.f, s.logf); err != nil {
+			return err
+		}
+		if !s.f.verbose {
+			fmt.Fprintf(s.stderr, "pgwal stream: temporary slot %s\n", s.f.slot)
+		}
+	}
+	start := max(s.f.startpos, s.durable)
+	st, err := startStream(ctx, conn, s.f, s.cfg.Database, start)
+	if err != nil {
+		return err
+	}
+	*began = time.Now()
+	if start == 0 {
+		s.logf("starting log streaming from slot %q at its confirmed position", s.f.slot)
+	} else {
+		s.logf("starting log streaming from slot %q at %v", s.f.slot, start)
+	}
+	s.fm.Reset()
+	if s.f.statusInterval > 0 {
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(s.f.statusInterval)
+			defer t.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-t.C:
+					if st.SendStatus(context.Background(), false) != nil {
+						return
+					}
+				}
+			}
+		}()
+		defer func() { close(done); wg.Wait() }()
+	}
+	err = s.loop(ctx, st)
+	if err != errStop {
+		return err
+	}
+	if err := s.makeDurable(st); err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := st.Close(cctx); err != nil {
+		return &permanentError{fmt.Errorf("closing the stream: %w", err)}
+	}
+	_, flush, _ := st.Positions()
+	s.logf("stream closed; confirmed flush position %v", flush)
+	return nil
+}
+
+// makeDurable is the one place positions are acknowledged: what was
+// rendered is written, and for a file with -F > 0 fsynced; then the end of
+// the last complete unit in it is acknowledged (st nil: the stream is gone;
+// the next starts there).
+func (s *streamer) makeDurable(st *wire.Stream) error {
+	if s.out == nil {
+		return nil
+	}
+	if err := s.out.durable(); err != nil {
+		return err
+	}
+	if s.complete > s.durable {
+		s.durable = s.complete
+		if st != nil {
+			st.Ack(s.durable)
+		}
+		if time.Since(s.lastReport) >= 10*time.Second {
+			s.lastReport = time.Now()
+			s.logf("confirming write up to %v", s.durable)
 		}
 	}
 	return nil
+}
+
+// idleSync is how long the stream waits, quiet, before output that is not
+// durable yet is made durable and acknowledged.
+const idleSync = 100 * time.Millisecond
+
+// loop reads, renders and acknowledges until an error or errStop.
+func (s *streamer) loop(ctx context.Context, st *wire.Stream) error {
+	f := s.f
+	callCtx := s.wake.context(ctx)
+	idle := time.AfterFunc(time.Hour, func() { s.wake.fire(wakeIdle) })
+	idle.Stop()
+	defer idle.Stop()
+	var lastPing time.Time
+	for {
+		armed := s.complete > s.durable || len(s.out.buf) > 0 || s.out.unsync || f.endpos != 0
+		if armed {
+			idle.Reset(idleSync)
+		}
+		m, err := st.Next(callCtx)
+		if armed {
+			idle.Stop()
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return errStop
+			}
+			if callCtx.Err() == nil {
+				return err
+			}
+			flags := s.wake.take()
+			callCtx = s.wake.context(ctx)
+			if err := s.makeDurable(st); err != nil {
+				return err
+			}
+			if flags&wakeHUP != 0 {
+				if err := s.out.reopen(); err != nil {
+					return err
+				}
+				s.logf("reopened %s", s.out.name)
+			}
+			if f.endpos != 0 && !s.open {
+				if _, flush, _ := st.Positions(); flush >= f.endpos {
+					s.logf("end position %v reached by keepalive (confirmed %v)", f.endpos, flush)
+					return errStop
+				}
+				if time.Since(lastPing) >= time.Second {
+					// Ask for a keepalive: its position tells an idle
+					// stream it has passed -E.
+					lastPing = time.Now()
+					st.SendStatus(context.Background(), true)
+				}
+			}
+			continue
+		}
+		at := st.WALStart()
+		if f.endpos != 0 && !s.open && at > f.endpos {
+			s.logf("end position %v reached: the next unit starts at %v", f.endpos, at)
+			return errStop
+		}
+		end, complete, err := s.fm.Write(s.out, m, at)
+		if err != nil {
+			return writeError(err)
+		}
+		if err := s.out.endMessage(complete); err != nil {
+			return err
+		}
+		s.open = !complete
+		if complete {
+			s.complete = max(s.complete, end)
+			if !s.out.syncsLater() || time.Since(s.out.lastSync) >= f.fsyncInterval {
+				if err := s.makeDurable(st); err != nil {
+					return err
+				}
+			}
+			if f.endpos != 0 && end >= f.endpos {
+				s.logf("end position %v reached: unit of work ending at %v written", f.endpos, end)
+				return errStop
+			}
+		}
+		s.n++
+		if f.limit > 0 && s.n >= f.limit {
+			return errStop
+		}
+	}
+}
+
+const (
+	wakeIdle uint32 = 1 << iota
+	wakeHUP
+)
+
+// waker interrupts a blocked Next: it cancels the context the loop reads
+// with; the loop sees why in the flags and reads on with a new context.
+type waker struct {
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	flags  uint32
+}
+
+func (w *waker) fire(flag uint32) {
+	w.mu.Lock()
+	w.flags |= flag
+	if w.cancel != nil {
+		w.cancel()
+	}
+	w.mu.Unlock()
+}
+
+func (w *waker) take() uint32 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f := w.flags
+	w.flags = 0
+	return f
+}
+
+func (w *waker) context(parent context.Context) context.Context {
+	ctx, cancel := context.WithCancel(parent)
+	w.mu.Lock()
+	if w.cancel != nil {
+		w.cancel()
+	}
+	w.cancel = cancel
+	if w.flags != 0 {
+		cancel()
+	}
+	w.mu.Unlock()
+	return ctx
 }

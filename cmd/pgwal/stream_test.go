@@ -126,7 +126,7 @@ CREATE TABLE public.other (id int PRIMARY KEY);
 CREATE PUBLICATION pub FOR TABLE public.people;`)
 
 	t.Run("stream and ack", func(t *testing.T) {
-		_, ch := runAsync("stream", "--dsn", f.dsn, "--slot", "s_live", "--create-slot", "--publication", "pub", "--for", "3s")
+		_, ch := runAsync("stream", "--dsn", f.dsn, "--slot", "s_live", "--create-slot", "--start", "--publication", "pub", "--for", "3s")
 		f.waitActive(t, "s_live", ch)
 		f.sql(t, `INSERT INTO people VALUES (1, 'ada', 'x'), (2, 'grace', NULL);
 UPDATE people SET name = 'ada l.' WHERE id = 1;
@@ -174,7 +174,7 @@ DELETE FROM people WHERE id = 2;`)
 			t.Errorf("confirmed_flush_lsn %v < last commit end %v: not acknowledged", conf, lastEnd)
 		}
 		// The next session resumes after what was acknowledged.
-		r = runSync("stream", "--dsn", f.dsn, "--slot", "s_live", "--publication", "pub", "--for", "1s")
+		r = runSync("stream", "--dsn", f.dsn, "--slot", "s_live", "--start", "--publication", "pub", "--for", "1s")
 		if r.code != 0 || strings.TrimSpace(r.stdout) != "" {
 			t.Errorf("second session: exit %d, output %q, stderr %s", r.code, r.stdout, r.stderr)
 		}
@@ -192,8 +192,8 @@ INSERT INTO other VALUES (1);
 DELETE FROM people WHERE id = 10;`)
 		file := filepath.Join(t.TempDir(), "session.bin")
 		common := []string{"--dsn", f.dsn, "--publication", "pub", "--streaming", "on", "--for", "2s"}
-		_, streamCh := runAsync(append([]string{"stream", "--slot", "s_a"}, common...)...)
-		_, capCh := runAsync(append([]string{"capture", "--slot", "s_b", "-o", file}, common...)...)
+		_, streamCh := runAsync(append([]string{"stream", "--slot", "s_a", "--start"}, common...)...)
+		_, capCh := runAsync(append([]string{"capture", "--slot", "s_b", "-f", file}, common...)...)
 		sr, cr := wait(t, streamCh), wait(t, capCh)
 		if sr.code != 0 || cr.code != 0 {
 			t.Fatalf("stream exit %d (%s), capture exit %d (%s)", sr.code, sr.stderr, cr.code, cr.stderr)
@@ -257,7 +257,7 @@ DELETE FROM people WHERE id = 10;`)
 	t.Run("limit", func(t *testing.T) {
 		f.sql(t, "SELECT pg_create_logical_replication_slot('s_lim', 'pgoutput'); INSERT INTO people VALUES (30, 'a', NULL), (31, 'b', NULL);")
 		start := time.Now()
-		r := runSync("stream", "--dsn", f.dsn, "--slot", "s_lim", "--publication", "pub", "--limit", "3", "--for", "20s")
+		r := runSync("stream", "--dsn", f.dsn, "--slot", "s_lim", "--start", "--publication", "pub", "--limit", "3", "--for", "20s")
 		if r.code != 0 || len(parseLines(t, r.stdout)) != 3 || time.Since(start) > 10*time.Second {
 			t.Errorf("--limit 3: exit %d, %d lines in %v: %s", r.code, len(parseLines(t, r.stdout)), time.Since(start), r.stderr)
 		}
@@ -266,7 +266,7 @@ DELETE FROM people WHERE id = 10;`)
 	t.Run("batch", func(t *testing.T) {
 		f.sql(t, "SELECT pg_create_logical_replication_slot('s_batch', 'pgoutput'); INSERT INTO people VALUES (40, 'a', NULL), (41, 'b', NULL);")
 		start := time.Now()
-		r := runSync("stream", "--dsn", f.dsn, "--slot", "s_batch", "--publication", "pub", "--batch", "5ms", "--limit", "4", "--for", "20s")
+		r := runSync("stream", "--dsn", f.dsn, "--slot", "s_batch", "--start", "--publication", "pub", "--batch", "5ms", "--limit", "4", "--for", "20s")
 		lines := parseLines(t, r.stdout)
 		if r.code != 0 || len(lines) != 4 || time.Since(start) > 10*time.Second {
 			t.Fatalf("--batch 5ms --limit 4: exit %d, %d lines in %v: %s", r.code, len(lines), time.Since(start), r.stderr)
@@ -280,32 +280,33 @@ DELETE FROM people WHERE id = 10;`)
 		for _, tc := range []struct {
 			name string
 			args []string
+			code int
 			want string
 		}{
-			{"bad dsn", []string{"--dsn", "postgres://h:notaport/db", "--slot", "x", "--publication", "pub"}, `invalid port "notaport"`},
-			{"refused", []string{"--dsn", "host=127.0.0.1 port=1 user=u dbname=d sslmode=disable", "--slot", "x", "--publication", "pub"}, "connecting to host=127.0.0.1 port=1"},
-			{"no publication flag", []string{"--dsn", f.dsn, "--slot", "x"}, "--publication is required"},
-			{"no slot flag", []string{"--dsn", f.dsn, "--publication", "pub"}, "--slot is required"},
-			{"missing publication", []string{"--dsn", f.dsn, "--slot", "s_live", "--publication", "pub,nope"}, `publication "nope" does not exist in database "pgwal"`},
-			{"missing slot", []string{"--dsn", f.dsn, "--slot", "no_such_slot", "--publication", "pub"}, "SQLSTATE 42704"},
-			{"bad start", []string{"--dsn", f.dsn, "--slot", "x", "--publication", "pub", "--start", "zz"}, `--start "zz"`},
-			{"negative batch", []string{"--dsn", f.dsn, "--slot", "x", "--publication", "pub", "--batch", "-1s"}, "--batch -1s: want auto, off or a positive duration"},
+			{"bad dsn", []string{"--dsn", "postgres://h:notaport/db", "--slot", "x", "--start", "--publication", "pub"}, 2, `invalid port "notaport"`},
+			{"refused", []string{"--dsn", "host=127.0.0.1 port=1 user=u dbname=d sslmode=disable", "--slot", "x", "--start", "--publication", "pub"}, 1, "connecting to host=127.0.0.1 port=1"},
+			{"no publication flag", []string{"--dsn", f.dsn, "--slot", "x", "--start"}, 2, "--publication is required"},
+			{"no slot flag", []string{"--dsn", f.dsn, "--start", "--publication", "pub"}, 2, "-S/--slot is required"},
+			{"missing publication", []string{"--dsn", f.dsn, "--slot", "s_live", "--start", "--publication", "pub,nope"}, 1, `publication "nope" does not exist in database "pgwal"`},
+			{"missing slot", []string{"--dsn", f.dsn, "--slot", "no_such_slot", "--start", "--publication", "pub"}, 1, "SQLSTATE 42704"},
+			{"bad startpos", []string{"--dsn", f.dsn, "--slot", "x", "--start", "--publication", "pub", "-I", "zz"}, 2, `-I/--startpos "zz"`},
+			{"negative batch", []string{"--dsn", f.dsn, "--slot", "x", "--start", "--publication", "pub", "--batch", "-1s"}, 2, "--batch -1s: want auto, off or a positive duration"},
 		} {
 			for _, cmd := range []string{"stream", "capture"} {
 				args := append([]string{cmd}, tc.args...)
 				if cmd == "capture" {
-					args = append(args, "-o", filepath.Join(t.TempDir(), "out.bin"))
+					args = append(args, "-f", filepath.Join(t.TempDir(), "out.bin"))
 				}
 				r := runSync(args...)
-				if r.code != 1 || !strings.Contains(r.stderr, tc.want) || !strings.HasPrefix(r.stderr, "pgwal "+cmd+": ") {
-					t.Errorf("%s %s: exit %d, stderr %q; want exit 1 and %q", cmd, tc.name, r.code, r.stderr, tc.want)
+				if r.code != tc.code || !strings.Contains(r.stderr, tc.want) || !strings.HasPrefix(r.stderr, "pgwal "+cmd+": ") {
+					t.Errorf("%s %s: exit %d, stderr %q; want exit %d and %q", cmd, tc.name, r.code, r.stderr, tc.code, tc.want)
 				}
 			}
 		}
-		if r := runSync("stream", "-h"); r.code != 0 || !strings.Contains(r.stderr, "Examples:") {
+		if r := runSync("stream", "-h"); r.code != 0 || !strings.Contains(r.stdout, "Examples:") {
 			t.Errorf("stream -h: exit %d", r.code)
 		}
-		if r := runSync("help", "capture"); r.code != 0 || !strings.Contains(r.stderr, "pgwal decode session.pgwal") {
+		if r := runSync("help", "capture"); r.code != 0 || !strings.Contains(r.stdout, "pgwal decode session.pgwal") {
 			t.Errorf("help capture: exit %d", r.code)
 		}
 	})

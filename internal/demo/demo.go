@@ -38,6 +38,8 @@ const (
 
 // Run starts the newest available server, streams for d while a workload
 // runs, then closes the stream, stops the server and removes its files.
+// The server is stopped however Run ends: ctx cancelled (Ctrl-C), a write
+// to w failing (a closed pipe: make demo | head), a failed step, a panic.
 func Run(ctx context.Context, w io.Writer, d time.Duration) (err error) {
 	versions := pgserver.Available()
 	if len(versions) == 0 {
@@ -86,7 +88,7 @@ CREATE PUBLICATION `+pubName+` FOR TABLE public.orders;`); err != nil {
 	if twoPhase {
 		tp = "on"
 	}
-	fmt.Fprintf(w, `# PostgreSQL %d (server_version_num %d) is up on %s after %.1fs.
+	fmt.Fprintf(w, `# PostgreSQL %d (server_version_num %d) is up on %s (data in %s) after %.1fs.
 # Table public.orders is in publication %s; slot %s (pgoutput) streams it with
 # streaming on, two_phase %s. A workload now inserts, updates and deletes rows,
 # runs a big transaction (%d rows, more than logical_decoding_work_mem = 64kB,
@@ -95,7 +97,7 @@ CREATE PUBLICATION `+pubName+` FOR TABLE public.orders;`); err != nil {
 # One line per pgoutput message, decoded by pgwal; long values are shortened.
 # Each commit is acknowledged to the server after its line is printed.
 # Streaming for %s...
-`, newest, v, s.Addr(), time.Since(t0).Seconds(), pubName, slotName, tp, bigRows, d)
+`, newest, v, s.Addr(), s.DataDir(), time.Since(t0).Seconds(), pubName, slotName, tp, bigRows, d)
 
 	// Cancellation without a deadline: wire turns a context deadline into a
 	// socket deadline that can fire before ctx.Err() is set, breaking the
@@ -110,7 +112,11 @@ CREATE PUBLICATION `+pubName+` FOR TABLE public.orders;`); err != nil {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		wlErr <- workload(streamCtx, sqlConn, twoPhase)
+		err := workload(streamCtx, sqlConn, twoPhase)
+		if err != nil {
+			cancel() // a failed step ends the demo now
+		}
+		wlErr <- err
 	}()
 
 	var cat msgjson.Catalog
@@ -150,6 +156,10 @@ CREATE PUBLICATION `+pubName+` FOR TABLE public.orders;`); err != nil {
 	return loopErr
 }
 
+// failStep, when set (by a test), replaces the workload's later steps: a
+// statement that fails shows that a failed step still stops the server.
+var failStep string
+
 // workload runs the changes the demo shows, then a trickle of small ones
 // until ctx ends. Errors after ctx ends are not errors.
 func workload(ctx context.Context, c *wire.Conn, twoPhase bool) error {
@@ -164,6 +174,9 @@ COMMIT`, 999+bigRows),
 		"COMMIT PREPARED 'demo_gid'",
 	}
 	_ = twoPhase // the prepared transaction is decoded at COMMIT PREPARED without two_phase
+	if failStep != "" {
+		steps = append(steps[:2:2], failStep)
+	}
 	pause := func(d time.Duration) bool {
 		select {
 		case <-ctx.Done():

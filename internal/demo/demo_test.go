@@ -12,6 +12,9 @@ import (
 )
 
 func TestRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no real server")
+	}
 	if len(pgserver.Available()) == 0 {
 		msg := "no PostgreSQL server binaries (make postgres)"
 		if os.Getenv("CI") == "true" {
