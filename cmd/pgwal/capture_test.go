@@ -79,7 +79,7 @@ func TestDecodeCapturedSession(t *testing.T) {
 	_, records, _ := bytes.Cut(raw, []byte("\n\n"))
 	wireFile := filepath.Join(t.TempDir(), "records.bin")
 	os.WriteFile(wireFile, records, 0o644)
-	code, wireOut, stderr := runCmd("decode", "-format", "wire", "-proto", "4", "-streaming", "parallel", wireFile)
+	code, wireOut, stderr := runCmd("decode", "--input", "wire", "-proto", "4", "-streaming", "parallel", wireFile)
 	if code != 0 || wireOut != got {
 		t.Errorf("the record section as a raw stream decodes differently (exit %d, %s)", code, stderr)
 	}

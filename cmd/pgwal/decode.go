@@ -16,18 +16,27 @@ import (
 	"github.com/pgwal/pgwal/capture"
 	"github.com/pgwal/pgwal/codec"
 	"github.com/pgwal/pgwal/internal/msgjson"
+	"github.com/pgwal/pgwal/lsn"
 	"github.com/pgwal/pgwal/wire"
 )
 
 const decodeHelp = `Usage: pgwal decode [flags] [file ...]
 
-Decodes captured logical replication bytes and prints one JSON object per
-message: its type, positions, xids, and for row changes the relation and
-column names (resolved from the Relation messages seen earlier) with each
-value and its kind (text, binary, null, unchanged). Reads standard input
-when no file is given.
+Decodes captured logical replication bytes and prints them as JSON lines.
+Reads standard input when no file is given.
 
-Input formats (-format, detected by default):
+Output (--format):
+  messages  (default) the protocol view: one object per message, its type,
+            positions, xids, and for row changes the relation and column
+            names (resolved from the Relation messages seen earlier) with
+            each value as typed JSON and its kind (text, binary, null,
+            unchanged); CopyData framing and keepalives of a wire stream too
+  pgwal     whole transactions assembled (package txn): one object per
+            change, as pgwal stream prints it (-o transactions: one per
+            transaction)
+  wal2json  as the wal2json plugin prints it, -o taking its options
+
+Input formats (--input, detected by default):
   capture  a capture file (package capture), either version: v2 as written
            by "pgwal capture" ("# pgwal capture v2", "# key: value" header
            lines, then the server's CopyData messages), or the v1 text of
@@ -43,14 +52,18 @@ Examples:
   pgwal decode session.pgwal
   pgwal decode testdata/pgoutput/pg17/v4-all.txt
   pgwal decode testdata/pgoutput/pg16/v4-parallel.txt | jq 'select(.type=="Stream Abort")'
-  echo 49000040064e0001740000000131 | pgwal decode -format hex
-  pgwal decode -format wire -proto 4 -streaming parallel session.bin
+  pgwal decode --format pgwal testdata/pgoutput/pg17/v2-stream.txt
+  pgwal decode --format wal2json -o format-version=2 -o include-xids=1 session.pgwal
+  echo 49000040064e0001740000000131 | pgwal decode --input hex
+  pgwal decode --input wire -proto 4 -streaming parallel session.bin
 
 Flags:
 `
 
 type decodeOptions struct {
-	format    string
+	format    string // the input's
+	output    string
+	options   []pluginOption
 	proto     int
 	streaming string
 }
@@ -59,7 +72,13 @@ func decodeCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("decode", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o decodeOptions
-	fs.StringVar(&o.format, "format", "auto", "input format: auto, capture, hex or wire")
+	fs.StringVar(&o.format, "input", "auto", "input format: auto, capture, hex or wire")
+	fs.StringVar(&o.output, "format", "messages", "output: messages, pgwal or wal2json")
+	fs.Func("o", "`name=value` option of the output format (repeatable)", func(v string) error {
+		name, value, has := strings.Cut(v, "=")
+		o.options = append(o.options, pluginOption{Name: name, Value: value, HasValue: has})
+		return nil
+	})
 	fs.IntVar(&o.proto, "proto", 0, "pgoutput proto_version the session negotiated (0: from the capture header, else any)")
 	fs.StringVar(&o.streaming, "streaming", "", "streaming option of the session: off, on or parallel (default: from the header, else by length)")
 	fs.Usage = func() {
@@ -70,6 +89,15 @@ func decodeCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		return 2
+	}
+	switch o.output {
+	case "auto", "capture", "hex", "wire":
+		fmt.Fprintf(stderr, "pgwal decode: --format %s: --format now names the output (messages, pgwal, wal2json); the input format is --input %s\n", o.output, o.output)
+		return 2
+	}
+	if _, err := newFormatter(o.output, o.options); err != nil {
+		fmt.Fprintf(stderr, "pgwal decode: %v\n", err)
 		return 2
 	}
 	out := bufio.NewWriter(stdout)
@@ -147,11 +175,34 @@ type emitter struct {
 	enc *json.Encoder
 	d   *codec.Decoder
 	cat msgjson.Catalog
+	// fm renders the pgoutput messages for an output other than the
+	// protocol view, which alone shows the framing around them.
+	fm formatter
+	w  io.Writer
+}
+
+// record writes a protocol-view record (the framing, keepalives): only
+// the messages output has them.
+func (e *emitter) record(r msgjson.Record) error {
+	if e.fm != nil {
+		return nil
+	}
+	return e.enc.Encode(r)
 }
 
 func (e *emitter) pgoutput(payload []byte, at string) error {
 	m, err := e.d.Decode(payload)
 	if err != nil {
+		return err
+	}
+	if e.fm != nil {
+		var pos lsn.LSN
+		if at != "" {
+			if pos, err = lsn.Parse(at); err != nil {
+				return err
+			}
+		}
+		_, _, err := e.fm.Write(e.w, m, pos)
 		return err
 	}
 	e.cat.Apply(m)
@@ -165,8 +216,18 @@ func decodeBytes(name string, data []byte, o decodeOptions, w io.Writer) error {
 	if format == "auto" {
 		format = detect(data)
 	}
-	e := &emitter{enc: json.NewEncoder(w)}
+	e := &emitter{enc: json.NewEncoder(w), w: w}
 	e.enc.SetEscapeHTML(false)
+	if o.output != "messages" {
+		fm, err := newFormatter(o.output, o.options)
+		if err != nil {
+			return err
+		}
+		if c, ok := fm.(interface{ Close() error }); ok {
+			defer c.Close()
+		}
+		e.fm = fm
+	}
 	switch format {
 	case "capture":
 		return e.capture(name, data, o)
@@ -201,7 +262,7 @@ func decodeBytes(name string, data []byte, o decodeOptions, w io.Writer) error {
 		e.d = codec.NewDecoder(opts)
 		return e.wire(name, data)
 	}
-	return fmt.Errorf("-format %q: want auto, capture, hex or wire", format)
+	return fmt.Errorf("--input %q: want auto, capture, hex or wire", format)
 }
 
 // capture decodes a capture file of either version record by record.
@@ -271,27 +332,27 @@ func (e *emitter) backend(typ byte, body []byte) error {
 				at = x.WALStart.String()
 			}
 			if len(x.Data) == 0 { // PostgreSQL 10–14 can send an empty one
-				return e.enc.Encode(msgjson.CopyData(m))
+				return e.record(msgjson.CopyData(m))
 			}
 			return e.pgoutput(x.Data, at)
 		}
-		return e.enc.Encode(msgjson.CopyData(m))
+		return e.record(msgjson.CopyData(m))
 	case 'W':
-		return e.enc.Encode(msgjson.Record{Type: "CopyBothResponse"})
+		return e.record(msgjson.Record{Type: "CopyBothResponse"})
 	case 'c':
-		return e.enc.Encode(msgjson.Record{Type: "CopyDone"})
+		return e.record(msgjson.Record{Type: "CopyDone"})
 	case 'C':
 		tag := string(bytes.TrimRight(body, "\x00"))
-		return e.enc.Encode(msgjson.Record{Type: "CommandComplete", Prefix: &tag})
+		return e.record(msgjson.Record{Type: "CommandComplete", Prefix: &tag})
 	case 'E', 'N':
 		text := backendNotice(body)
 		t := "ErrorResponse"
 		if typ == 'N' {
 			t = "NoticeResponse"
 		}
-		return e.enc.Encode(msgjson.Record{Type: t, Content: &text})
+		return e.record(msgjson.Record{Type: t, Content: &text})
 	}
-	return e.enc.Encode(msgjson.Record{Type: fmt.Sprintf("backend message %q", typ)})
+	return e.record(msgjson.Record{Type: fmt.Sprintf("backend message %q", typ)})
 }
 
 // backendNotice joins the severity, SQLSTATE and message fields.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -113,16 +114,16 @@ func TestDecodeErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"bad hex", []byte("4g\n"), []string{"-format", "hex"}, "-:1: not hex"},
+		{"bad hex", []byte("4g\n"), []string{"--input", "hex"}, "-:1: not hex"},
 		{"codec error names line, field and offset", []byte("49000040064e0002\n"), nil, "-:1: codec: Insert ('I'): new tuple column count at offset 6"},
-		{"wire header cut", []byte{'d', 0, 0}, []string{"-format", "wire"}, "byte offset 0 (message 1): truncated"},
-		{"wire hostile length", backend('d', nil)[:1:1], []string{"-format", "wire"}, "byte offset 0"},
-		{"wire length beyond input", []byte{'d', 0x7f, 0xff, 0xff, 0xff, 'w'}, []string{"-format", "wire"}, "length 2147483647 does not fit"},
+		{"wire header cut", []byte{'d', 0, 0}, []string{"--input", "wire"}, "byte offset 0 (message 1): truncated"},
+		{"wire hostile length", backend('d', nil)[:1:1], []string{"--input", "wire"}, "byte offset 0"},
+		{"wire length beyond input", []byte{'d', 0x7f, 0xff, 0xff, 0xff, 'w'}, []string{"--input", "wire"}, "length 2147483647 does not fit"},
 		{"wire bad CopyData", backend('d', []byte{'w', 1, 2}), nil, "XLogData ('w'): WAL start at offset 1"},
 		{"capture bad header", []byte("# pgwal capture v1\n# proto_version: 9\n"), nil, "proto_version \"9\""},
 		{"capture bad line", []byte("# pgwal capture v1\n0/0 1\n"), nil, "-: capture: line 2: malformed record: want"},
 		{"bad streaming flag", []byte("45\n"), []string{"-streaming", "sometimes"}, "-streaming \"sometimes\""},
-		{"bad format flag", []byte("45\n"), []string{"-format", "xml"}, "-format \"xml\""},
+		{"bad input flag", []byte("45\n"), []string{"--input", "xml"}, "--input \"xml\""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -148,7 +149,7 @@ func TestDecodeWireGarbage(t *testing.T) {
 			flipped := append([]byte(nil), cut...)
 			flipped[i] ^= 0x5a
 			var out, errb bytes.Buffer
-			run([]string{"decode", "-format", "wire"}, bytes.NewReader(flipped), &out, &errb)
+			run([]string{"decode", "--input", "wire"}, bytes.NewReader(flipped), &out, &errb)
 		}
 	}
 }
@@ -158,7 +159,7 @@ func TestHelp(t *testing.T) {
 	if code := run([]string{"decode", "-h"}, nil, &out, &errb); code != 0 {
 		t.Fatalf("decode -h: exit %d", code)
 	}
-	if !strings.Contains(errb.String(), "Examples:") || !strings.Contains(errb.String(), "-format") {
+	if !strings.Contains(errb.String(), "Examples:") || !strings.Contains(errb.String(), "-input") {
 		t.Errorf("decode -h shows no examples or flags:\n%s", errb.String())
 	}
 	out.Reset()
@@ -174,12 +175,46 @@ func TestHelp(t *testing.T) {
 // message.
 func TestDecodeWireErrorResponse(t *testing.T) {
 	body := []byte("SFATAL\x00VFATAL\x00C57P01\x00Mterminating connection due to administrator command\x00\x00")
-	recs, stderr, code := runDecode(t, backend('E', body), "-format", "wire")
+	recs, stderr, code := runDecode(t, backend('E', body), "--input", "wire")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	want := "FATAL 57P01: terminating connection due to administrator command"
 	if len(recs) != 1 || recs[0].Type != "ErrorResponse" || recs[0].Content == nil || *recs[0].Content != want {
 		t.Fatalf("records = %+v, want one ErrorResponse %q", recs, want)
+	}
+}
+
+// pgwal decode --format pgwal prints what pgwal stream prints, the same
+// renderer's goldens (a text capture: no user type needs registering).
+func TestDecodeFormatPgwal(t *testing.T) {
+	for _, shape := range []struct {
+		args   []string
+		golden string
+	}{
+		{nil, "v2-stream.changes"},
+		{[]string{"-o", "transactions"}, "v2-stream.transactions"},
+	} {
+		args := append([]string{"decode", "--format", "pgwal"}, shape.args...)
+		code, out, stderr := runCmd(append(args, "../../testdata/pgoutput/pg17/v2-stream.txt")...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		want, err := os.ReadFile("../../internal/changejson/testdata/" + shape.golden + ".golden.jsonl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(strings.Split(string(want), "\n"), strings.Split(out, "\n")); d != "" {
+			t.Errorf("%v (-golden +got):\n%s", args, d)
+		}
+	}
+	// The old meaning of --format is pointed to --input.
+	if code, _, stderr := runCmd("decode", "--format", "hex", "x"); code != 2 || !strings.Contains(stderr, "--input hex") {
+		t.Errorf("--format hex: exit %d, %q", code, stderr)
+	}
+	// wal2json's shape from a capture, one object per line.
+	code, out, stderr := runCmd("decode", "--format", "wal2json", "-o", "format-version=2", "-o", "include-xids=1", "../../testdata/pgoutput/pg17/v2-stream.txt")
+	if code != 0 || !strings.HasPrefix(out, `{"action":"B","xid":`) {
+		t.Fatalf("wal2json: exit %d: %s\n%.200s", code, stderr, out)
 	}
 }

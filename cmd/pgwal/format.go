@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"sort"
 	"strings"
@@ -30,19 +29,21 @@ type formatter interface {
 	// everything up to end is then in what Write has written. m and its
 	// byte fields are valid only during the call.
 	Write(w io.Writer, m codec.Message, at lsn.LSN) (end lsn.LSN, complete bool, err error)
-	// Reset starts a new session: the server sends Relation messages
-	// again and resends any unit that was not acknowledged, so state from
-	// the last session (relations, a partial transaction) is dropped.
-	Reset()
+	// Reset starts a new session from resumeAfter (the end of the last
+	// unit made durable, 0 if none is known): the server sends Relation
+	// messages again and resends any unit that was not acknowledged, so
+	// state from the last session (relations, a partial transaction) is
+	// dropped, and a unit ending at or before resumeAfter is not written
+	// again.
+	Reset(resumeAfter lsn.LSN)
 }
 
 // formats are the --format values; each builds a formatter from the -o
 // options that are not pgoutput's own.
 var formats = map[string]func(opts []pluginOption) (formatter, error){
-	"pgwal": newPgwalFormat,
-	"wal2json": func([]pluginOption) (formatter, error) {
-		return nil, fmt.Errorf("--format wal2json is not built yet (coming with package wal2json); use --format pgwal")
-	},
+	"pgwal":    newChangesFormat,
+	"wal2json": newWal2JSONFormat,
+	"messages": newMessagesFormat,
 }
 
 func formatNames() string {
@@ -63,22 +64,22 @@ func newFormatter(name string, opts []pluginOption) (formatter, error) {
 	return mk(opts)
 }
 
-// pgwalFormat is pgwal decode's JSON lines: one object per message, with
-// "lsn" the WAL position of the message.
-type pgwalFormat struct {
+// messagesFormat is the protocol view, pgwal decode's JSON lines: one
+// object per pgoutput message, with "lsn" the WAL position of the message.
+type messagesFormat struct {
 	cat msgjson.Catalog
 }
 
-func newPgwalFormat(opts []pluginOption) (formatter, error) {
+func newMessagesFormat(opts []pluginOption) (formatter, error) {
 	for _, o := range opts {
-		return nil, usagef("-o %s: --format pgwal has no option %q (-o takes pgoutput's options proto_version, publication_names, binary, messages, streaming, origin, two_phase, and the options of other formats)", o, o.Name)
+		return nil, usagef("-o %s: --format messages has no option %q (-o takes pgoutput's options proto_version, publication_names, binary, messages, streaming, origin, two_phase, and the options of other formats)", o, o.Name)
 	}
-	return &pgwalFormat{}, nil
+	return &messagesFormat{}, nil
 }
 
-func (p *pgwalFormat) Reset() { p.cat = msgjson.Catalog{} }
+func (p *messagesFormat) Reset(lsn.LSN) { p.cat = msgjson.Catalog{} }
 
-func (p *pgwalFormat) Write(w io.Writer, m codec.Message, at lsn.LSN) (lsn.LSN, bool, error) {
+func (p *messagesFormat) Write(w io.Writer, m codec.Message, at lsn.LSN) (lsn.LSN, bool, error) {
 	p.cat.Apply(m)
 	r := p.cat.Message(m)
 	if at != 0 {

@@ -66,7 +66,7 @@ type proc struct {
 
 func startPgwal(t *testing.T, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(pgwalBin(t), append([]string{"stream"}, args...)...), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{cmd: exec.Command(pgwalBin(t), append([]string{"stream", "--format", "messages"}, args...)...), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -520,7 +520,7 @@ func TestServerRestart(t *testing.T) {
 func TestBrokenPipe(t *testing.T) {
 	f := newOpsFixture(t, 0)
 	f.sql(t, "SELECT pg_create_logical_replication_slot('bp', 'pgoutput')")
-	cmd := exec.Command(pgwalBin(t), "stream", "--dsn", f.dsn, "-S", "bp", "--start", "--publication", "pub", "-f", "-")
+	cmd := exec.Command(pgwalBin(t), "stream", "--format", "messages", "--dsn", f.dsn, "-S", "bp", "--start", "--publication", "pub", "-f", "-")
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	r, err := cmd.StdoutPipe()

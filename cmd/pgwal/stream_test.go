@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -43,6 +44,11 @@ type result struct {
 
 // runAsync runs the command in a goroutine.
 func runAsync(args ...string) (stdout *syncBuffer, done <-chan result) {
+	if len(args) > 0 && args[0] == "stream" && !slices.Contains(args, "--format") {
+		// These tests read the protocol view; --format pgwal and
+		// wal2json have tests of their own.
+		args = append([]string{"stream", "--format", "messages"}, args[1:]...)
+	}
 	out, errb := &syncBuffer{}, &syncBuffer{}
 	ch := make(chan result, 1)
 	go func() {

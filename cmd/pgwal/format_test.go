@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pgwal/pgwal/internal/pgserver"
+	"github.com/pgwal/pgwal/internal/recvlogical"
+	"github.com/pgwal/pgwal/lsn"
+)
+
+const (
+	debian15 = "/usr/lib/postgresql/15/bin"
+	// w2jEnv pins pg_recvlogical's session to the settings pgwal pins.
+	w2jEnv = "PGOPTIONS=-c DateStyle=ISO -c IntervalStyle=postgres -c TimeZone=UTC -c extra_float_digits=3"
+)
+
+// formatWorkload: small transactions of every operation, a non-
+// transactional message, a truncate, and two transactions larger than
+// logical_decoding_work_mem (streamed with --streaming on), one of them
+// rolled back, one with a rolled-back savepoint.
+const formatWorkload = `
+INSERT INTO public.t VALUES (1, 'one', 1.50), (2, 'two', NULL);
+UPDATE public.t SET note = 'uno' WHERE id = 1;
+DELETE FROM public.t WHERE id = 2;
+SELECT pg_logical_emit_message(false, 'fmt', 'outside');
+BEGIN; INSERT INTO public.t SELECT g, repeat('x', 40), g FROM generate_series(100, 2100) g;
+  SAVEPOINT s; INSERT INTO public.t SELECT g, 'gone', g FROM generate_series(5000, 6000) g; ROLLBACK TO s;
+  SELECT pg_logical_emit_message(true, 'fmt', 'inside');
+COMMIT;
+BEGIN; INSERT INTO public.t SELECT g, 'aborted', g FROM generate_series(9000, 11000) g; ROLLBACK;
+TRUNCATE public.u;
+INSERT INTO public.u VALUES (1);
+`
+
+// pgwal stream --format wal2json prints what the wal2json plugin prints,
+// line for line, for the same transactions, with pgoutput streaming the
+// large ones (which wal2json cannot) and pgwal assembling them.
+func TestFormatWal2JSONMatchesPlugin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: no real server")
+	}
+	for _, f := range []string{debian15 + "/postgres", "/usr/lib/postgresql/15/lib/wal2json.so"} {
+		if _, err := os.Stat(f); err != nil {
+			msg := fmt.Sprintf("Debian's PostgreSQL 15 with wal2json is missing (%v)", err)
+			if os.Getenv("CI") == "true" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+	}
+	s := pgserver.StartT(t, pgserver.Config{BinDir: debian15, Version: 15, Settings: map[string]string{"logical_decoding_work_mem": "64kB"}})
+	f := &fixture{s: s, dsn: s.DSN(pgserver.ReplicationUser, pgserver.ReplicationPassword, pgserver.Database)}
+	f.sql(t, `CREATE TABLE public.t (id int PRIMARY KEY, note text, amount numeric(8,2));
+CREATE TABLE public.u (id int);
+ALTER TABLE public.u REPLICA IDENTITY FULL;
+CREATE PUBLICATION pub FOR ALL TABLES;`)
+	runs := [][]string{
+		{"format-version=2", "include-lsn=1", "include-xids=1", "include-timestamp=1", "include-types=1"},
+		{"format-version=1", "include-lsn=1", "include-xids=1", "include-timestamp=1"},
+		{"format-version=1", "include-xids=1", "write-in-chunks=1", "include-typmod=0"},
+		{"format-version=2", "include-pk=1", "actions=insert,delete"},
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	for i := range runs {
+		if err := recvlogical.CreateSlot(ctx, s, recvlogical.Options{Slot: fmt.Sprintf("w2j_%d", i), Plugin: "wal2json"}); err != nil {
+			t.Fatal(err)
+		}
+		if r := runSync("stream", "--dsn", f.dsn, "-S", fmt.Sprintf("pw_%d", i), "--create-slot"); r.code != 0 {
+			t.Fatalf("create slot: exit %d: %s", r.code, r.stderr)
+		}
+	}
+	f.sql(t, formatWorkload)
+	end, err := lsn.Parse(f.sql(t, "CHECKPOINT; SELECT pg_current_wal_insert_lsn()"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, opts := range runs {
+		t.Run(strings.Join(opts, ","), func(t *testing.T) {
+			want, err := recvlogical.Stream(ctx, s, recvlogical.Options{Slot: fmt.Sprintf("w2j_%d", i), PluginOptions: opts, EndPos: end, Env: []string{w2jEnv}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"stream", "--dsn", f.dsn, "-S", fmt.Sprintf("pw_%d", i), "--start", "--publication", "pub",
+				"--format", "wal2json", "--streaming", "on", "--messages", "-E", end.String(), "-f", "-"}
+			for _, o := range opts {
+				args = append(args, "-o", o)
+			}
+			r := runSync(args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			got := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+			if len(want) < 5 {
+				t.Fatalf("wal2json printed only %d lines", len(want))
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("pgwal --format wal2json differs from the wal2json plugin (-plugin +pgwal):\n%s", d)
+			}
+		})
+	}
+}
+
+// pgwal stream --format pgwal prints one JSON object per change with
+// typed values, the streamed transaction whole and the aborted one not at
+// all; -o transactions prints one object per transaction.
+func TestFormatPgwal(t *testing.T) {
+	s := pgserver.StartT(t, pgserver.Config{Settings: map[string]string{"logical_decoding_work_mem": "64kB"}})
+	f := &fixture{s: s, dsn: s.DSN(pgserver.ReplicationUser, pgserver.ReplicationPassword, pgserver.Database)}
+	f.sql(t, `CREATE TABLE public.t (id int PRIMARY KEY, note text, amount numeric(8,2));
+CREATE TABLE public.u (id int);
+ALTER TABLE public.u REPLICA IDENTITY FULL;
+CREATE PUBLICATION pub FOR ALL TABLES;`)
+	for _, slot := range []string{"pc", "pt"} {
+		if r := runSync("stream", "--dsn", f.dsn, "-S", slot, "--create-slot"); r.code != 0 {
+			t.Fatalf("create slot: exit %d: %s", r.code, r.stderr)
+		}
+	}
+	f.sql(t, formatWorkload)
+	end := f.sql(t, "CHECKPOINT; SELECT pg_current_wal_insert_lsn()")
+	stream := func(slot string, extra ...string) []map[string]any {
+		args := append([]string{"stream", "--format", "pgwal", "--dsn", f.dsn, "-S", slot, "--start", "--publication", "pub",
+			"--streaming", "on", "--messages", "--binary", "-E", end, "-f", "-"}, extra...)
+		r := runSync(args...)
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		var out []map[string]any
+		for _, line := range strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n") {
+			var obj map[string]any
+			if err := json.Unmarshal([]byte(line), &obj); err != nil {
+				t.Fatalf("not a JSON object: %v: %s", err, line)
+			}
+			out = append(out, obj)
+		}
+		return out
+	}
+	changes := stream("pc")
+	ops := map[string]int{}
+	var first map[string]any
+	for _, c := range changes {
+		ops[fmt.Sprint(c["op"])]++
+		if first == nil && c["op"] == "insert" {
+			first = c
+		}
+		if c["op"] == "insert" && c["table"] == "t" {
+			// Nothing rolled back is printed.
+			cols := c["new"].([]any)
+			if note := cols[1].(map[string]any)["value"]; note == "gone" || note == "aborted" {
+				t.Fatalf("a rolled-back row was printed: %v", c)
+			}
+		}
+	}
+	// 2 + 2001 rows into t, 1 into u; the update, the delete, the truncate,
+	// two messages (one outside any transaction).
+	wantOps := map[string]int{"insert": 2004, "update": 1, "delete": 1, "truncate": 1, "message": 2}
+	if d := cmp.Diff(wantOps, ops); d != "" {
+		t.Errorf("changes by op (-want +got):\n%s", d)
+	}
+	wantFirst := []any{
+		map[string]any{"name": "id", "type": "integer", "value": 1.0},
+		map[string]any{"name": "note", "type": "text", "value": "one"},
+		map[string]any{"name": "amount", "type": "numeric(8,2)", "value": 1.5},
+	}
+	if d := cmp.Diff(wantFirst, first["new"]); d != "" || first["schema"] != "public" || first["xid"] == nil || first["commit_lsn"] == nil {
+		t.Errorf("first insert %v (-want +got new):\n%s", first, d)
+	}
+	txns := stream("pt", "-o", "transactions")
+	n := 0
+	for _, tx := range txns {
+		if cs, ok := tx["changes"].([]any); ok {
+			n += len(cs)
+		}
+	}
+	if n != len(changes) {
+		t.Errorf("-o transactions: %d changes in %d objects, want the %d changes of the per-change shape", n, len(txns), len(changes))
+	}
+}

@@ -1,0 +1,305 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/pgwal/pgwal/codec"
+	"github.com/pgwal/pgwal/internal/changejson"
+	"github.com/pgwal/pgwal/lsn"
+	"github.com/pgwal/pgwal/txn"
+	"github.com/pgwal/pgwal/value"
+	"github.com/pgwal/pgwal/wal2json"
+)
+
+// units is what the formats that render whole units of work share: the
+// messages go through a txn.Assembler (streamed transactions held within
+// its memory budget, spilled to a temporary file past it), and each event
+// is rendered as it comes out.
+type units struct {
+	a     *txn.Assembler
+	types value.Registry
+	event func(w io.Writer, ev txn.Event) error
+}
+
+func newUnits(event func(io.Writer, txn.Event) error) units {
+	return units{a: txn.New(txn.Options{SpillDir: os.TempDir()}), event: event}
+}
+
+// partialFlusher is the output's way to keep memory bounded while one
+// message yields many events (a streamed transaction read back).
+type partialFlusher interface{ endMessage(complete bool) error }
+
+func (u *units) Write(w io.Writer, m codec.Message, at lsn.LSN) (end lsn.LSN, complete bool, err error) {
+	if t, ok := m.(*codec.Type); ok {
+		u.types.ApplyType(t)
+	}
+	if err := u.a.Push(m, at); err != nil {
+		return 0, false, err
+	}
+	pf, _ := w.(partialFlusher)
+	for {
+		ev, err := u.a.Next()
+		if err != nil {
+			return 0, false, err
+		}
+		if ev.Kind == txn.EventNone {
+			return end, complete, nil
+		}
+		if err := u.event(w, ev); err != nil {
+			return 0, false, err
+		}
+		if ev.Kind == txn.EventEnd {
+			// The output is this format's durable store: a prepared
+			// transaction written and synced is stored, so its position
+			// may be acknowledged then, as any other unit's.
+			ack := ev.Unit.Ack
+			if ev.Unit.Kind == txn.KindPrepared {
+				ack = ev.Unit.AckAfterStoringPrepared
+			}
+			if ack != 0 {
+				end, complete = ack, true
+			}
+		} else if pf != nil {
+			if err := pf.endMessage(false); err != nil {
+				return 0, false, err
+			}
+		}
+	}
+}
+
+// Reset starts a new session from resumeAfter, the end of the last unit
+// made durable: a partly received streamed transaction is dropped (the
+// server sends it again) and a unit ending at or before resumeAfter, which
+// a server restarting its slot from an older point may send again, is
+// skipped.
+func (u *units) Reset(resumeAfter lsn.LSN) {
+	if err := u.a.Reset(resumeAfter); err != nil {
+		// Only a spill file that cannot be removed: start afresh.
+		u.a.Close()
+		u.a = txn.New(txn.Options{SpillDir: os.TempDir(), ResumeAfter: resumeAfter})
+	}
+	u.types = value.Registry{}
+}
+
+func (u *units) Close() error { return u.a.Close() }
+
+// newChangesFormat is --format pgwal: one JSON object per change
+// (package changejson), or per transaction with -o transactions.
+func newChangesFormat(opts []pluginOption) (formatter, error) {
+	f := &changesFormat{}
+	for _, o := range opts {
+		switch {
+		case o.Name == "transactions" && (!o.HasValue || o.Value == "1" || o.Value == "true" || o.Value == "on"):
+			f.w.Transactions = true
+		case o.Name == "transactions" && (o.Value == "0" || o.Value == "false" || o.Value == "off"):
+		default:
+			return nil, usagef("-o %s: --format pgwal has no option %q (it takes transactions; -o also takes pgoutput's options proto_version, publication_names, binary, messages, streaming, origin, two_phase)", o, o.Name)
+		}
+	}
+	f.units = newUnits(f.event)
+	f.w.Types = &f.types
+	return f, nil
+}
+
+type changesFormat struct {
+	units
+	w   changejson.Writer
+	buf []byte
+}
+
+func (f *changesFormat) event(w io.Writer, ev txn.Event) error {
+	var err error
+	if f.buf, err = f.w.AppendEvent(f.buf[:0], ev); err != nil {
+		return err
+	}
+	_, err = w.Write(f.buf)
+	return err
+}
+
+// newWal2JSONFormat is --format wal2json: wal2json's output, with its
+// options as pg_recvlogical passes them (-o format-version=2, ...).
+func newWal2JSONFormat(opts []pluginOption) (formatter, error) {
+	args := make([]string, len(opts))
+	for i, o := range opts {
+		args[i] = o.String()
+	}
+	o, err := wal2json.ParseOptions(args...)
+	if err != nil {
+		return nil, usagef("-o: %v", err)
+	}
+	f := &wal2jsonFormat{o: o, rels: map[*codec.RelationInfo]*wal2json.Relation{}}
+	if f.w, err = wal2json.NewWriter(o, f.emit); err != nil {
+		return nil, usagef("-o: %v", err)
+	}
+	f.w.Types = &f.types
+	f.units = newUnits(f.event)
+	return f, nil
+}
+
+type wal2jsonFormat struct {
+	units
+	o    wal2json.Options
+	w    *wal2json.Writer
+	out  io.Writer // where emit writes during an event
+	rels map[*codec.RelationInfo]*wal2json.Relation
+
+	// With include-lsn, wal2json prints a transaction's end ("nextlsn")
+	// before its changes, and a Begin … Commit transaction's end is known
+	// only at its Commit: the transaction is rendered with a placeholder
+	// end and its pieces wait here until then (in memory: format 1
+	// without write-in-chunks holds a transaction whole anyway).
+	hold       bool
+	held       [][]byte
+	newT, oldT codec.Tuple
+}
+
+// endPlaceholder stands for the end of a held transaction: no WAL
+// position is ever this.
+const endPlaceholder = lsn.LSN(1<<64 - 1)
+
+// emit writes one piece wal2json writes, and a newline, as pg_recvlogical
+// prints it.
+func (f *wal2jsonFormat) emit(piece []byte) error {
+	if f.hold {
+		f.held = append(f.held, append([]byte(nil), piece...))
+		return nil
+	}
+	if _, err := f.out.Write(piece); err != nil {
+		return err
+	}
+	_, err := f.out.Write([]byte{'\n'})
+	return err
+}
+
+func (f *wal2jsonFormat) Reset(resumeAfter lsn.LSN) {
+	f.units.Reset(resumeAfter)
+	clear(f.rels)
+	f.hold, f.held = false, nil
+	if w, err := wal2json.NewWriter(f.o, f.emit); err == nil { // checked when made
+		w.Types = &f.types
+		f.w = w
+	}
+}
+
+func (f *wal2jsonFormat) event(w io.Writer, ev txn.Event) error {
+	f.out = w
+	u := ev.Unit
+	switch u.Kind {
+	case txn.KindTransaction:
+	case txn.KindMessage:
+		if ev.Kind == txn.EventChange {
+			c := ev.Change
+			return f.w.Message(&wal2json.Message{LSN: c.LSN, Prefix: c.Prefix, Content: c.Content})
+		}
+		return nil
+	case txn.KindAbort:
+		return nil // nothing of it was handed on
+	default:
+		return fmt.Errorf("--format wal2json: %v units are not supported (no --two-phase with this format yet)", u.Kind)
+	}
+	switch ev.Kind {
+	case txn.EventBegin:
+		b := wal2json.Begin{Xid: u.Xid, CommitLSN: u.LSN, EndLSN: u.End, CommitTime: u.Time, Origin: string(u.Origin)}
+		if f.o.IncludeLSN && u.End == 0 {
+			f.hold, b.EndLSN = true, endPlaceholder
+		}
+		return f.w.Begin(&b)
+	case txn.EventChange:
+		return f.change(ev.Change)
+	case txn.EventEnd:
+		if err := f.w.Commit(); err != nil || !f.hold {
+			return err
+		}
+		held := f.held
+		f.hold, f.held = false, nil
+		// The begin (and format 2's commit) print the end.
+		ph, end := []byte(endPlaceholder.String()), []byte(u.End.String())
+		for _, p := range held {
+			p = bytes.ReplaceAll(p, ph, end)
+			if err := f.emit(p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (f *wal2jsonFormat) relation(info *codec.RelationInfo) *wal2json.Relation {
+	if r, ok := f.rels[info]; ok {
+		return r
+	}
+	r := &wal2json.Relation{Schema: info.Namespace, Table: info.Name, ReplicaIdentity: info.ReplicaIdentity,
+		Columns: make([]wal2json.Column, len(info.Columns))}
+	if r.Schema == "" {
+		r.Schema = "pg_catalog"
+	}
+	for i, c := range info.Columns {
+		col := wal2json.Column{Name: c.Name, TypeOID: c.TypeOID, TypeMod: c.TypeMod, Key: c.Key}
+		if _, builtin := wal2json.TypeName(c.TypeOID); !builtin {
+			if dot := strings.LastIndexByte(c.TypeName, '.'); dot >= 0 {
+				col.TypeSchema, col.TypeName = c.TypeName[:dot], c.TypeName[dot+1:]
+			} else {
+				col.TypeName = c.TypeName
+			}
+		}
+		r.Columns[i] = col
+	}
+	if len(f.rels) > 4096 {
+		clear(f.rels) // bounded: relations are re-sent, so few are live
+	}
+	f.rels[info] = r
+	return r
+}
+
+func (f *wal2jsonFormat) change(c *txn.Change) error {
+	switch c.Op {
+	case txn.OpInsert, txn.OpUpdate, txn.OpDelete:
+		kind := map[txn.Op]wal2json.ChangeKind{txn.OpInsert: wal2json.Insert, txn.OpUpdate: wal2json.Update, txn.OpDelete: wal2json.Delete}[c.Op]
+		wc := wal2json.Change{Kind: kind, LSN: c.LSN, Relation: f.relation(c.Relation), OldKind: c.OldKind}
+		f.newT, f.oldT = tupleOf(f.newT[:0], c.New), tupleOf(f.oldT[:0], c.Old)
+		if c.New.Sent() {
+			wc.New = f.newT
+		}
+		if c.Old.Sent() {
+			wc.Old = f.oldT
+		}
+		return f.w.Change(&wc)
+	case txn.OpTruncate:
+		t := wal2json.Truncate{LSN: c.LSN, Options: c.TruncateOptions}
+		for _, rel := range c.Truncated {
+			t.Relations = append(t.Relations, f.relation(rel))
+		}
+		return f.w.Truncate(&t)
+	case txn.OpMessage:
+		return f.w.Message(&wal2json.Message{LSN: c.LSN, Transactional: true, Prefix: c.Prefix, Content: c.Content})
+	}
+	return errors.New("--format wal2json: unknown change")
+}
+
+// tupleOf is a txn row as the codec tuple wal2json renders: an unchanged
+// value stays unchanged (wal2json leaves it out), a filled one is its
+// value, an absent one a NULL placeholder, as on the wire.
+func tupleOf(dst codec.Tuple, r txn.Row) codec.Tuple {
+	for i := 0; i < r.Len(); i++ {
+		v := r.At(i)
+		var c codec.Column
+		switch v.State {
+		case txn.Present:
+			c = codec.Column{Kind: codec.ColumnText, Data: v.Data}
+			if v.Binary {
+				c.Kind = codec.ColumnBinary
+			}
+		case txn.Unchanged:
+			c.Kind = codec.ColumnUnchanged
+		default:
+			c.Kind = codec.ColumnNull
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
