@@ -112,7 +112,7 @@ func consumeFrom(ctx context.Context, dsn string, st *store) error {
 // Reconnect after a lost connection and resume from the position stored
 // with the data: nothing is lost, and nothing applied comes again. Here
 // the replayed server hangs up after 40 messages, in the middle of the
-// recording's 24 transactions.
+// recording's 28 transactions.
 func Example_reconnect() {
 	rec, err := wiretest.LoadFile(recorded)
 	if err != nil {
@@ -149,5 +149,5 @@ func Example_reconnect() {
 	fmt.Println("transactions:", st.commits, "each applied once:", once)
 	// Output:
 	// reconnects: 1
-	// transactions: 24 each applied once: true
+	// transactions: 28 each applied once: true
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/pgwal/pgwal/internal/faultproxy"
 )
 
-// A server that sends 100 bytes behind a proxy that cuts the stream down
-// after 42 of them with an RST.
+// A server that answers a byte with 100 bytes, behind a proxy that cuts
+// the stream down after 42 of them with an RST.
 func Example() {
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
@@ -26,6 +26,11 @@ func Example() {
 			return
 		}
 		defer conn.Close()
+		// Send only once the client has spoken: the cut must not race
+		// the client's connect.
+		if _, err := conn.Read(make([]byte, 1)); err != nil {
+			return
+		}
 		conn.Write(make([]byte, 100))
 		io.Copy(io.Discard, conn) // until the proxy cuts
 	}()
@@ -42,6 +47,9 @@ func Example() {
 		panic(err)
 	}
 	defer client.Close()
+	if _, err := client.Write([]byte{1}); err != nil {
+		panic(err)
+	}
 	client.SetReadDeadline(time.Now().Add(10 * time.Second))
 	got, err := io.ReadAll(client)
 	fmt.Println(len(got), errors.Is(err, syscall.ECONNRESET))
@@ -56,5 +64,5 @@ func Example() {
 	fmt.Printf("%+v\n", c.Stats())
 	// Output:
 	// 42 true
-	// {Up:0 Down:42 HeldUp:0 HeldDown:0 DroppedUp:0 DroppedDown:0}
+	// {Up:1 Down:42 HeldUp:0 HeldDown:0 DroppedUp:0 DroppedDown:0}
 }
