@@ -1,0 +1,2 @@
+// Package snapshot takes a consistent initial copy of published tables.
+package snapshot
