@@ -31,8 +31,11 @@ func ParseBinaryHeader(b []byte) (flags uint32, rest []byte, err error) {
 	}
 	b = b[len(binarySignature):]
 	flags = binary.BigEndian.Uint32(b)
+	if flags&flagOIDs != 0 {
+		return 0, nil, fmt.Errorf("%w: header flags %#x: tuples with OIDs (before PostgreSQL 12)", ErrBinaryCopy, flags)
+	}
 	if flags&^0xffff != 0 {
-		return 0, nil, fmt.Errorf("%w: header flags %#x (OIDs or an unknown critical flag)", ErrBinaryCopy, flags)
+		return 0, nil, fmt.Errorf("%w: header flags %#x: an unknown critical flag", ErrBinaryCopy, flags)
 	}
 	ext := binary.BigEndian.Uint32(b[4:])
 	b = b[8:]

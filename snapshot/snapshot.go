@@ -144,6 +144,9 @@ func Copy(ctx context.Context, cfg *wire.Config, o Options, fn func(t *Table, ro
 	if o.Conn == nil && cfg == nil {
 		return nil, errors.New("snapshot: neither a Config nor a Conn")
 	}
+	if cfg == nil && o.SQL == nil {
+		return nil, errors.New("snapshot: Options.SQL is needed with a caller's Conn and no Config")
+	}
 	repl := o.Conn
 	if repl == nil {
 		if cfg.Replication != wire.ReplicationLogical {
