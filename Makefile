@@ -16,7 +16,7 @@ FUZZ_TARGETS := ./fuzz:FuzzDecode ./fuzz:FuzzRoundTrip ./fuzz:FuzzStream ./fuzz:
 	./value:FuzzNumBinaryToText ./value:FuzzNumText ./value:FuzzTimeBinary ./value:FuzzTimeText \
 	./value:FuzzStrBinaryToText ./value:FuzzStrTextForm ./value:FuzzArrayBinaryToText ./value:FuzzArrayText \
 	./value:FuzzRangeBinaryToText ./value:FuzzRangeText ./value:FuzzRecordBinaryToText ./value:FuzzRecordText \
-	./value:FuzzJSONString ./txn:FuzzAssembler
+	./value:FuzzJSONString ./txn:FuzzAssembler ./snapshot:FuzzBinaryCopy ./wire:FuzzCopyResponse
 
 .PHONY: test fetch-postgres unit unit-386 fuzz-smoke lint fmt-check vet staticcheck bench bench-drain fuzz postgres testdata demo
 
