@@ -27,11 +27,11 @@ test: fetch-postgres lint unit unit-386 fuzz-smoke
 unit:
 	$(GO) test -count=1 ./...
 
-# unit-386: the codec, lsn, fuzz-seed, wire, capture, value and txn unit tests on a 32-bit int
+# unit-386: the unit tests of the codec, lsn, fuzz seeds, wire, capture, value, txn, snapshot, wal2json and changejson on a 32-bit int
 # (lengths and counts from the wire must not overflow); -short leaves the
 # real-server tests to the 64-bit run.
 unit-386:
-	GOARCH=386 $(GO) test -count=1 -short ./lsn ./codec ./fuzz ./wire ./capture ./value ./txn
+	GOARCH=386 $(GO) test -count=1 -short ./lsn ./codec ./fuzz ./wire ./capture ./value ./txn ./snapshot ./wal2json ./internal/changejson
 
 ## fuzz-smoke: every fuzz target for SMOKETIME executions, so a broken target fails CI
 fuzz-smoke:
