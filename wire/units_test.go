@@ -117,7 +117,6 @@ type memStore struct {
 	mu       sync.Mutex
 	units    []string
 	position lsn.LSN
-	prepared map[string]string // GID -> the prepared unit
 }
 
 func (s *memStore) commit(unit string, end lsn.LSN) {
