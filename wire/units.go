@@ -207,6 +207,10 @@ func (u *Units) Stream() *Stream { return u.st }
 // sessions).
 func (u *Units) Conn() *Conn { return u.conn }
 
+// Assembler returns the txn.Assembler (nil before the first Next), for
+// its Buffered and Open figures.
+func (u *Units) Assembler() *txn.Assembler { return u.a }
+
 // Receipt returns the receipt of the unit whose EventEnd Next returned
 // last.
 func (u *Units) Receipt() Receipt { return u.receipt }
