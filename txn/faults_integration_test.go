@@ -161,9 +161,9 @@ func faultRun(t *testing.T, v int) {
 	rows := itCompare(ctx, t, s, store)
 	itCommitOrder(ctx, t, s, r.st.commits)
 	us := u.Stats()
-	t.Logf("pg%d: %d rows, %d units applied (%d streamed, %d stream aborts, %d prepared, %d commit / %d rollback prepared), %d proxy cuts, %d walsender kills, %d immediate restarts; %d sessions, %d retries, %d units sent again and skipped as applied (End <= stored), %d units interrupted and discarded; 0 lost, 0 duplicated, 0 uncommitted applied",
+	t.Logf("pg%d: %d rows, %d units applied (%d streamed, %d stream aborts, %d prepared, %d commit / %d rollback prepared), %d proxy cuts, %d walsender kills, %d immediate restarts; %d sessions, %d retries, %d units sent again and skipped as applied (End <= stored), %d partly received streamed transactions discarded, %d units interrupted mid-delivery and discarded; 0 lost, 0 duplicated, 0 uncommitted applied",
 		v, rows, r.st.units, r.st.streamed, r.st.aborts, r.st.prepared, r.st.commitPrepared, r.st.rollbackPrepared,
-		cuts.Load(), kills.Load(), restarts.Load(), us.Sessions, us.Retries, us.Skipped, r.st.restartedUnits)
+		cuts.Load(), kills.Load(), restarts.Load(), us.Sessions, us.Retries, us.Skipped, us.Discarded, r.st.restartedUnits)
 	retryMu.Lock()
 	t.Logf("retried errors: %v", retryErrs)
 	retryMu.Unlock()

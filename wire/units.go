@@ -144,6 +144,9 @@ type UnitsStats struct {
 	// Skipped: units the server sent that end at or before the stored
 	// position: already applied, dropped instead of handed out again.
 	Skipped int
+	// Discarded: streamed transactions received in part when a session
+	// broke, dropped by Reset (the server streams them again).
+	Discarded int
 }
 
 // Receipt identifies a unit handed out by Units, to confirm it once it is
@@ -370,8 +373,11 @@ func (u *Units) startSession(ctx context.Context) error {
 		o.ResumeAfter = p
 		o.AllowUnknownGID = o.AllowUnknownGID || p != 0
 		u.a = txn.New(o)
-	} else if err := u.a.Reset(p); err != nil {
-		return err
+	} else {
+		u.stats.Discarded += u.a.Open()
+		if err := u.a.Reset(p); err != nil {
+			return err
+		}
 	}
 	u.gen++
 	u.prepared, u.confirmed, u.inUnit = u.prepared[:0], u.seq, false
