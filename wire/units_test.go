@@ -330,13 +330,15 @@ func TestUnitsNoAckPastUnconfirmed(t *testing.T) {
 			}
 			// Everything is delivered; the stream now idles on
 			// keepalives, reporting status several times a second.
-			time.Sleep(400 * time.Millisecond)
+			for deadline := time.Now().Add(5 * time.Second); len(srv.StatusUpdates()) < 5 && time.Now().Before(deadline); {
+				time.Sleep(20 * time.Millisecond)
+			}
 			limit := ends[hold]
 			if c := srv.Confirmed(); c >= limit {
 				t.Fatalf("slot confirmed %v with unit %d (End %v) not confirmed by the consumer", c, hold, limit)
 			}
 			ups := srv.StatusUpdates()
-			if len(ups) < 3 {
+			if len(ups) < 5 {
 				t.Fatalf("only %d status updates: the check proves nothing", len(ups))
 			}
 			for _, up := range ups {
