@@ -408,12 +408,10 @@ func TestUnitsStaleReceipt(t *testing.T) {
 }
 
 // unitsCuts are the session lengths (messages per session, +0..4) of
-// TestUnitsResume. Longer ones let wiretest resume a session past a
-// Relation or Type message sent inside a stream block, which it then sends
-// again outside any block (recording.analyze marks every schema message
-// for resending, in-stream ones too): a wiretest bug, the client cannot
-// decode that Type. So the cuts stay short enough not to meet it.
-var unitsCuts = []int{3, 5, 7, 9, 11, 13, 17, 19}
+// TestUnitsResume: short ones cut inside nearly every unit, long ones
+// resume past Relation and Type messages sent inside stream blocks (which
+// wiretest must not send again on their own).
+var unitsCuts = []int{3, 5, 7, 9, 11, 13, 17, 19, 31, 47, 73}
 
 // rewindProxy forwards to target and rewrites every START_REPLICATION …
 // LOGICAL X/X to start at 0/0: a server that restarts the slot from an

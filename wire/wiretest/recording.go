@@ -94,8 +94,13 @@ func (rec *Recording) analyze() {
 				break
 			}
 			switch msg := msg.(type) {
-			case *codec.Relation, *codec.Type:
-				rec.info[i].schema = true
+			case *codec.Relation:
+				// One sent in a stream block belongs to that streamed
+				// transaction (and carries its xid): it is not resent
+				// on its own.
+				rec.info[i].schema = !msg.InStream
+			case *codec.Type:
+				rec.info[i].schema = !msg.InStream
 			case *codec.Begin, *codec.BeginPrepare:
 				openTxn = true
 			case *codec.Commit:
