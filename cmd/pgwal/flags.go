@@ -54,6 +54,7 @@ type replFlags struct {
 	// pgwal's own.
 	publications listFlag
 	format       string
+	transactions bool // --format pgwal: one object per transaction
 	proto        int
 	binary       bool
 	messages     bool
@@ -266,6 +267,7 @@ func (f *replFlags) register(fs *flag.FlagSet) {
 	both(fs, "", "proto-version", intValue{&f.proto})
 	b("", "binary", &f.binary)
 	b("", "messages", &f.messages)
+	b("", "transactions", &f.transactions)
 	s("", "streaming", &f.streaming)
 	s("", "origin", &f.origin)
 	both(fs, "", "for", durationValue{&f.forDur})

@@ -173,7 +173,7 @@ CREATE PUBLICATION pub FOR ALL TABLES;`)
 	if d := cmp.Diff(wantFirst, first["new"]); d != "" || first["schema"] != "public" || first["xid"] == nil || first["commit_lsn"] == nil {
 		t.Errorf("first insert %v (-want +got new):\n%s", first, d)
 	}
-	txns := stream("pt", "-o", "transactions")
+	txns := stream("pt", "--transactions")
 	n := 0
 	for _, tx := range txns {
 		if cs, ok := tx["changes"].([]any); ok {

@@ -88,7 +88,8 @@ pgwal's own:
                              repeatable or comma-separated)
       --format=FORMAT        pgwal (default): one JSON object per change of
                              each committed transaction, typed values (-o
-                             transactions: one object per transaction);
+                             transactions or --transactions: one object per
+                             transaction);
                              wal2json: as the wal2json plugin prints, -o
                              taking its options (no --two-phase yet);
                              messages: the protocol view, one object per
@@ -255,6 +256,13 @@ func streamCmd(args []string, stdout, stderr io.Writer) int {
 		// kept durably in between, which this format does not do yet.
 		fmt.Fprintln(stderr, "pgwal stream: --format wal2json does not follow two-phase transactions yet (use --format pgwal, which prints them at PREPARE)")
 		return 2
+	}
+	if f.transactions {
+		if f.format != "pgwal" {
+			fmt.Fprintf(stderr, "pgwal stream: --transactions is for --format pgwal (not %s)\n", f.format)
+			return 2
+		}
+		f.options = append(f.options, pluginOption{Name: "transactions"})
 	}
 	if f.start {
 		fm, err := newFormatter(f.format, f.options)
