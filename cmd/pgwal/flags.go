@@ -55,6 +55,8 @@ type replFlags struct {
 	publications listFlag
 	format       string
 	transactions bool // --format pgwal: one object per transaction
+	snapshot     bool // with --create-slot --start: copy the tables first
+	snapshotJobs int
 	proto        int
 	binary       bool
 	messages     bool
@@ -268,6 +270,8 @@ func (f *replFlags) register(fs *flag.FlagSet) {
 	b("", "binary", &f.binary)
 	b("", "messages", &f.messages)
 	b("", "transactions", &f.transactions)
+	b("", "snapshot", &f.snapshot)
+	both(fs, "", "snapshot-jobs", intValue{&f.snapshotJobs})
 	s("", "streaming", &f.streaming)
 	s("", "origin", &f.origin)
 	both(fs, "", "for", durationValue{&f.forDur})

@@ -184,3 +184,120 @@ CREATE PUBLICATION pub FOR ALL TABLES;`)
 		t.Errorf("-o transactions: %d changes in %d objects, want the %d changes of the per-change shape", n, len(txns), len(changes))
 	}
 }
+
+// pgwal stream --snapshot while a workload inserts, updates and deletes:
+// the snapshot rows and the changes streamed after them, replayed into an
+// empty copy, equal the table at the end.
+func TestStreamSnapshot(t *testing.T) {
+	s := pgserver.StartT(t, pgserver.Config{})
+	f := &fixture{s: s, dsn: s.DSN(pgserver.ReplicationUser, pgserver.ReplicationPassword, pgserver.Database)}
+	f.sql(t, `CREATE TABLE public.t (id int PRIMARY KEY, note text);
+CREATE TABLE public.u (id int PRIMARY KEY, n bigint);
+INSERT INTO public.t SELECT g, 'seed ' || g FROM generate_series(1, 20000) g;
+INSERT INTO public.u SELECT g, g * 10 FROM generate_series(1, 300) g;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO ` + pgserver.QuoteIdent(pgserver.ReplicationUser) + `;
+CREATE PUBLICATION pub FOR ALL TABLES;`)
+	out := t.TempDir() + "/out.jsonl"
+	// The workload runs before, while and after the copy.
+	work := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		for i := 0; i < 200; i++ {
+			if _, err := s.ExecDB(ctx, pgserver.Database, fmt.Sprintf(`INSERT INTO public.t VALUES (%d, 'new'); UPDATE public.t SET note = 'upd %d' WHERE id = %d;
+DELETE FROM public.t WHERE id = %d; UPDATE public.u SET n = n + 1 WHERE id = %d;`, 30000+i, i, 1+i*97, 2+i*89, 1+i%300)); err != nil {
+				work <- err
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		_, err := s.ExecDB(ctx, pgserver.Database, "SELECT pg_logical_emit_message(false, 'end', 'of workload')")
+		work <- err
+	}()
+	time.Sleep(200 * time.Millisecond)
+	_, ch := runAsync("stream", "--format", "pgwal", "--dsn", f.dsn, "-S", "snap", "--create-slot", "--start", "--snapshot", "--snapshot-jobs", "2",
+		"--publication", "pub", "--messages", "-f", out, "--for", "15s")
+	if err := <-work; err != nil {
+		t.Fatal(err)
+	}
+	r := wait(t, ch)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyOf := map[string]map[string]string{"t": {}, "u": {}}
+	snapRows, changes, marker := 0, 0, false
+	for _, line := range strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n") {
+		var obj struct {
+			Op       string
+			Table    string
+			Prefix   string
+			New, Old []struct {
+				Name  string
+				Value json.RawMessage
+			}
+		}
+		if err := json.Unmarshal([]byte(line), &obj); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		row := func(cols []struct {
+			Name  string
+			Value json.RawMessage
+		}) (string, string) {
+			return string(cols[0].Value), string(cols[1].Value)
+		}
+		tab := copyOf[obj.Table]
+		switch obj.Op {
+		case "snapshot":
+			if marker || changes > 0 {
+				t.Fatalf("a snapshot row after the stream began: %s", line)
+			}
+			snapRows++
+			k, v := row(obj.New)
+			if _, dup := tab[k]; dup {
+				t.Fatalf("row %s of %s copied twice", k, obj.Table)
+			}
+			tab[k] = v
+		case "insert":
+			changes++
+			k, v := row(obj.New)
+			if _, dup := tab[k]; dup {
+				t.Fatalf("insert of a row already held (in the snapshot and streamed): %s", line)
+			}
+			tab[k] = v
+		case "update":
+			changes++
+			k, v := row(obj.New)
+			if _, ok := tab[k]; !ok {
+				t.Fatalf("update of a row not held: %s", line)
+			}
+			tab[k] = v
+		case "delete":
+			changes++
+			k, _ := row(obj.Old)
+			if _, ok := tab[k]; !ok {
+				t.Fatalf("delete of a row not held: %s", line)
+			}
+			delete(tab, k)
+		case "message":
+			marker = marker || obj.Prefix == "end"
+		}
+	}
+	if !marker {
+		t.Fatal("the stream did not reach the end of the workload")
+	}
+	for _, tab := range []string{"t", "u"} {
+		want := map[string]string{}
+		for _, line := range strings.Split(f.sql(t, "SELECT id::text || '|' || to_json("+map[string]string{"t": "note", "u": "n"}[tab]+")::text FROM public."+tab), "\n") {
+			k, v, _ := strings.Cut(line, "|")
+			want[k] = v
+		}
+		if d := cmp.Diff(want, copyOf[tab]); d != "" {
+			t.Errorf("table %s: replayed copy differs from the table (-table +copy):\n%s", tab, d)
+		}
+	}
+	t.Logf("%d snapshot rows, %d streamed changes", snapRows, changes)
+}

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/pgwal/pgwal/codec"
+	"github.com/pgwal/pgwal/internal/changejson"
 	"github.com/pgwal/pgwal/lsn"
+	"github.com/pgwal/pgwal/snapshot"
 	"github.com/pgwal/pgwal/wire"
 )
 
@@ -94,6 +96,13 @@ pgwal's own:
                              taking its options (no --two-phase yet);
                              messages: the protocol view, one object per
                              pgoutput message, as "pgwal decode" prints
+      --snapshot             with --create-slot --start: first write every row
+                             of the published tables as of the slot's exported
+                             snapshot ({"op":"snapshot",...}; COPY, binary),
+                             then stream from its consistent point
+      --snapshot-jobs=N      copy N tables at once, each session in the same
+                             snapshot (default 1)
+      --transactions         --format pgwal: one object per transaction
       --binary               binary column values (PostgreSQL 14+)
       --streaming=MODE       large transactions in progress: off (default),
                              on (14+) or parallel (16+)
@@ -257,6 +266,28 @@ func streamCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "pgwal stream: --format wal2json does not follow two-phase transactions yet (use --format pgwal, which prints them at PREPARE)")
 		return 2
 	}
+	if f.snapshot {
+		var why string
+		switch {
+		case !f.createSlot || !f.start:
+			why = "needs --create-slot --start (the snapshot is exported when the slot is made)"
+		case f.temporary:
+			why = "needs a slot that outlives the copy's sessions, not --temporary"
+		case f.ifNotExists:
+			why = "cannot use an existing slot (--if-not-exists): its snapshot is gone"
+		case f.twoPhase:
+			why = "with --two-phase is not supported yet"
+		case f.format != "pgwal":
+			why = "prints rows with --format pgwal only"
+		}
+		if why != "" {
+			fmt.Fprintf(stderr, "pgwal stream: --snapshot %s\n", why)
+			return 2
+		}
+	} else if f.snapshotJobs != 0 {
+		fmt.Fprintln(stderr, "pgwal stream: --snapshot-jobs needs --snapshot")
+		return 2
+	}
 	if f.transactions {
 		if f.format != "pgwal" {
 			fmt.Fprintf(stderr, "pgwal stream: --transactions is for --format pgwal (not %s)\n", f.format)
@@ -323,7 +354,7 @@ func (s *streamer) run(ctx context.Context) error {
 
 func (s *streamer) actions(ctx context.Context) error {
 	f := s.f
-	if f.dropSlot || (f.createSlot && !f.temporary) {
+	if f.dropSlot || (f.createSlot && !f.temporary && !f.snapshot) {
 		conn, err := connect(ctx, s.cfg, "stream", s.stderr)
 		if err != nil {
 			return err
@@ -354,6 +385,11 @@ func (s *streamer) actions(ctx context.Context) error {
 	}
 	s.out = out
 	defer out.close()
+	if f.snapshot {
+		if err := s.copySnapshot(ctx); err != nil {
+			return err
+		}
+	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -652,4 +688,47 @@ func (w *waker) context(parent context.Context) context.Context {
 	}
 	w.mu.Unlock()
 	return ctx
+}
+
+// copySnapshot creates the slot with an exported snapshot and writes every
+// row of the published tables as read in it (package snapshot), then makes
+// the rows durable: streaming then starts at the slot's consistent point,
+// so nothing committed before the snapshot is missed and nothing in it
+// comes again. A run cut short leaves the slot: drop it to start over.
+func (s *streamer) copySnapshot(ctx context.Context) error {
+	var cache codec.RelationCache
+	infos := map[*snapshot.Table]*codec.RelationInfo{}
+	var w changejson.Writer
+	var buf []byte
+	s.logf("creating replication slot %q with an exported snapshot and copying the published tables", s.f.slot)
+	res, err := snapshot.Copy(ctx, s.cfg, snapshot.Options{Publications: s.f.publications, Slot: s.f.slot, Jobs: s.f.snapshotJobs},
+		func(t *snapshot.Table, row codec.Tuple) error {
+			info, ok := infos[t]
+			if !ok {
+				cache.Apply(t.Relation())
+				if info, ok = cache.Relation(t.OID); !ok {
+					return fmt.Errorf("snapshot: table %s.%s", t.Schema, t.Name)
+				}
+				infos[t] = info
+			}
+			var err error
+			if buf, err = w.AppendSnapshotRow(buf[:0], info, row); err != nil {
+				return err
+			}
+			s.out.Write(buf)
+			return s.out.endMessage(false) // bounded: written out past a MiB
+		})
+	if err != nil {
+		return fmt.Errorf("initial snapshot: %w", err)
+	}
+	res.Conn.Close()
+	rows := int64(0)
+	for _, t := range res.Tables {
+		rows += t.Rows
+	}
+	if err := s.out.durable(); err != nil {
+		return err
+	}
+	s.logf("snapshot: %d rows of %d tables written; streaming from the consistent point %v", rows, len(res.Tables), res.Slot.ConsistentPoint)
+	return nil
 }

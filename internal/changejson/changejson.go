@@ -291,8 +291,40 @@ func appendKey(dst []byte, rel *codec.RelationInfo) []byte {
 // appendRow appends a row as an array of column objects, in attribute
 // order.
 func (w *Writer) appendRow(dst []byte, rel *codec.RelationInfo, row txn.Row) ([]byte, error) {
+	return w.appendColumns(dst, rel, row.Len(), row.At)
+}
+
+// AppendSnapshotRow appends one row of an initial snapshot (package
+// snapshot) as a line: {"op":"snapshot","schema":…,"table":…,"key":[…],
+// "new":[…]}, its columns as a change's. row holds binary values and NULLs.
+func (w *Writer) AppendSnapshotRow(dst []byte, rel *codec.RelationInfo, row codec.Tuple) ([]byte, error) {
+	w.r.Types = w.Types
+	dst = append(dst, `{"op":"snapshot"`...)
+	dst = appendRelation(dst, rel)
+	dst = appendKey(dst, rel)
+	dst = append(dst, `,"new":`...)
+	dst, err := w.appendColumns(dst, rel, len(row), func(i int) txn.Value {
+		switch c := row[i]; c.Kind {
+		case codec.ColumnBinary:
+			return txn.Value{State: txn.Present, Binary: true, Data: c.Data}
+		case codec.ColumnText:
+			return txn.Value{State: txn.Present, Data: c.Data}
+		case codec.ColumnUnchanged:
+			return txn.Value{State: txn.Unchanged}
+		}
+		return txn.Value{State: txn.Null}
+	})
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, "}\n"...), nil
+}
+
+// appendColumns appends n columns, column i's value given by at(i), as an
+// array of column objects in attribute order.
+func (w *Writer) appendColumns(dst []byte, rel *codec.RelationInfo, n int, at func(int) txn.Value) ([]byte, error) {
 	dst = append(dst, '[')
-	for i := 0; i < row.Len(); i++ {
+	for i := 0; i < n; i++ {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
@@ -301,7 +333,7 @@ func (w *Writer) appendRow(dst []byte, rel *codec.RelationInfo, row txn.Row) ([]
 		dst = value.AppendJSONString(dst, []byte(col.Name))
 		dst = append(dst, `,"type":`...)
 		dst = w.appendTypeName(dst, col)
-		v := row.At(i)
+		v := at(i)
 		switch v.State {
 		case txn.Absent:
 			dst = append(dst, `,"absent":true`...)
