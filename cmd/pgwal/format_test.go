@@ -195,7 +195,7 @@ func TestStreamSnapshot(t *testing.T) {
 CREATE TABLE public.u (id int PRIMARY KEY, n bigint);
 INSERT INTO public.t SELECT g, 'seed ' || g FROM generate_series(1, 20000) g;
 INSERT INTO public.u SELECT g, g * 10 FROM generate_series(1, 300) g;
-GRANT SELECT ON ALL TABLES IN SCHEMA public TO ` + pgserver.QuoteIdent(pgserver.ReplicationUser) + `;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO `+pgserver.QuoteIdent(pgserver.ReplicationUser)+`;
 CREATE PUBLICATION pub FOR ALL TABLES;`)
 	out := t.TempDir() + "/out.jsonl"
 	// The workload runs before, while and after the copy.
