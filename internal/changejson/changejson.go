@@ -44,6 +44,38 @@ type Writer struct {
 	r       value.Renderer
 	changes int                // changes of the open unit written (Transactions)
 	types   map[typeKey][]byte // a column type's JSON string, made once
+	rels    map[*codec.RelationInfo]*relJSON
+
+	timeOf   lsn.Timestamp
+	timeText []byte // timeOf formatted
+}
+
+// relJSON is what a relation's changes repeat, rendered once per
+// RelationInfo (a new one comes with every Relation message, so the
+// pointer names one schema).
+type relJSON struct {
+	head []byte   // ,"schema":…,"table":…
+	key  []byte   // ,"key":[…], or nothing
+	cols [][]byte // {"name":…,"type":… of each column
+}
+
+func (w *Writer) relation(rel *codec.RelationInfo) *relJSON {
+	if r, ok := w.rels[rel]; ok {
+		return r
+	}
+	r := &relJSON{head: appendRelation(nil, rel), key: appendKey(nil, rel), cols: make([][]byte, len(rel.Columns))}
+	for i := range rel.Columns {
+		col := &rel.Columns[i]
+		b := append([]byte(nil), `{"name":`...)
+		b = value.AppendJSONString(b, []byte(col.Name))
+		b = append(b, `,"type":`...)
+		r.cols[i] = w.appendTypeName(b, col)
+	}
+	if w.rels == nil || len(w.rels) > 1024 {
+		w.rels = map[*codec.RelationInfo]*relJSON{} // bounded: old schemas are not asked for again
+	}
+	w.rels[rel] = r
+	return r
 }
 
 type typeKey struct {
@@ -64,7 +96,7 @@ func (w *Writer) AppendEvent(dst []byte, ev txn.Event) ([]byte, error) {
 	case txn.EventBegin:
 		if w.Transactions && hasChanges(u.Kind) {
 			dst = append(dst, '{')
-			dst = appendUnit(dst, u)
+			dst = w.appendUnit(dst, u)
 			w.changes = 0
 			dst = append(dst, `,"changes":[`...)
 		}
@@ -93,11 +125,11 @@ func (w *Writer) AppendEvent(dst []byte, ev txn.Event) ([]byte, error) {
 			// "op" like every line of the one-change-per-line shape.
 			if w.Transactions {
 				dst = append(dst, '{')
-				dst = appendUnit(dst, u)
+				dst = w.appendUnit(dst, u)
 			} else {
 				dst = append(dst, `{"op":`...)
 				dst = appendUnitKind(dst, u.Kind)
-				dst = appendUnitFields(dst, u)
+				dst = w.appendUnitFields(dst, u)
 			}
 			if u.End != 0 {
 				dst = append(dst, `,"end_lsn":`...)
@@ -116,10 +148,10 @@ func hasChanges(k txn.Kind) bool {
 }
 
 // appendUnit appends the unit's fields (no braces).
-func appendUnit(dst []byte, u *txn.Unit) []byte {
+func (w *Writer) appendUnit(dst []byte, u *txn.Unit) []byte {
 	dst = append(dst, `"unit":`...)
 	dst = appendUnitKind(dst, u.Kind)
-	return appendUnitFields(dst, u)
+	return w.appendUnitFields(dst, u)
 }
 
 func appendUnitKind(dst []byte, k txn.Kind) []byte {
@@ -141,7 +173,7 @@ func appendUnitKind(dst []byte, k txn.Kind) []byte {
 }
 
 // appendUnitFields appends ,"xid":…, the unit's positions and times.
-func appendUnitFields(dst []byte, u *txn.Unit) []byte {
+func (w *Writer) appendUnitFields(dst []byte, u *txn.Unit) []byte {
 	if u.Xid != 0 {
 		dst = append(dst, `,"xid":`...)
 		dst = strconv.AppendUint(dst, uint64(u.Xid), 10)
@@ -169,7 +201,12 @@ func appendUnitFields(dst []byte, u *txn.Unit) []byte {
 		dst = append(dst, `,"`...)
 		dst = append(dst, name...)
 		dst = append(dst, `_time":"`...)
-		dst = u.Time.Time().AppendFormat(dst, "2006-01-02T15:04:05.000000Z07:00")
+		if u.Time != w.timeOf || w.timeText == nil {
+			// Every change of a unit repeats its time: formatted once.
+			w.timeOf = u.Time
+			w.timeText = u.Time.Time().AppendFormat(w.timeText[:0], "2006-01-02T15:04:05.000000Z07:00")
+		}
+		dst = append(dst, w.timeText...)
 		dst = append(dst, '"')
 	}
 	if u.Origin != nil {
@@ -184,14 +221,16 @@ func appendUnitFields(dst []byte, u *txn.Unit) []byte {
 func (w *Writer) appendChange(dst []byte, u *txn.Unit, withUnit bool, c *txn.Change) ([]byte, error) {
 	dst = append(dst, `{"op":`...)
 	dst = value.AppendJSONString(dst, []byte(c.Op.String()))
+	var rj *relJSON
 	if rel := c.Relation; rel != nil {
-		dst = appendRelation(dst, rel)
+		rj = w.relation(rel)
+		dst = append(dst, rj.head...)
 	}
 	if withUnit {
 		if u.Kind == txn.KindPrepared {
 			dst = append(dst, `,"unit":"prepared"`...)
 		}
-		dst = appendUnitFields(dst, u)
+		dst = w.appendUnitFields(dst, u)
 	}
 	if c.Xid != 0 && c.Xid != u.Xid {
 		dst = append(dst, `,"subxid":`...)
@@ -204,7 +243,7 @@ func (w *Writer) appendChange(dst []byte, u *txn.Unit, withUnit bool, c *txn.Cha
 	var err error
 	switch c.Op {
 	case txn.OpInsert, txn.OpUpdate, txn.OpDelete:
-		dst = appendKey(dst, c.Relation)
+		dst = append(dst, rj.key...)
 		if c.New.Sent() {
 			dst = append(dst, `,"new":`...)
 			if dst, err = w.appendRow(dst, c.Relation, c.New); err != nil {
@@ -291,7 +330,7 @@ func appendKey(dst []byte, rel *codec.RelationInfo) []byte {
 // appendRow appends a row as an array of column objects, in attribute
 // order.
 func (w *Writer) appendRow(dst []byte, rel *codec.RelationInfo, row txn.Row) ([]byte, error) {
-	return w.appendColumns(dst, rel, row.Len(), row.At)
+	return w.appendColumns(dst, rel, w.relation(rel), row.Len(), row.At)
 }
 
 // AppendSnapshotRow appends one row of an initial snapshot (package
@@ -299,11 +338,12 @@ func (w *Writer) appendRow(dst []byte, rel *codec.RelationInfo, row txn.Row) ([]
 // "new":[…]}, its columns as a change's. row holds binary values and NULLs.
 func (w *Writer) AppendSnapshotRow(dst []byte, rel *codec.RelationInfo, row codec.Tuple) ([]byte, error) {
 	w.r.Types = w.Types
+	rj := w.relation(rel)
 	dst = append(dst, `{"op":"snapshot"`...)
-	dst = appendRelation(dst, rel)
-	dst = appendKey(dst, rel)
+	dst = append(dst, rj.head...)
+	dst = append(dst, rj.key...)
 	dst = append(dst, `,"new":`...)
-	dst, err := w.appendColumns(dst, rel, len(row), func(i int) txn.Value {
+	dst, err := w.appendColumns(dst, rel, rj, len(row), func(i int) txn.Value {
 		switch c := row[i]; c.Kind {
 		case codec.ColumnBinary:
 			return txn.Value{State: txn.Present, Binary: true, Data: c.Data}
@@ -322,17 +362,14 @@ func (w *Writer) AppendSnapshotRow(dst []byte, rel *codec.RelationInfo, row code
 
 // appendColumns appends n columns, column i's value given by at(i), as an
 // array of column objects in attribute order.
-func (w *Writer) appendColumns(dst []byte, rel *codec.RelationInfo, n int, at func(int) txn.Value) ([]byte, error) {
+func (w *Writer) appendColumns(dst []byte, rel *codec.RelationInfo, rj *relJSON, n int, at func(int) txn.Value) ([]byte, error) {
 	dst = append(dst, '[')
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
 		col := &rel.Columns[i]
-		dst = append(dst, `{"name":`...)
-		dst = value.AppendJSONString(dst, []byte(col.Name))
-		dst = append(dst, `,"type":`...)
-		dst = w.appendTypeName(dst, col)
+		dst = append(dst, rj.cols[i]...)
 		v := at(i)
 		switch v.State {
 		case txn.Absent:
