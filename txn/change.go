@@ -32,7 +32,7 @@ func (a *Assembler) build(m codec.Message, xid uint32, at lsn.LSN, overlay *sche
 			return err
 		}
 		c.Op, c.Relation = OpInsert, rel
-		c.New = rowOf(m.New, false, rel)
+		c.New.set(m.New, false, rel)
 		if hasUnchanged(m.New) { // a row filter can turn an Update into an Insert
 			a.fillBuf = fillUnchanged(c, a.opts.FillUnchanged, a.fillBuf)
 		}
@@ -49,9 +49,9 @@ func (a *Assembler) build(m codec.Message, xid uint32, at lsn.LSN, overlay *sche
 			return err
 		}
 		c.Op, c.Relation, c.OldKind = OpUpdate, rel, m.OldKind
-		c.New = rowOf(m.New, false, rel)
+		c.New.set(m.New, false, rel)
 		if m.OldKind != codec.OldNone {
-			c.Old = rowOf(m.Old, m.OldKind == codec.OldKey, rel)
+			c.Old.set(m.Old, m.OldKind == codec.OldKey, rel)
 		}
 		if hasUnchanged(m.New) {
 			a.fillBuf = fillUnchanged(c, a.opts.FillUnchanged, a.fillBuf)
@@ -65,7 +65,7 @@ func (a *Assembler) build(m codec.Message, xid uint32, at lsn.LSN, overlay *sche
 			return err
 		}
 		c.Op, c.Relation, c.OldKind = OpDelete, rel, m.OldKind
-		c.Old = rowOf(m.Old, m.OldKind == codec.OldKey, rel)
+		c.Old.set(m.Old, m.OldKind == codec.OldKey, rel)
 	case *codec.Truncate:
 		if m.InStream {
 			c.Xid = m.Xid

@@ -83,8 +83,10 @@ func (r Row) At(i int) Value {
 	return Value{State: Null}
 }
 
-func rowOf(t codec.Tuple, keyOnly bool, rel *codec.RelationInfo) Row {
-	return Row{tuple: t, rel: rel, sent: true, keyOnly: keyOnly}
+// set makes r a view of t. Field by field: building a Row value and
+// copying it costs a measurable part of a pass-through change.
+func (r *Row) set(t codec.Tuple, keyOnly bool, rel *codec.RelationInfo) {
+	r.tuple, r.rel, r.sent, r.keyOnly, r.filled = t, rel, true, keyOnly, nil
 }
 
 // hasUnchanged reports whether a tuple has unchanged TOAST columns.
