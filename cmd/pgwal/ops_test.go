@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,7 +67,10 @@ type proc struct {
 
 func startPgwal(t *testing.T, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(pgwalBin(t), append([]string{"stream", "--format", "messages"}, args...)...), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	if !slices.Contains(args, "--format") {
+		args = append([]string{"--format", "messages"}, args...)
+	}
+	p := &proc{cmd: exec.Command(pgwalBin(t), append([]string{"stream"}, args...)...), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -146,9 +150,19 @@ func parseOutput(t *testing.T, text string) parsed {
 			continue
 		}
 		p.lines++
-		var r msgjson.Record
+		// A line of --format messages (msgjson.Record: "type") or of
+		// --format pgwal (changejson: "op"); both carry "new" values.
+		var r struct {
+			Type   string
+			Op     string
+			EndLSN string `json:"end_lsn"`
+			New    []msgjson.Value
+		}
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("line %d does not parse (a torn write?): %v: %q", i+1, err, line)
+		}
+		if r.Op == "insert" {
+			r.Type = "Insert"
 		}
 		switch r.Type {
 		case "Insert":
@@ -423,6 +437,12 @@ func TestRotation(t *testing.T) {
 // kill -9 at random moments, and restart: every committed change is in the
 // file at least once, in commit order; repeats only replay a tail.
 func TestKill9(t *testing.T) {
+	for _, format := range []string{"messages", "pgwal"} {
+		t.Run(format, func(t *testing.T) { testKill9(t, format) })
+	}
+}
+
+func testKill9(t *testing.T, format string) {
 	f := newOpsFixture(t, 0)
 	f.sql(t, "SELECT pg_create_logical_replication_slot('k', 'pgoutput')")
 	out := filepath.Join(t.TempDir(), "out.jsonl")
@@ -435,7 +455,7 @@ func TestKill9(t *testing.T) {
 FOR i IN 1..%d LOOP INSERT INTO t VALUES (i, 'row ' || i); COMMIT; PERFORM pg_sleep(0.002); END LOOP; END $$;`, rows))
 		work <- err
 	}()
-	args := []string{"--dsn", f.dsn, "-S", "k", "--start", "--publication", "pub", "-f", out, "-F", "0.2"}
+	args := []string{"--format", format, "--dsn", f.dsn, "-S", "k", "--start", "--publication", "pub", "-f", out, "-F", "0.2"}
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	kills, retries := 0, 0
 	var confirmed []lsn.LSN
@@ -473,9 +493,15 @@ FOR i IN 1..%d LOOP INSERT INTO t VALUES (i, 'row ' || i); COMMIT; PERFORM pg_sl
 // A server restart under a running pgwal stream -f: it reconnects, resumes
 // at its durable position and loses nothing.
 func TestServerRestart(t *testing.T) {
+	for _, format := range []string{"messages", "pgwal"} {
+		t.Run(format, func(t *testing.T) { testServerRestart(t, format) })
+	}
+}
+
+func testServerRestart(t *testing.T, format string) {
 	f := newOpsFixture(t, 0)
 	out := filepath.Join(t.TempDir(), "out.jsonl")
-	p := startPgwal(t, "--dsn", f.dsn, "-S", "sr", "--create-slot", "--start", "--publication", "pub", "-f", out, "-v")
+	p := startPgwal(t, "--format", format, "--dsn", f.dsn, "-S", "sr", "--create-slot", "--start", "--publication", "pub", "-f", out, "-v")
 	waitUntil(t, "slot active", p, func() bool { return f.active(t, "sr") })
 	insert := func(from, to int) {
 		f.sql(t, fmt.Sprintf("DO $$ BEGIN FOR i IN %d..%d LOOP INSERT INTO t VALUES (i, 'r'); COMMIT; END LOOP; END $$;", from, to))
