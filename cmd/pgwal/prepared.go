@@ -232,10 +232,10 @@ func (s *preparedStore) end() error {
 	if err := s.put(&preparedRecord{Op: 'e'}); err != nil {
 		return err
 	}
-	f, cf := s.cur, s.curF
+	f, bw, cf := s.cur, s.bw, s.curF
 	s.cur, s.bw, s.enc, s.rels = nil, nil, nil, nil
 	tmp, final := filepath.Join(s.dir, cf.name+".tmp"), filepath.Join(s.dir, cf.name)
-	err := s.flushSyncClose(f)
+	err := flushSyncClose(bw, f)
 	if err == nil {
 		err = os.Rename(tmp, final)
 	}
@@ -264,8 +264,8 @@ func (s *preparedStore) end() error {
 	return nil
 }
 
-func (s *preparedStore) flushSyncClose(f *os.File) error {
-	err := s.bw.Flush()
+func flushSyncClose(bw *bufio.Writer, f *os.File) error {
+	err := bw.Flush()
 	if err == nil {
 		err = f.Sync()
 	}
