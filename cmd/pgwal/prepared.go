@@ -474,9 +474,6 @@ func (s *preparedStore) outputDurable(upTo lsn.LSN) error {
 	return syncDir(s.dir)
 }
 
-// close drops a partly stored PREPARE.
-func (s *preparedStore) close() { s.abandon() }
-
 // writeFileSync replaces dir/name with b durably.
 func writeFileSync(dir, name string, b []byte) error {
 	tmp := filepath.Join(dir, name+".tmp")
