@@ -57,6 +57,7 @@ type replFlags struct {
 	transactions bool // --format pgwal: one object per transaction
 	snapshot     bool // with --create-slot --start: copy the tables first
 	snapshotJobs int
+	stateDir     string // --format wal2json --two-phase: where prepared transactions wait
 	proto        int
 	binary       bool
 	messages     bool
@@ -272,6 +273,7 @@ func (f *replFlags) register(fs *flag.FlagSet) {
 	b("", "transactions", &f.transactions)
 	b("", "snapshot", &f.snapshot)
 	both(fs, "", "snapshot-jobs", intValue{&f.snapshotJobs})
+	s("", "state-dir", &f.stateDir)
 	s("", "streaming", &f.streaming)
 	s("", "origin", &f.origin)
 	both(fs, "", "for", durationValue{&f.forDur})

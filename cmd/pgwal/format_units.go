@@ -24,10 +24,17 @@ type units struct {
 	a     *txn.Assembler
 	types value.Registry
 	event func(w io.Writer, ev txn.Event) error
+	opts  txn.Options
 }
 
 func newUnits(event func(io.Writer, txn.Event) error) units {
-	return units{a: txn.New(txn.Options{SpillDir: os.TempDir()}), event: event}
+	return newUnitsWith(txn.Options{}, event)
+}
+
+// newUnitsWith is newUnits with the Assembler's options (SpillDir is set).
+func newUnitsWith(opts txn.Options, event func(io.Writer, txn.Event) error) units {
+	opts.SpillDir = os.TempDir()
+	return units{a: txn.New(opts), event: event, opts: opts}
 }
 
 // partialFlusher is the output's way to keep memory bounded while one
@@ -54,9 +61,11 @@ func (u *units) Write(w io.Writer, m codec.Message, at lsn.LSN) (end lsn.LSN, co
 			return 0, false, err
 		}
 		if ev.Kind == txn.EventEnd {
-			// The output is this format's durable store: a prepared
-			// transaction written and synced is stored, so its position
-			// may be acknowledged then, as any other unit's.
+			// A prepared transaction is stored durably by the time its
+			// EventEnd is rendered: in the output, written and synced
+			// like any other unit (--format pgwal), or in the two-phase
+			// state directory, fsynced (--format wal2json, see
+			// preparedStore). Its position may be acknowledged then.
 			ack := ev.Unit.Ack
 			if ev.Unit.Kind == txn.KindPrepared {
 				ack = ev.Unit.AckAfterStoringPrepared
@@ -81,7 +90,9 @@ func (u *units) Reset(resumeAfter lsn.LSN) {
 	if err := u.a.Reset(resumeAfter); err != nil {
 		// Only a spill file that cannot be removed: start afresh.
 		u.a.Close()
-		u.a = txn.New(txn.Options{SpillDir: os.TempDir(), ResumeAfter: resumeAfter})
+		opts := u.opts
+		opts.ResumeAfter = resumeAfter
+		u.a = txn.New(opts)
 	}
 	u.types = value.Registry{}
 }
@@ -137,7 +148,9 @@ func newWal2JSONFormat(opts []pluginOption) (formatter, error) {
 		return nil, usagef("-o: %v", err)
 	}
 	f.w.Types = &f.types
-	f.units = newUnits(f.event)
+	// The PREPARE of a COMMIT PREPARED may have been acknowledged by an
+	// earlier process: the state directory, not the Assembler, knows.
+	f.units = newUnitsWith(txn.Options{AllowUnknownGID: true}, f.event)
 	return f, nil
 }
 
@@ -156,6 +169,13 @@ type wal2jsonFormat struct {
 	hold       bool
 	held       [][]byte
 	newT, oldT codec.Tuple
+
+	// prep keeps prepared transactions from PREPARE to COMMIT PREPARED
+	// (--two-phase; nil without); storing: the changes rendered now go
+	// to it, not to the Writer.
+	prep    *preparedStore
+	storing bool
+	text    []byte
 }
 
 // endPlaceholder stands for the end of a held transaction: no WAL
@@ -180,6 +200,10 @@ func (f *wal2jsonFormat) Reset(resumeAfter lsn.LSN) {
 	f.units.Reset(resumeAfter)
 	clear(f.rels)
 	f.hold, f.held = false, nil
+	if f.prep != nil {
+		f.prep.abandon() // a PREPARE received in part comes again
+	}
+	f.storing = false
 	if w, err := wal2json.NewWriter(f.o, f.emit); err == nil { // checked when made
 		w.Types = &f.types
 		f.w = w
@@ -199,8 +223,10 @@ func (f *wal2jsonFormat) event(w io.Writer, ev txn.Event) error {
 		return nil
 	case txn.KindAbort:
 		return nil // nothing of it was handed on
+	case txn.KindPrepared, txn.KindCommitPrepared, txn.KindRollbackPrepared:
+		return f.twoPhase(w, ev)
 	default:
-		return fmt.Errorf("--format wal2json: %v units are not supported (no --two-phase with this format yet)", u.Kind)
+		return fmt.Errorf("--format wal2json: %v units are not supported", u.Kind)
 	}
 	switch ev.Kind {
 	case txn.EventBegin:
@@ -256,6 +282,89 @@ func (f *wal2jsonFormat) relation(info *codec.RelationInfo) *wal2json.Relation {
 	return r
 }
 
+// twoPhase renders the events of two-phase units as wal2json does, which
+// decodes a prepared transaction at its COMMIT PREPARED, as an ordinary
+// transaction: at PREPARE the changes are stored, at COMMIT PREPARED they
+// are printed, at ROLLBACK PREPARED they are dropped (see preparedStore).
+func (f *wal2jsonFormat) twoPhase(w io.Writer, ev txn.Event) error {
+	u := ev.Unit
+	if f.prep == nil {
+		return fmt.Errorf("--format wal2json: a %v unit without --two-phase", u.Kind)
+	}
+	switch u.Kind {
+	case txn.KindPrepared:
+		switch ev.Kind {
+		case txn.EventBegin:
+			f.storing = true
+			return f.prep.begin(string(u.GID), u.Xid, u.LSN, u.End, string(u.Origin))
+		case txn.EventChange:
+			return f.change(ev.Change)
+		case txn.EventEnd:
+			f.storing = false
+			return f.prep.end() // durable: its position may be acknowledged
+		}
+	case txn.KindCommitPrepared:
+		if ev.Kind != txn.EventEnd {
+			return nil
+		}
+		gid := string(u.GID)
+		pf, ok := f.prep.lookup(gid, u.LSN)
+		if !ok {
+			if u.End <= f.prep.committed {
+				return nil // printed, made durable and removed already: sent again
+			}
+			return unknownGIDError(gid, u.End, f.prep.dir)
+		}
+		b := wal2json.Begin{Xid: u.Xid, CommitLSN: u.LSN, EndLSN: u.End, CommitTime: u.Time}
+		if err := f.w.Begin(&b); err != nil {
+			return err
+		}
+		flush := func() error { return nil }
+		if p, ok := w.(partialFlusher); ok {
+			flush = func() error { return p.endMessage(false) }
+		}
+		if err := f.prep.replay(pf, f.w, flush); err != nil {
+			return err
+		}
+		if err := f.w.Commit(); err != nil {
+			return err
+		}
+		// Removed once what was just printed is durable.
+		f.prep.committedPrepared(pf, u.End)
+	case txn.KindRollbackPrepared:
+		if ev.Kind == txn.EventEnd {
+			return f.prep.rolledBack(string(u.GID), u.PrepareEnd, u.End)
+		}
+	}
+	return nil
+}
+
+// outputDurable: the output is durable through upTo (makeDurable).
+func (f *wal2jsonFormat) outputDurable(upTo lsn.LSN) error {
+	if f.prep == nil {
+		return nil
+	}
+	return f.prep.outputDurable(upTo)
+}
+
+// textTuple renders the binary values of t as text (for a stored PREPARE:
+// the types registry of this session is not there at COMMIT PREPARED).
+func (f *wal2jsonFormat) textTuple(t codec.Tuple, r *wal2json.Relation) (codec.Tuple, error) {
+	for i, c := range t {
+		if c.Kind != codec.ColumnBinary || i >= len(r.Columns) {
+			continue
+		}
+		col := &r.Columns[i]
+		start := len(f.text)
+		var err error
+		if f.text, err = f.types.AppendText(f.text, col.TypeOID, col.TypeMod, c.Data); err != nil {
+			return nil, fmt.Errorf("wal2json: column %s: %w", col.Name, err)
+		}
+		t[i] = codec.Column{Kind: codec.ColumnText, Data: f.text[start:len(f.text):len(f.text)]}
+	}
+	return t, nil
+}
+
 func (f *wal2jsonFormat) change(c *txn.Change) error {
 	switch c.Op {
 	case txn.OpInsert, txn.OpUpdate, txn.OpDelete:
@@ -268,15 +377,33 @@ func (f *wal2jsonFormat) change(c *txn.Change) error {
 		if c.Old.Sent() {
 			wc.Old = f.oldT
 		}
+		if f.storing {
+			f.text = f.text[:0]
+			var err error
+			if wc.New, err = f.textTuple(wc.New, wc.Relation); err != nil {
+				return err
+			}
+			if wc.Old, err = f.textTuple(wc.Old, wc.Relation); err != nil {
+				return err
+			}
+			return f.prep.change(&wc)
+		}
 		return f.w.Change(&wc)
 	case txn.OpTruncate:
 		t := wal2json.Truncate{LSN: c.LSN, Options: c.TruncateOptions}
 		for _, rel := range c.Truncated {
 			t.Relations = append(t.Relations, f.relation(rel))
 		}
+		if f.storing {
+			return f.prep.truncate(&t)
+		}
 		return f.w.Truncate(&t)
 	case txn.OpMessage:
-		return f.w.Message(&wal2json.Message{LSN: c.LSN, Transactional: true, Prefix: c.Prefix, Content: c.Content})
+		m := wal2json.Message{LSN: c.LSN, Transactional: true, Prefix: c.Prefix, Content: c.Content}
+		if f.storing {
+			return f.prep.message(&m)
+		}
+		return f.w.Message(&m)
 	}
 	return errors.New("--format wal2json: unknown change")
 }

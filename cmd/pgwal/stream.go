@@ -93,7 +93,9 @@ pgwal's own:
                              transactions or --transactions: one object per
                              transaction);
                              wal2json: as the wal2json plugin prints, -o
-                             taking its options (no --two-phase yet);
+                             taking its options; with --two-phase a prepared
+                             transaction is printed at COMMIT PREPARED, kept
+                             until then in --state-dir;
                              messages: the protocol view, one object per
                              pgoutput message, as "pgwal decode" prints
       --snapshot             with --create-slot --start: first write every row
@@ -102,6 +104,10 @@ pgwal's own:
                              then stream from its consistent point
       --snapshot-jobs=N      copy N tables at once, each session in the same
                              snapshot (default 1)
+      --state-dir=DIR        --format wal2json --two-phase: where prepared
+                             transactions wait, fsynced, for their COMMIT
+                             PREPARED (default FILE.pgwal-prepared beside -f
+                             FILE; required with standard output)
       --transactions         --format pgwal: one object per transaction
       --binary               binary column values (PostgreSQL 14+)
       --streaming=MODE       large transactions in progress: off (default),
@@ -259,13 +265,6 @@ func streamCmd(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	s := &streamer{f: f, cfg: cfg, stdout: stdout, stderr: stderr}
-	if f.start && f.format == "wal2json" && f.twoPhase {
-		// wal2json prints a prepared transaction at COMMIT PREPARED, and
-		// the server does not send it again then: it would have to be
-		// kept durably in between, which this format does not do yet.
-		fmt.Fprintln(stderr, "pgwal stream: --format wal2json does not follow two-phase transactions yet (use --format pgwal, which prints them at PREPARE)")
-		return 2
-	}
 	if f.snapshot {
 		var why string
 		switch {
@@ -306,6 +305,17 @@ func streamCmd(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		s.fm = fm
+		if err := setupTwoPhase(f, fm); err != nil {
+			fmt.Fprintf(stderr, "pgwal stream: %v\n", err)
+			var ue *usageError
+			if errors.As(err, &ue) {
+				return 2
+			}
+			return 1
+		}
+	} else if f.stateDir != "" {
+		fmt.Fprintln(stderr, "pgwal stream: --state-dir needs --start")
+		return 2
 	}
 	ctx, cancel := runContext(f)
 	defer cancel()
@@ -557,6 +567,11 @@ func (s *streamer) makeDurable(st *wire.Stream) error {
 			s.lastReport = time.Now()
 			s.logf("confirming write up to %v", s.durable)
 		}
+	}
+	if d, ok := s.fm.(outputDurabler); ok {
+		// State kept beside the output (--format wal2json --two-phase)
+		// that the durable output has made redundant.
+		return d.outputDurable(s.durable)
 	}
 	return nil
 }
