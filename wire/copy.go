@@ -74,7 +74,7 @@ func (c *Conn) CopyOutStart(ctx context.Context, sql string, start func(CopyOutR
 		typ, body, err := c.receive(ctx, readOpts{})
 		if err != nil {
 			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-				return rows, c.abandonCopy(err)
+				return rows, c.abandon(err, true)
 			}
 			return rows, err
 		}
@@ -91,7 +91,7 @@ func (c *Conn) CopyOutStart(ctx context.Context, sql string, start func(CopyOutR
 			}
 			if start != nil && copies == 1 {
 				if serr := start(r); serr != nil {
-					return rows, c.abandonCopy(serr)
+					return rows, c.abandon(serr, true)
 				}
 			}
 		case msgCopyData:
@@ -101,7 +101,7 @@ func (c *Conn) CopyOutStart(ctx context.Context, sql string, start func(CopyOutR
 			}
 			if copies == 1 {
 				if ferr := fn(body); ferr != nil {
-					return rows, c.abandonCopy(ferr)
+					return rows, c.abandon(ferr, true)
 				}
 			}
 		case msgCopyDone:
@@ -194,43 +194,4 @@ func appendCopyFail(dst []byte, reason string) []byte {
 	dst = append(dst, 0)
 	binary.BigEndian.PutUint32(dst[start:], uint32(len(dst)-start))
 	return dst
-}
-
-// abandonCopy is abandon for a COPY OUT: a CancelRequest, then the rest of
-// the answer dropped up to ReadyForQuery, CopyOutResponse and CopyData
-// included (the server may announce the COPY only after ctx ended).
-func (c *Conn) abandonCopy(cause error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), cancelWait)
-	defer cancel()
-	if err := c.Cancel(ctx); err != nil {
-		c.fail(cause)
-		return fmt.Errorf("%w (and the cancel request failed: %w)", cause, err)
-	}
-	var serverErr error
-	for {
-		typ, body, err := c.receive(ctx, readOpts{})
-		if err != nil {
-			c.fail(cause)
-			return fmt.Errorf("%w (and then, reading the rest of the answer: %w)", cause, err)
-		}
-		switch typ {
-		case msgErrorResponse:
-			if se := c.serverError(body); serverErr == nil {
-				serverErr = se
-			}
-		case msgCopyInResponse:
-			if err := c.send(ctx, "CopyFail", appendCopyFail(nil, "pgwal: CopyOut cannot send data")); err != nil {
-				return fmt.Errorf("%w (%w)", cause, err)
-			}
-		case msgCopyBothResponse:
-			err := fmt.Errorf("%w: a COPY BOTH started while the command was abandoned", ErrProtocol)
-			c.fail(err)
-			return fmt.Errorf("%w (%w)", cause, err)
-		case msgReadyForQuery:
-			if serverErr != nil {
-				return fmt.Errorf("%w: %w", cause, serverErr)
-			}
-			return cause // it finished before the cancel arrived
-		}
-	}
 }

@@ -69,7 +69,7 @@ func (c *Conn) readResults(ctx context.Context) ([]Result, error) {
 		typ, body, err := c.receive(ctx, readOpts{})
 		if err != nil {
 			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-				return nil, c.abandon(err)
+				return nil, c.abandon(err, false)
 			}
 			return nil, err
 		}
@@ -121,7 +121,11 @@ const cancelWait = 10 * time.Second
 // command: a CancelRequest, then the rest of the answer up to
 // ReadyForQuery, dropped, so the session can run the next command. If
 // that fails, the session is broken: where the answer ends is unknown.
-func (c *Conn) abandon(cause error) error {
+// copyOut says the command was a COPY TO STDOUT: its CopyOutResponse and
+// data may still come (the server may announce the COPY only after ctx
+// ended) and are dropped, and a COPY FROM STDIN is refused with CopyFail;
+// for other commands any COPY is a protocol error.
+func (c *Conn) abandon(cause error, copyOut bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), cancelWait)
 	defer cancel()
 	if err := c.Cancel(ctx); err != nil {
@@ -145,8 +149,25 @@ func (c *Conn) abandon(cause error) error {
 				return fmt.Errorf("%w: %w", cause, serverErr)
 			}
 			return cause // it finished before the cancel arrived
-		case msgCopyBothResponse, msgCopyOutResponse, msgCopyInResponse:
+		case msgCopyOutResponse:
+			if copyOut {
+				continue
+			}
 			err := fmt.Errorf("%w: a COPY started while the command was abandoned", ErrProtocol)
+			c.fail(err)
+			return fmt.Errorf("%w (%w)", cause, err)
+		case msgCopyInResponse:
+			if copyOut {
+				if err := c.send(ctx, "CopyFail", appendCopyFail(nil, "pgwal: CopyOut cannot send data")); err != nil {
+					return fmt.Errorf("%w (%w)", cause, err)
+				}
+				continue
+			}
+			err := fmt.Errorf("%w: a COPY started while the command was abandoned", ErrProtocol)
+			c.fail(err)
+			return fmt.Errorf("%w (%w)", cause, err)
+		case msgCopyBothResponse:
+			err := fmt.Errorf("%w: a COPY BOTH started while the command was abandoned", ErrProtocol)
 			c.fail(err)
 			return fmt.Errorf("%w (%w)", cause, err)
 		}
