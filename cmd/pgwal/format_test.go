@@ -44,19 +44,7 @@ INSERT INTO public.u VALUES (1);
 // line for line, for the same transactions, with pgoutput streaming the
 // large ones (which wal2json cannot) and pgwal assembling them.
 func TestFormatWal2JSONMatchesPlugin(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: no real server")
-	}
-	for _, f := range []string{debian15 + "/postgres", "/usr/lib/postgresql/15/lib/wal2json.so"} {
-		if _, err := os.Stat(f); err != nil {
-			msg := fmt.Sprintf("Debian's PostgreSQL 15 with wal2json is missing (%v)", err)
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
-	}
-	s := pgserver.StartT(t, pgserver.Config{BinDir: debian15, Version: 15, Settings: map[string]string{"logical_decoding_work_mem": "64kB"}})
+	s := wal2jsonServer(t)
 	f := &fixture{s: s, dsn: s.DSN(pgserver.ReplicationUser, pgserver.ReplicationPassword, pgserver.Database)}
 	f.sql(t, `CREATE TABLE public.t (id int PRIMARY KEY, note text, amount numeric(8,2));
 CREATE TABLE public.u (id int);

@@ -19,9 +19,9 @@ import (
 	"github.com/pgwal/pgwal/lsn"
 )
 
-// twoPhaseServer is Debian's PostgreSQL 15 with wal2json, or a skip (a
-// failure under CI=true).
-func twoPhaseServer(t *testing.T) *pgserver.Server {
+// wal2jsonServer is Debian's PostgreSQL 15 with wal2json, or a skip (a
+// failure under CI=true), ready for streamed and prepared transactions.
+func wal2jsonServer(t *testing.T) *pgserver.Server {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("-short: no real server")
@@ -67,7 +67,7 @@ var twoPhaseWorkload = []string{
 // plugin prints on a two-phase slot, byte for byte: a prepared transaction
 // at its COMMIT PREPARED, a rolled-back one never.
 func TestWal2JSONTwoPhaseMatchesPlugin(t *testing.T) {
-	s := twoPhaseServer(t)
+	s := wal2jsonServer(t)
 	f := &fixture{s: s, dsn: s.DSN(pgserver.ReplicationUser, pgserver.ReplicationPassword, pgserver.Database)}
 	f.sql(t, `CREATE TABLE public.t (id int PRIMARY KEY, note text, amount numeric(8,2));
 CREATE TABLE public.u (id int);
@@ -129,7 +129,7 @@ CREATE PUBLICATION pub FOR ALL TABLES;`)
 // SIGKILL between PREPARE (acknowledged) and COMMIT PREPARED: the restarted
 // pgwal prints the transaction at COMMIT PREPARED, once, with every row.
 func TestWal2JSONTwoPhaseKill(t *testing.T) {
-	s := twoPhaseServer(t)
+	s := wal2jsonServer(t)
 	f := &opsFixture{s: s, dsn: s.DSN(pgserver.ReplicationUser, pgserver.ReplicationPassword, pgserver.Database)}
 	f.sql(t, `CREATE TABLE public.t (id int PRIMARY KEY, note text);
 CREATE PUBLICATION pub FOR TABLE public.t;`)
