@@ -56,7 +56,7 @@ type options struct {
 func checkInstall() error {
 	for _, f := range []string{debian15 + "/postgres", debian15 + "/pg_recvlogical", wal2jsonSO} {
 		if _, err := os.Stat(f); err != nil {
-			return fmt.Errorf("Debian's PostgreSQL 15 with the wal2json plugin is needed (apt-get install postgresql-15 postgresql-15-wal2json): %v", err)
+			return fmt.Errorf("needs Debian's PostgreSQL 15 with the wal2json plugin (apt-get install postgresql-15 postgresql-15-wal2json): %v", err)
 		}
 	}
 	return nil
