@@ -69,6 +69,10 @@ bench:
 bench-drain:
 	cd bench && $(GO) run ./drain $(DRAINFLAGS) && $(GO) run ./latency
 
+## bench-e2e: drain 1,000,000 changes (narrow and wide tables) with pg_recvlogical+wal2json and pgwal stream --format wal2json on Debian's PostgreSQL 15; writes bench/README.md
+bench-e2e:
+	cd bench && $(GO) run ./e2e
+
 # fetch-postgres: as make postgres, but outside CI a failed fetch (no npm, no
 # network) only means the tests skip the versions that are missing.
 fetch-postgres:
