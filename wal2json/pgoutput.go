@@ -3,6 +3,7 @@ package wal2json
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pgwal/pgwal/codec"
 	"github.com/pgwal/pgwal/lsn"
@@ -171,7 +172,9 @@ func (f *Feeder) relation(id uint32) error {
 }
 
 // FromRelationInfo makes a Relation of a RelationCache's description,
-// naming types that are not built in from the cache's Type messages.
+// naming types that are not built in from the cache's Type messages, or,
+// without a cache (or a Type message there), from the column's TypeName
+// ("schema.name" as a RelationCache or txn spells it).
 func FromRelationInfo(info *codec.RelationInfo, cache *codec.RelationCache) *Relation {
 	r := &Relation{Schema: info.Namespace, Table: info.Name, ReplicaIdentity: info.ReplicaIdentity,
 		Columns: make([]Column, len(info.Columns))}
@@ -180,9 +183,19 @@ func FromRelationInfo(info *codec.RelationInfo, cache *codec.RelationCache) *Rel
 	}
 	for i, c := range info.Columns {
 		col := Column{Name: c.Name, TypeOID: c.TypeOID, TypeMod: c.TypeMod, Key: c.Key}
-		if _, builtin := builtinTypes[c.TypeOID]; !builtin && cache != nil {
-			if t, ok := cache.Type(c.TypeOID); ok {
+		if _, builtin := builtinTypes[c.TypeOID]; !builtin {
+			var t codec.TypeInfo
+			ok := cache != nil
+			if ok {
+				t, ok = cache.Type(c.TypeOID)
+			}
+			switch dot := strings.LastIndexByte(c.TypeName, '.'); {
+			case ok:
 				col.TypeSchema, col.TypeName = t.Namespace, t.Name
+			case cache == nil && dot >= 0:
+				col.TypeSchema, col.TypeName = c.TypeName[:dot], c.TypeName[dot+1:]
+			case cache == nil:
+				col.TypeName = c.TypeName
 			}
 		}
 		r.Columns[i] = col

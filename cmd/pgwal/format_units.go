@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/pgwal/pgwal/codec"
 	"github.com/pgwal/pgwal/internal/changejson"
@@ -259,22 +258,7 @@ func (f *wal2jsonFormat) relation(info *codec.RelationInfo) *wal2json.Relation {
 	if r, ok := f.rels[info]; ok {
 		return r
 	}
-	r := &wal2json.Relation{Schema: info.Namespace, Table: info.Name, ReplicaIdentity: info.ReplicaIdentity,
-		Columns: make([]wal2json.Column, len(info.Columns))}
-	if r.Schema == "" {
-		r.Schema = "pg_catalog"
-	}
-	for i, c := range info.Columns {
-		col := wal2json.Column{Name: c.Name, TypeOID: c.TypeOID, TypeMod: c.TypeMod, Key: c.Key}
-		if _, builtin := wal2json.TypeName(c.TypeOID); !builtin {
-			if dot := strings.LastIndexByte(c.TypeName, '.'); dot >= 0 {
-				col.TypeSchema, col.TypeName = c.TypeName[:dot], c.TypeName[dot+1:]
-			} else {
-				col.TypeName = c.TypeName
-			}
-		}
-		r.Columns[i] = col
-	}
+	r := wal2json.FromRelationInfo(info, nil) // user types named by txn's ColumnInfo.TypeName
 	if len(f.rels) > 4096 {
 		clear(f.rels) // bounded: relations are re-sent, so few are live
 	}
