@@ -30,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pgwal/pgwal/bench/internal/mdsection"
 	"github.com/pgwal/pgwal/internal/pgserver"
 	"github.com/pgwal/pgwal/lsn"
 )
@@ -120,7 +121,7 @@ func main() {
 	md := rep.markdown()
 	fmt.Print(md)
 	if *readme != "" {
-		if err := updateReadme(*readme, md); err != nil {
+		if err := mdsection.Update(*readme, markStart, markEnd, md); err != nil {
 			fail(err)
 		}
 		fmt.Fprintf(os.Stderr, "drain: updated %s\n", *readme)
@@ -417,17 +418,3 @@ const (
 	markStart = "<!-- drain:start -->"
 	markEnd   = "<!-- drain:end -->"
 )
-
-func updateReadme(path, md string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	s := string(b)
-	i, j := strings.Index(s, markStart), strings.Index(s, markEnd)
-	if i < 0 || j < i {
-		return fmt.Errorf("%s: no %s … %s section", path, markStart, markEnd)
-	}
-	s = s[:i+len(markStart)] + "\n" + md + s[j:]
-	return os.WriteFile(path, []byte(s), 0o644)
-}

@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pgwal/pgwal/bench/internal/mdsection"
 	"github.com/pgwal/pgwal/internal/pgserver"
 )
 
@@ -81,7 +82,7 @@ func main() {
 	md := rep.markdown()
 	fmt.Print(md)
 	if *readme != "" {
-		if err := updateReadme(*readme, md); err != nil {
+		if err := mdsection.Update(*readme, markStart, markEnd, md); err != nil {
 			fail(err)
 		}
 		progress("updated %s", *readme)
@@ -214,17 +215,3 @@ const (
 	markStart = "<!-- e2e:start -->"
 	markEnd   = "<!-- e2e:end -->"
 )
-
-func updateReadme(path, md string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	s := string(b)
-	i, j := strings.Index(s, markStart), strings.Index(s, markEnd)
-	if i < 0 || j < i {
-		return fmt.Errorf("%s: no %s … %s section", path, markStart, markEnd)
-	}
-	s = s[:i+len(markStart)] + "\n" + md + s[j:]
-	return os.WriteFile(path, []byte(s), 0o644)
-}
