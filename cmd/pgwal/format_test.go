@@ -45,7 +45,7 @@ INSERT INTO public.u VALUES (1);
 // large ones (which wal2json cannot) and pgwal assembling them.
 func TestFormatWal2JSONMatchesPlugin(t *testing.T) {
 	s := wal2jsonServer(t)
-	f := &fixture{s: s, dsn: s.DSN(pgserver.ReplicationUser, pgserver.ReplicationPassword, pgserver.Database)}
+	f := newFixture(s, 30*time.Second)
 	f.sql(t, `CREATE TABLE public.t (id int PRIMARY KEY, note text, amount numeric(8,2));
 CREATE TABLE public.u (id int);
 ALTER TABLE public.u REPLICA IDENTITY FULL;
@@ -102,7 +102,7 @@ CREATE PUBLICATION pub FOR ALL TABLES;`)
 // all; -o transactions prints one object per transaction.
 func TestFormatPgwal(t *testing.T) {
 	s := pgserver.StartT(t, pgserver.Config{Settings: map[string]string{"logical_decoding_work_mem": "64kB"}})
-	f := &fixture{s: s, dsn: s.DSN(pgserver.ReplicationUser, pgserver.ReplicationPassword, pgserver.Database)}
+	f := newFixture(s, 30*time.Second)
 	f.sql(t, `CREATE TABLE public.t (id int PRIMARY KEY, note text, amount numeric(8,2));
 CREATE TABLE public.u (id int);
 ALTER TABLE public.u REPLICA IDENTITY FULL;
@@ -178,7 +178,7 @@ CREATE PUBLICATION pub FOR ALL TABLES;`)
 // empty copy, equal the table at the end.
 func TestStreamSnapshot(t *testing.T) {
 	s := pgserver.StartT(t, pgserver.Config{})
-	f := &fixture{s: s, dsn: s.DSN(pgserver.ReplicationUser, pgserver.ReplicationPassword, pgserver.Database)}
+	f := newFixture(s, 30*time.Second)
 	f.sql(t, `CREATE TABLE public.t (id int PRIMARY KEY, note text);
 CREATE TABLE public.u (id int PRIMARY KEY, n bigint);
 INSERT INTO public.t SELECT g, 'seed ' || g FROM generate_series(1, 20000) g;

@@ -226,23 +226,7 @@ func checkOrder(t *testing.T, ids, want []int) (dups, rewinds int) {
 	return dups, rewinds
 }
 
-type opsFixture struct {
-	s   *pgserver.Server
-	dsn string
-}
-
-func (f *opsFixture) sql(t *testing.T, q string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	out, err := f.s.ExecDB(ctx, pgserver.Database, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func (f *opsFixture) lsnOf(t *testing.T, q string) lsn.LSN {
+func (f *fixture) lsnOf(t *testing.T, q string) lsn.LSN {
 	t.Helper()
 	l, err := lsn.Parse(f.sql(t, q))
 	if err != nil {
@@ -251,16 +235,16 @@ func (f *opsFixture) lsnOf(t *testing.T, q string) lsn.LSN {
 	return l
 }
 
-func (f *opsFixture) confirmed(t *testing.T, slot string) lsn.LSN {
+func (f *fixture) confirmed(t *testing.T, slot string) lsn.LSN {
 	t.Helper()
 	return f.lsnOf(t, "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = "+pgserver.QuoteLiteral(slot))
 }
 
-func (f *opsFixture) active(t *testing.T, slot string) bool {
+func (f *fixture) active(t *testing.T, slot string) bool {
 	return f.sql(t, "SELECT count(*) FROM pg_replication_slots WHERE active AND slot_name = "+pgserver.QuoteLiteral(slot)) == "1"
 }
 
-func (f *opsFixture) ids(t *testing.T, table string) []int {
+func (f *fixture) ids(t *testing.T, table string) []int {
 	t.Helper()
 	var ids []int
 	for _, s := range strings.Fields(f.sql(t, "SELECT id FROM "+table+" ORDER BY id")) {
@@ -270,9 +254,9 @@ func (f *opsFixture) ids(t *testing.T, table string) []int {
 	return ids
 }
 
-func newOpsFixture(t *testing.T, version int) *opsFixture {
+func newOpsFixture(t *testing.T, version int) *fixture {
 	s := pgserver.StartT(t, pgserver.Config{Version: version})
-	f := &opsFixture{s: s, dsn: s.DSN(pgserver.ReplicationUser, pgserver.ReplicationPassword, pgserver.Database)}
+	f := newFixture(s, 60*time.Second)
 	f.sql(t, `CREATE TABLE public.t (id int PRIMARY KEY, note text);
 CREATE TABLE public.other (id int PRIMARY KEY);
 CREATE PUBLICATION pub FOR TABLE public.t;`)

@@ -74,14 +74,20 @@ func wait(t *testing.T, ch <-chan result) result {
 	return result{}
 }
 
+// fixture is a test server and the replication DSN pgwal connects with.
 type fixture struct {
-	s   *pgserver.Server
-	dsn string
+	s       *pgserver.Server
+	dsn     string
+	sqlWait time.Duration // how long one sql call may take
+}
+
+func newFixture(s *pgserver.Server, sqlWait time.Duration) *fixture {
+	return &fixture{s: s, dsn: s.DSN(pgserver.ReplicationUser, pgserver.ReplicationPassword, pgserver.Database), sqlWait: sqlWait}
 }
 
 func (f *fixture) sql(t *testing.T, q string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), f.sqlWait)
 	defer cancel()
 	out, err := f.s.ExecDB(ctx, pgserver.Database, q)
 	if err != nil {
@@ -126,7 +132,7 @@ func parseLines(t *testing.T, out string) []msgjson.Record {
 func TestStream(t *testing.T) {
 	s := pgserver.StartT(t, pgserver.Config{})
 	t.Logf("PostgreSQL %d", s.Major())
-	f := &fixture{s: s, dsn: s.DSN(pgserver.ReplicationUser, pgserver.ReplicationPassword, pgserver.Database)}
+	f := newFixture(s, 30*time.Second)
 	f.sql(t, `CREATE TABLE public.people (id int PRIMARY KEY, name text, note text);
 CREATE TABLE public.other (id int PRIMARY KEY);
 CREATE PUBLICATION pub FOR TABLE public.people;`)

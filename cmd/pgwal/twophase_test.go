@@ -68,7 +68,7 @@ var twoPhaseWorkload = []string{
 // at its COMMIT PREPARED, a rolled-back one never.
 func TestWal2JSONTwoPhaseMatchesPlugin(t *testing.T) {
 	s := wal2jsonServer(t)
-	f := &fixture{s: s, dsn: s.DSN(pgserver.ReplicationUser, pgserver.ReplicationPassword, pgserver.Database)}
+	f := newFixture(s, 30*time.Second)
 	f.sql(t, `CREATE TABLE public.t (id int PRIMARY KEY, note text, amount numeric(8,2));
 CREATE TABLE public.u (id int);
 ALTER TABLE public.u REPLICA IDENTITY FULL;
@@ -130,7 +130,7 @@ CREATE PUBLICATION pub FOR ALL TABLES;`)
 // pgwal prints the transaction at COMMIT PREPARED, once, with every row.
 func TestWal2JSONTwoPhaseKill(t *testing.T) {
 	s := wal2jsonServer(t)
-	f := &opsFixture{s: s, dsn: s.DSN(pgserver.ReplicationUser, pgserver.ReplicationPassword, pgserver.Database)}
+	f := newFixture(s, 60*time.Second)
 	f.sql(t, `CREATE TABLE public.t (id int PRIMARY KEY, note text);
 CREATE PUBLICATION pub FOR TABLE public.t;`)
 	if code, _, stderr := runPgwal(t, "--dsn", f.dsn, "-S", "k2pc", "--create-slot", "--two-phase"); code != 0 {
