@@ -17,9 +17,9 @@ const Unlimited = math.MaxInt64
 // Options configure an Assembler. The zero value buffers streamed
 // transactions within DefaultMemoryBudget, spilling to os.TempDir.
 type Options struct {
-	// MemoryBudget bounds the bytes of streamed changes held in memory
-	// across all open streamed transactions; past it the largest one
-	// spills to a file. 0 means DefaultMemoryBudget; a negative value
+	// MemoryBudget bounds the memory that streamed changes take across
+	// all open streamed transactions (counted in the 64 KiB chunks they
+	// are kept in); past it the largest one spills to a file. 0 means DefaultMemoryBudget; a negative value
 	// means none: every streamed change goes to disk. Unlimited never
 	// spills.
 	MemoryBudget int64
@@ -40,7 +40,9 @@ type Options struct {
 	// FillUnchanged, when set, is asked for the current value of column
 	// col of c.New when the server sent it as unchanged TOAST and no full
 	// old row can supply it (e.g. from the consumer's own copy of the row,
-	// found by c.Old's or c.New's key). Returning ok = false leaves the
+	// found by c.Old's or c.New's key). It is called when the column is
+	// first read with c.New.At, at most once per column and change, and
+	// not at all for columns never read. Returning ok = false leaves the
 	// column Unchanged. A returned Data must stay valid until the next
 	// Next or Push.
 	FillUnchanged func(c *Change, col int) (v Value, ok bool)
@@ -86,7 +88,8 @@ type Assembler struct {
 	rpSkip    bool
 
 	originBuf, gidBuf []byte
-	fillBuf           []Value
+	fill              filler
+	pool              chunkPool
 	truncBuf          []*codec.RelationInfo
 	last              *codec.RelationInfo // base's relation of the last change; nil when base changed
 }
@@ -94,6 +97,7 @@ type Assembler struct {
 // New returns an Assembler.
 func New(opts Options) *Assembler {
 	a := &Assembler{opts: opts, resume: opts.ResumeAfter, lastEnd: opts.ResumeAfter, streams: map[uint32]*stream{}}
+	a.fill.c, a.fill.hook = &a.change, opts.FillUnchanged
 	switch {
 	case opts.MemoryBudget == 0:
 		a.budget = DefaultMemoryBudget
@@ -105,8 +109,8 @@ func New(opts Options) *Assembler {
 	return a
 }
 
-// Buffered returns the bytes of streamed changes held in memory now, the
-// figure kept within the memory budget.
+// Buffered returns the memory streamed changes hold now (the chunks they
+// are kept in), the figure kept within the memory budget.
 func (a *Assembler) Buffered() int64 { return a.memory }
 
 // Open returns the number of streamed transactions begun and not ended.
@@ -140,12 +144,13 @@ func (a *Assembler) Close() error { return a.Reset(a.resume) }
 func (a *Assembler) dropStreams() error {
 	var first error
 	for xid, s := range a.streams {
-		if err := s.st.discard(); err != nil && first == nil {
+		if err := s.st.discard(&a.pool); err != nil && first == nil {
 			first = &Error{Err: ErrSpill, Xid: xid, Cause: err}
 		}
 		delete(a.streams, xid)
 	}
 	a.memory = 0
+	a.pool.drain()
 	return first
 }
 
@@ -199,10 +204,19 @@ func (a *Assembler) Push(m codec.Message, at lsn.LSN) error {
 	case *codec.Type:
 		return a.schemaMessage(m, m.InStream, at)
 	case *codec.Insert:
+		if a.plain(m.InStream) {
+			return a.changed(a.buildInsert(m, a.unit.Xid, at, nil))
+		}
 		return a.row(m, m.InStream, m.Xid, at)
 	case *codec.Update:
+		if a.plain(m.InStream) {
+			return a.changed(a.buildUpdate(m, a.unit.Xid, at, nil))
+		}
 		return a.row(m, m.InStream, m.Xid, at)
 	case *codec.Delete:
+		if a.plain(m.InStream) {
+			return a.changed(a.buildDelete(m, a.unit.Xid, at, nil))
+		}
 		return a.row(m, m.InStream, m.Xid, at)
 	case *codec.Truncate:
 		return a.row(m, m.InStream, m.Xid, at)
@@ -369,6 +383,22 @@ func (a *Assembler) schemaMessage(m codec.Message, inStream bool, at lsn.LSN) er
 		return nil
 	}
 	return a.buffer(a.block, m, at)
+}
+
+// plain reports whether a row message goes straight out as a change of
+// the open plain transaction: the last case of row, tested first because
+// it is by far the most common.
+func (a *Assembler) plain(inStream bool) bool {
+	return a.block == nil && a.open != 0 && !inStream && !a.skip
+}
+
+// changed queues a built change's event.
+func (a *Assembler) changed(err error) error {
+	if err != nil {
+		return err
+	}
+	a.header(EventChange)
+	return nil
 }
 
 func (a *Assembler) row(m codec.Message, inStream bool, xid uint32, at lsn.LSN) error {
@@ -545,9 +575,19 @@ func (a *Assembler) replayNext() (Event, error) {
 func (a *Assembler) endReplay(s *stream) error {
 	a.replaying = false
 	a.rpOverlay.clear()
-	a.memory -= int64(len(s.st.mem))
+	a.memory -= s.st.held
 	delete(a.streams, s.xid)
-	return s.st.discard()
+	return a.discard(s)
+}
+
+// discard drops a stream's store; with no streamed transaction left
+// open, the free chunks go back to the runtime.
+func (a *Assembler) discard(s *stream) error {
+	err := s.st.discard(&a.pool)
+	if len(a.streams) == 0 {
+		a.pool.drain()
+	}
+	return err
 }
 
 func (a *Assembler) streamAbort(m *codec.StreamAbort, at lsn.LSN) error {
@@ -565,17 +605,17 @@ func (a *Assembler) streamAbort(m *codec.StreamAbort, at lsn.LSN) error {
 			a.emit(EventBegin, EventEnd)
 			return nil
 		}
-		before := len(s.st.mem)
-		err := s.st.abortSub(m.SubXid, a.opts.SpillDir)
-		a.memory += int64(len(s.st.mem) - before)
+		before := s.st.held
+		err := s.st.abortSub(m.SubXid, a.opts.SpillDir, &a.pool)
+		a.memory += s.st.held - before
 		if err != nil {
 			return &Error{Err: ErrSpill, Message: codec.TypeStreamAbort, LSN: at, Xid: m.Xid, Cause: err}
 		}
 		return nil
 	}
-	a.memory -= int64(len(s.st.mem))
-	err := s.st.discard()
+	a.memory -= s.st.held
 	delete(a.streams, m.Xid)
+	err := a.discard(s)
 	if err != nil {
 		return &Error{Err: ErrSpill, Message: codec.TypeStreamAbort, LSN: at, Xid: m.Xid, Cause: err}
 	}
@@ -622,10 +662,10 @@ func (a *Assembler) twoPhaseEnd(k Kind, xid uint32, gid []byte, at, end lsn.LSN,
 // buffer keeps a message of a streamed transaction, then brings memory
 // back within the budget by spilling the largest transactions.
 func (a *Assembler) buffer(s *stream, m codec.Message, at lsn.LSN) error {
-	before := len(s.st.mem)
-	s.st.add(m, at)
-	a.memory += int64(len(s.st.mem) - before)
-	if s.st.file != nil && len(s.st.mem) >= writeChunk {
+	a.memory += s.st.add(m, at, &a.pool)
+	// A spilled transaction keeps one chunk in memory: once a record
+	// needs a second, both go to the file.
+	if s.st.file != nil && (len(s.st.chunks) > 1 || s.st.held > memChunk) {
 		if err := a.spill(s); err != nil {
 			return err
 		}
@@ -633,11 +673,11 @@ func (a *Assembler) buffer(s *stream, m codec.Message, at lsn.LSN) error {
 	for a.memory > a.budget {
 		var big *stream
 		for _, o := range a.streams {
-			if big == nil || len(o.st.mem) > len(big.st.mem) {
+			if big == nil || o.st.held > big.st.held {
 				big = o
 			}
 		}
-		if big == nil || len(big.st.mem) == 0 {
+		if big == nil || big.st.held == 0 {
 			break
 		}
 		if err := a.spill(big); err != nil {
@@ -648,9 +688,9 @@ func (a *Assembler) buffer(s *stream, m codec.Message, at lsn.LSN) error {
 }
 
 func (a *Assembler) spill(s *stream) error {
-	n := len(s.st.mem)
-	err := s.st.flush(a.opts.SpillDir)
-	a.memory -= int64(n - len(s.st.mem))
+	n := s.st.held
+	err := s.st.flush(a.opts.SpillDir, &a.pool)
+	a.memory -= n - s.st.held
 	if err != nil {
 		return &Error{Err: ErrSpill, Xid: s.xid, Cause: err}
 	}

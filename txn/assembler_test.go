@@ -1,6 +1,7 @@
 package txn
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -389,9 +390,9 @@ func TestSubAbortCompacts(t *testing.T) {
 		push(3, &codec.Insert{InStream: true, Xid: 12, RelationID: 1, New: txt("keep2", "b")})
 		push(4, &codec.StreamStop{})
 		s := a.streams[10]
-		sizeBefore := s.st.onDisk + int64(len(s.st.mem))
+		sizeBefore := s.st.onDisk + s.st.memBytes()
 		push(5, &codec.StreamAbort{Xid: 10, SubXid: 11})
-		sizeAfter := s.st.onDisk + int64(len(s.st.mem))
+		sizeAfter := s.st.onDisk + s.st.memBytes()
 		if s.st.dead != 0 || sizeAfter*10 > sizeBefore {
 			t.Fatalf("budget %d: store not compacted: %d bytes before, %d after, %d dead", budget, sizeBefore, sizeAfter, s.st.dead)
 		}
@@ -407,5 +408,65 @@ func TestSubAbortCompacts(t *testing.T) {
 			t.Fatalf("budget %d (-want +got):\n%s", budget, diff)
 		}
 		emptyDir(t, dir)
+	}
+}
+
+// The hook runs when a column is read: once per column and change however
+// often it is read, never for a column not read, and a hook that reads the
+// column it is asked for sees it Unchanged rather than calling itself.
+func TestFillUnchangedIsLazy(t *testing.T) {
+	var s script
+	s.add(0, rel(1, false, 0, "t", 'd', "id", "a", "b"))
+	s.add(0, &codec.Begin{FinalLSN: 0x100, Xid: 5})
+	s.add(0x10, &codec.Update{RelationID: 1, New: txt("1", "<u>", "<u>")})
+	s.add(0x20, &codec.Update{RelationID: 1, New: txt("2", "<u>", "<u>")})
+	s.add(0x110, &codec.Commit{CommitLSN: 0x100, EndLSN: 0x110})
+	calls := map[lsn.LSN][]int{}
+	var inner []State
+	a := New(Options{FillUnchanged: func(c *Change, col int) (Value, bool) {
+		calls[c.LSN] = append(calls[c.LSN], col)
+		inner = append(inner, c.New.At(col).State)
+		return Value{State: Present, Data: []byte(fmt.Sprint(int(c.LSN), col))}, true
+	}})
+	var got []string
+	var d codec.Decoder
+	for _, p := range s.msgs {
+		m, err := d.Decode(p.b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Push(m, p.at); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			ev, err := a.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.Kind == EventNone {
+				break
+			}
+			if ev.Kind != EventChange {
+				continue
+			}
+			col := 1
+			if ev.Change.LSN == 0x20 {
+				col = 2
+			}
+			for r := 0; r < 3; r++ {
+				v := ev.Change.New.At(col)
+				got = append(got, fmt.Sprintf("%v %s %v", v.State, v.Data, v.Filled))
+			}
+		}
+	}
+	want := []string{"present 16 1 true", "present 16 1 true", "present 16 1 true", "present 32 2 true", "present 32 2 true", "present 32 2 true"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("values (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[lsn.LSN][]int{0x10: {1}, 0x20: {2}}, calls); diff != "" {
+		t.Errorf("hook calls (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]State{Unchanged, Unchanged}, inner); diff != "" {
+		t.Errorf("what the hook read (-want +got):\n%s", diff)
 	}
 }

@@ -9,9 +9,28 @@ import (
 // (nil for none) over the base schema. xid is the change's transaction
 // when the message carries no xid prefix.
 func (a *Assembler) build(m codec.Message, xid uint32, at lsn.LSN, overlay *schema) error {
+	switch m := m.(type) {
+	case *codec.Insert:
+		return a.buildInsert(m, xid, at, overlay)
+	case *codec.Update:
+		return a.buildUpdate(m, xid, at, overlay)
+	case *codec.Delete:
+		return a.buildDelete(m, xid, at, overlay)
+	case *codec.Truncate:
+		return a.buildTruncate(m, xid, at, overlay)
+	case *codec.LogicalMessage:
+		c := a.startChange(xid, m.InStream, m.Xid, at)
+		c.Op, c.Prefix, c.Content = OpMessage, m.Prefix, m.Content
+	}
+	return nil
+}
+
+// startChange resets a.change for the next change and sets its xid (the
+// message's own when it carries one) and LSN. Only what the previous
+// change may have set is reset: zeroing the whole Change costs as much as
+// decoding a row.
+func (a *Assembler) startChange(xid uint32, inStream bool, msgXid uint32, at lsn.LSN) *Change {
 	c := &a.change
-	// Reset only what the previous change may have set: zeroing the whole
-	// Change costs as much as decoding a row.
 	if c.Truncated != nil || c.Prefix != nil || c.Content != nil {
 		c.Truncated, c.TruncateOptions, c.Prefix, c.Content = nil, 0, nil, nil
 	}
@@ -21,71 +40,67 @@ func (a *Assembler) build(m codec.Message, xid uint32, at lsn.LSN, overlay *sche
 	if c.New.sent {
 		c.New = Row{}
 	}
-	c.Xid, c.LSN, c.Relation, c.OldKind = xid, at, nil, codec.OldNone
-	switch m := m.(type) {
-	case *codec.Insert:
-		if m.InStream {
-			c.Xid = m.Xid
-		}
-		rel, err := a.resolve(m.RelationID, overlay, len(m.New), -1, m, at, c.Xid)
-		if err != nil {
-			return err
-		}
-		c.Op, c.Relation = OpInsert, rel
-		c.New.set(m.New, false, rel)
-		if hasUnchanged(m.New) { // a row filter can turn an Update into an Insert
-			a.fillBuf = fillUnchanged(c, a.opts.FillUnchanged, a.fillBuf)
-		}
-	case *codec.Update:
-		if m.InStream {
-			c.Xid = m.Xid
-		}
-		oldN := -1
-		if m.OldKind != codec.OldNone {
-			oldN = len(m.Old)
-		}
-		rel, err := a.resolve(m.RelationID, overlay, len(m.New), oldN, m, at, c.Xid)
-		if err != nil {
-			return err
-		}
-		c.Op, c.Relation, c.OldKind = OpUpdate, rel, m.OldKind
-		c.New.set(m.New, false, rel)
-		if m.OldKind != codec.OldNone {
-			c.Old.set(m.Old, m.OldKind == codec.OldKey, rel)
-		}
-		if hasUnchanged(m.New) {
-			a.fillBuf = fillUnchanged(c, a.opts.FillUnchanged, a.fillBuf)
-		}
-	case *codec.Delete:
-		if m.InStream {
-			c.Xid = m.Xid
-		}
-		rel, err := a.resolve(m.RelationID, overlay, -1, len(m.Old), m, at, c.Xid)
-		if err != nil {
-			return err
-		}
-		c.Op, c.Relation, c.OldKind = OpDelete, rel, m.OldKind
-		c.Old.set(m.Old, m.OldKind == codec.OldKey, rel)
-	case *codec.Truncate:
-		if m.InStream {
-			c.Xid = m.Xid
-		}
-		a.truncBuf = a.truncBuf[:0]
-		for _, id := range m.RelationIDs {
-			rel, ok := relation(id, overlay, &a.base)
-			if !ok {
-				return &Error{Err: codec.ErrUnknownRelation, Message: codec.TypeTruncate, LSN: at, Xid: c.Xid,
-					Cause: &codec.RelationError{RelationID: id, Err: codec.ErrUnknownRelation}}
-			}
-			a.truncBuf = append(a.truncBuf, rel)
-		}
-		c.Op, c.Truncated, c.TruncateOptions = OpTruncate, a.truncBuf, m.Options
-	case *codec.LogicalMessage:
-		if m.InStream {
-			c.Xid = m.Xid
-		}
-		c.Op, c.Prefix, c.Content = OpMessage, m.Prefix, m.Content
+	if inStream {
+		xid = msgXid
 	}
+	c.Xid, c.LSN, c.Relation, c.OldKind = xid, at, nil, codec.OldNone
+	a.fill.reset()
+	return c
+}
+
+func (a *Assembler) buildInsert(m *codec.Insert, xid uint32, at lsn.LSN, overlay *schema) error {
+	c := a.startChange(xid, m.InStream, m.Xid, at)
+	rel, err := a.resolve(m.RelationID, overlay, len(m.New), -1, m, at, c.Xid)
+	if err != nil {
+		return err
+	}
+	c.Op, c.Relation = OpInsert, rel
+	// A row filter can turn an Update into an Insert with unchanged columns.
+	c.New.set(m.New, false, rel, &a.fill)
+	return nil
+}
+
+func (a *Assembler) buildUpdate(m *codec.Update, xid uint32, at lsn.LSN, overlay *schema) error {
+	c := a.startChange(xid, m.InStream, m.Xid, at)
+	oldN := -1
+	if m.OldKind != codec.OldNone {
+		oldN = len(m.Old)
+	}
+	rel, err := a.resolve(m.RelationID, overlay, len(m.New), oldN, m, at, c.Xid)
+	if err != nil {
+		return err
+	}
+	c.Op, c.Relation, c.OldKind = OpUpdate, rel, m.OldKind
+	c.New.set(m.New, false, rel, &a.fill)
+	if m.OldKind != codec.OldNone {
+		c.Old.set(m.Old, m.OldKind == codec.OldKey, rel, nil)
+	}
+	return nil
+}
+
+func (a *Assembler) buildDelete(m *codec.Delete, xid uint32, at lsn.LSN, overlay *schema) error {
+	c := a.startChange(xid, m.InStream, m.Xid, at)
+	rel, err := a.resolve(m.RelationID, overlay, -1, len(m.Old), m, at, c.Xid)
+	if err != nil {
+		return err
+	}
+	c.Op, c.Relation, c.OldKind = OpDelete, rel, m.OldKind
+	c.Old.set(m.Old, m.OldKind == codec.OldKey, rel, nil)
+	return nil
+}
+
+func (a *Assembler) buildTruncate(m *codec.Truncate, xid uint32, at lsn.LSN, overlay *schema) error {
+	c := a.startChange(xid, m.InStream, m.Xid, at)
+	a.truncBuf = a.truncBuf[:0]
+	for _, id := range m.RelationIDs {
+		rel, ok := relation(id, overlay, &a.base)
+		if !ok {
+			return &Error{Err: codec.ErrUnknownRelation, Message: codec.TypeTruncate, LSN: at, Xid: c.Xid,
+				Cause: &codec.RelationError{RelationID: id, Err: codec.ErrUnknownRelation}}
+		}
+		a.truncBuf = append(a.truncBuf, rel)
+	}
+	c.Op, c.Truncated, c.TruncateOptions = OpTruncate, a.truncBuf, m.Options
 	return nil
 }
 

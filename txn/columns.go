@@ -53,7 +53,7 @@ type Row struct {
 	rel     *codec.RelationInfo
 	sent    bool
 	keyOnly bool    // a 'K' old tuple: non-key NULLs are placeholders
-	filled  []Value // per column, once an unchanged column was filled
+	fill    *filler // a change's new row: fills unchanged columns when asked
 }
 
 // Sent reports whether the server sent the row at all (an Update carries
@@ -65,9 +65,6 @@ func (r Row) Len() int { return len(r.tuple) }
 
 // At returns column i, 0 <= i < Len().
 func (r Row) At(i int) Value {
-	if r.filled != nil && r.filled[i].Filled {
-		return r.filled[i]
-	}
 	c := &r.tuple[i]
 	switch c.Kind {
 	case codec.ColumnText:
@@ -75,6 +72,9 @@ func (r Row) At(i int) Value {
 	case codec.ColumnBinary:
 		return Value{State: Present, Data: c.Data, Binary: true}
 	case codec.ColumnUnchanged:
+		if r.fill != nil {
+			return r.fill.at(i)
+		}
 		return Value{State: Unchanged}
 	}
 	if r.keyOnly && !r.rel.Columns[i].Key {
@@ -85,50 +85,54 @@ func (r Row) At(i int) Value {
 
 // set makes r a view of t. Field by field: building a Row value and
 // copying it costs a measurable part of a pass-through change.
-func (r *Row) set(t codec.Tuple, keyOnly bool, rel *codec.RelationInfo) {
-	r.tuple, r.rel, r.sent, r.keyOnly, r.filled = t, rel, true, keyOnly, nil
+func (r *Row) set(t codec.Tuple, keyOnly bool, rel *codec.RelationInfo, fill *filler) {
+	r.tuple, r.rel, r.sent, r.keyOnly, r.fill = t, rel, true, keyOnly, fill
 }
 
-// hasUnchanged reports whether a tuple has unchanged TOAST columns.
-func hasUnchanged(t codec.Tuple) bool {
-	for i := range t {
-		if t[i].Kind == codec.ColumnUnchanged {
-			return true
-		}
-	}
-	return false
+// filler fills the unchanged TOAST columns of the current change's new
+// row: from a full old row when there is one (the server flattens TOAST
+// in it, so it has every value), else through the caller's hook. Columns
+// neither can fill stay Unchanged. It works when a column is read rather
+// than for every change, so a change without unchanged columns costs no
+// scan of its row; each column is resolved once per change.
+type filler struct {
+	c     *Change
+	hook  func(c *Change, col int) (Value, bool)
+	fresh bool    // set per change: vals holds nothing of this change yet
+	vals  []Value // per column, once resolved
+	done  []bool
 }
 
-// fillUnchanged fills the unchanged columns of c.New: from a full old row
-// when there is one (the server flattens TOAST in it, so it has every
-// value), else through the caller's hook. Columns neither can fill stay
-// Unchanged. buf is reused for the filled values.
-func fillUnchanged(c *Change, hook func(c *Change, col int) (Value, bool), buf []Value) []Value {
-	n := c.New.Len()
-	if cap(buf) < n {
-		buf = make([]Value, n)
+// reset forgets the previous change's columns.
+func (f *filler) reset() { f.fresh = true }
+
+func (f *filler) at(i int) Value {
+	n := f.c.New.Len()
+	if f.fresh {
+		if cap(f.vals) < n {
+			f.vals, f.done = make([]Value, n), make([]bool, n)
+		}
+		f.vals, f.done = f.vals[:n], f.done[:n]
+		clear(f.done)
+		f.fresh = false
 	}
-	buf = buf[:n]
-	clear(buf)
-	full := c.OldKind == codec.OldFull && c.Old.Len() == n
-	for i := 0; i < n; i++ {
-		if c.New.tuple[i].Kind != codec.ColumnUnchanged {
-			continue
-		}
-		if full {
-			if v := c.Old.At(i); v.State == Present || v.State == Null {
-				v.Filled = true
-				buf[i] = v
-				continue
-			}
-		}
-		if hook != nil {
-			if v, ok := hook(c, i); ok && (v.State == Present || v.State == Null) {
-				v.Filled = true
-				buf[i] = v
-			}
+	if f.done[i] {
+		return f.vals[i]
+	}
+	v := Value{State: Unchanged}
+	if f.c.OldKind == codec.OldFull && f.c.Old.Len() == n {
+		if o := f.c.Old.At(i); o.State == Present || o.State == Null {
+			v, v.Filled = o, true
 		}
 	}
-	c.New.filled = buf
-	return buf
+	if !v.Filled && f.hook != nil {
+		// Resolved as Unchanged first: a hook that reads the column gets
+		// that, not itself again.
+		f.vals[i], f.done[i] = v, true
+		if h, ok := f.hook(f.c, i); ok && (h.State == Present || h.State == Null) {
+			v, v.Filled = h, true
+		}
+	}
+	f.vals[i], f.done[i] = v, true
+	return v
 }

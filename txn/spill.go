@@ -16,10 +16,17 @@ import (
 // position the message arrived at, and the n bytes codec.AppendMessage
 // makes of it (with the stream xid prefix). Records live in memory until
 // the budget is exceeded; then all of a transaction's records so far move
-// to a temporary file and later ones are appended to it through a small
-// write buffer. Replay reads the file front to back, then what is still in
-// memory, one record at a time, and decodes each with codec.Messages: the
-// whole transaction is never in memory at once.
+// to a temporary file and later ones are appended to it a chunk at a time.
+// Replay reads the file front to back, then what is still in memory, one
+// record at a time, and decodes each with codec.Messages: the whole
+// transaction is never in memory at once.
+//
+// In memory, records sit in fixed-size chunks (a record larger than a
+// chunk gets one of its own) recycled through the Assembler's chunkPool.
+// One growing buffer would leave a trail of outgrown copies behind it, as
+// much garbage again as the data, and the Go heap would peak at several
+// times the budget; chunks are never copied, and the budget counts their
+// capacity, which is what is really held.
 //
 // Aborted subtransactions: row messages carry the xid of the
 // subtransaction that made them. A Stream Abort for a subtransaction adds
@@ -31,8 +38,9 @@ import (
 // byte and keeps storage within twice the live size plus the threshold.
 const (
 	recordHeader = 4 + 8
-	writeChunk   = 64 << 10 // write buffer of a spilled transaction
-	keepCap      = 2 * writeChunk
+	memChunk     = 64 << 10 // a memory chunk, and the write unit of a spilled transaction
+	writeChunk   = memChunk // read buffer of a spill file
+	keepCap      = 2 * memChunk
 	maxRecord    = 1 << 30 // the server's own limit on one message
 )
 
@@ -40,14 +48,60 @@ const (
 // so tests can make compaction frequent.
 var compactMin int64 = 64 << 10
 
+// chunkPool hands out memory chunks and takes them back, for all the
+// streams of one Assembler, and holds the buffer records are encoded in.
+type chunkPool struct {
+	free    [][]byte
+	scratch []byte
+}
+
+func (p *chunkPool) get(n int) []byte {
+	if n > memChunk {
+		return make([]byte, 0, n)
+	}
+	if k := len(p.free); k > 0 {
+		c := p.free[k-1]
+		p.free[k-1] = nil
+		p.free = p.free[:k-1]
+		return c
+	}
+	return make([]byte, 0, memChunk)
+}
+
+func (p *chunkPool) put(c []byte) {
+	if cap(c) == memChunk {
+		p.free = append(p.free, c[:0])
+	}
+}
+
+// drain lets the runtime have the free chunks: no streamed transaction is
+// open, and a long quiet spell should not hold the budget's worth.
+func (p *chunkPool) drain() {
+	clear(p.free)
+	p.free = p.free[:0]
+	if cap(p.scratch) > keepCap {
+		p.scratch = nil
+	}
+}
+
 // store holds one streamed transaction's records.
 type store struct {
-	mem     []byte   // records not on disk; they follow those in file
+	chunks  [][]byte // records not on disk, in order; they follow those in file
+	held    int64    // capacity of chunks: the memory counted against the budget
 	file    *os.File // nil until the transaction first spills
 	onDisk  int64    // bytes of records in file
 	live    map[uint32]int64
 	dead    int64
 	aborted map[uint32]struct{}
+}
+
+// memBytes returns the bytes of records in memory.
+func (s *store) memBytes() int64 {
+	var n int64
+	for _, c := range s.chunks {
+		n += int64(len(c))
+	}
+	return n
 }
 
 // rowRecord reports whether a record of message type t belongs to the
@@ -60,25 +114,39 @@ func rowRecord(t byte) bool {
 	return false
 }
 
-// add appends m, which must carry the stream xid prefix (InStream).
-func (s *store) add(m codec.Message, at lsn.LSN) {
-	start := len(s.mem)
-	s.mem = append(s.mem, make([]byte, recordHeader)...)
-	s.mem = codec.AppendMessage(s.mem, m)
-	n := len(s.mem) - start - recordHeader
-	binary.BigEndian.PutUint32(s.mem[start:], uint32(n))
-	binary.BigEndian.PutUint64(s.mem[start+4:], uint64(at))
-	if rec := s.mem[start+recordHeader:]; rowRecord(rec[0]) && len(rec) >= 5 {
+// add appends m, which must carry the stream xid prefix (InStream), and
+// returns the bytes of chunks it took.
+func (s *store) add(m codec.Message, at lsn.LSN, p *chunkPool) int64 {
+	rec := codec.AppendMessage(append(p.scratch[:0], make([]byte, recordHeader)...), m)
+	p.scratch = rec
+	n := len(rec) - recordHeader
+	binary.BigEndian.PutUint32(rec, uint32(n))
+	binary.BigEndian.PutUint64(rec[4:], uint64(at))
+	if body := rec[recordHeader:]; rowRecord(body[0]) && len(body) >= 5 {
 		if s.live == nil {
 			s.live = make(map[uint32]int64)
 		}
-		s.live[binary.BigEndian.Uint32(rec[1:])] += int64(n + recordHeader)
+		s.live[binary.BigEndian.Uint32(body[1:])] += int64(len(rec))
 	}
+	var took int64
+	last := len(s.chunks) - 1
+	if last < 0 || cap(s.chunks[last])-len(s.chunks[last]) < len(rec) {
+		c := p.get(len(rec))
+		took = int64(cap(c))
+		s.chunks = append(s.chunks, c)
+		last++
+	}
+	s.chunks[last] = append(s.chunks[last], rec...)
+	s.held += took
+	if cap(p.scratch) > keepCap {
+		p.scratch = nil
+	}
+	return took
 }
 
 // flush moves the records in memory to the file, creating it in dir.
-func (s *store) flush(dir string) error {
-	if len(s.mem) == 0 {
+func (s *store) flush(dir string, p *chunkPool) error {
+	if len(s.chunks) == 0 {
 		return nil
 	}
 	if s.file == nil {
@@ -88,38 +156,44 @@ func (s *store) flush(dir string) error {
 		}
 		s.file = f
 	}
-	n, err := s.file.WriteAt(s.mem, s.onDisk)
-	s.onDisk += int64(n)
-	if err != nil {
-		return err
+	for i, c := range s.chunks {
+		// On an error the unwritten chunks stay and onDisk does not move
+		// past them, so a later flush writes them again.
+		if _, err := s.file.WriteAt(c, s.onDisk); err != nil {
+			s.releaseChunks(i, p)
+			return err
+		}
+		s.onDisk += int64(len(c))
 	}
-	s.release()
+	s.releaseChunks(len(s.chunks), p)
 	return nil
 }
 
-// release empties the memory part; a large buffer goes back to the
-// runtime, so a spilled transaction holds no more than a write chunk.
-func (s *store) release() {
-	if cap(s.mem) > keepCap {
-		s.mem = nil
-	} else {
-		s.mem = s.mem[:0]
+// releaseChunks gives the first n chunks back to the pool and keeps the
+// rest, reusing the slice.
+func (s *store) releaseChunks(n int, p *chunkPool) {
+	for _, c := range s.chunks[:n] {
+		s.held -= int64(cap(c))
+		p.put(c)
 	}
+	rest := copy(s.chunks, s.chunks[n:])
+	clear(s.chunks[rest:])
+	s.chunks = s.chunks[:rest]
 }
 
 // abortSub drops the changes of subtransaction xid.
-func (s *store) abortSub(xid uint32, dir string) error {
+func (s *store) abortSub(xid uint32, dir string, p *chunkPool) error {
 	if s.aborted == nil {
 		s.aborted = make(map[uint32]struct{})
 	}
 	s.aborted[xid] = struct{}{}
 	s.dead += s.live[xid]
 	delete(s.live, xid)
-	total := s.onDisk + int64(len(s.mem))
+	total := s.onDisk + s.memBytes()
 	if s.dead < compactMin || 2*s.dead <= total {
 		return nil
 	}
-	return s.compact(dir)
+	return s.compact(dir, p)
 }
 
 // dropped reports whether a record is a change of an aborted
@@ -134,18 +208,27 @@ func (s *store) dropped(rec []byte) bool {
 
 // compact rewrites the store without the records of aborted
 // subtransactions.
-func (s *store) compact(dir string) error {
-	// Memory: filter in place.
-	out := 0
-	for off := 0; off+recordHeader <= len(s.mem); {
-		n := int(binary.BigEndian.Uint32(s.mem[off:]))
-		end := off + recordHeader + n
-		if !s.dropped(s.mem[off+recordHeader : end]) {
-			out += copy(s.mem[out:], s.mem[off:end])
+func (s *store) compact(dir string, p *chunkPool) error {
+	// Memory: filter each chunk in place, and give back the emptied ones.
+	kept := s.chunks[:0]
+	for _, c := range s.chunks {
+		out := 0
+		for off := 0; off+recordHeader <= len(c); {
+			end := off + recordHeader + int(binary.BigEndian.Uint32(c[off:]))
+			if !s.dropped(c[off+recordHeader : end]) {
+				out += copy(c[out:], c[off:end])
+			}
+			off = end
 		}
-		off = end
+		if out == 0 {
+			s.held -= int64(cap(c))
+			p.put(c)
+			continue
+		}
+		kept = append(kept, c[:out])
 	}
-	s.mem = s.mem[:out]
+	clear(s.chunks[len(kept):])
+	s.chunks = kept
 	if s.file != nil {
 		f, err := os.CreateTemp(dir, "pgwal-txn-*.spill")
 		if err != nil {
@@ -194,9 +277,10 @@ func (s *store) closeFile() error {
 	return err
 }
 
-// discard forgets everything and removes the file.
-func (s *store) discard() error {
-	s.mem = nil
+// discard forgets everything, gives the chunks back and removes the file.
+func (s *store) discard(p *chunkPool) error {
+	s.releaseChunks(len(s.chunks), p)
+	s.chunks = nil
 	s.live, s.aborted, s.dead = nil, nil, 0
 	return s.closeFile()
 }
@@ -231,20 +315,24 @@ func (r *recordReader) next() ([]byte, error) {
 	if r.left < recordHeader {
 		return nil, errBadRecord
 	}
-	var h [recordHeader]byte
-	if _, err := io.ReadFull(r.br, h[:]); err != nil {
+	// The header is read into the record buffer: a local array would
+	// escape through io.Reader and cost an allocation per record.
+	if cap(r.buf) < recordHeader {
+		r.buf = make([]byte, recordHeader, writeChunk)
+	}
+	h := r.buf[:recordHeader]
+	if _, err := io.ReadFull(r.br, h); err != nil {
 		return nil, err
 	}
-	n := int64(binary.BigEndian.Uint32(h[:]))
+	n := int64(binary.BigEndian.Uint32(h))
 	if n > maxRecord || n > r.left-recordHeader || n == 0 {
 		return nil, errBadRecord
 	}
 	total := int(n) + recordHeader
 	if cap(r.buf) < total {
-		r.buf = make([]byte, total)
+		r.buf = append(make([]byte, 0, total), h...)
 	}
 	r.buf = r.buf[:total]
-	copy(r.buf, h[:])
 	if _, err := io.ReadFull(r.br, r.buf[recordHeader:]); err != nil {
 		return nil, err
 	}
@@ -257,12 +345,13 @@ func (r *recordReader) next() ([]byte, error) {
 type replay struct {
 	s      *stream
 	disk   recordReader
-	memOff int
+	chunk  int // the chunk being read, once the file is done
+	memOff int // the next record's offset in it
 	msgs   codec.Messages
 }
 
 func (p *replay) start(s *stream) {
-	p.s, p.memOff = s, 0
+	p.s, p.chunk, p.memOff = s, 0, 0
 	if s.st.file != nil {
 		p.disk.reset(s.st.file, s.st.onDisk)
 	} else {
@@ -281,12 +370,15 @@ func (p *replay) next() (m codec.Message, at lsn.LSN, ok bool, err error) {
 				return nil, 0, false, err
 			}
 		} else {
-			if p.memOff+recordHeader > len(st.mem) {
+			for p.chunk < len(st.chunks) && p.memOff+recordHeader > len(st.chunks[p.chunk]) {
+				p.chunk, p.memOff = p.chunk+1, 0
+			}
+			if p.chunk == len(st.chunks) {
 				return nil, 0, false, nil
 			}
-			n := int(binary.BigEndian.Uint32(st.mem[p.memOff:]))
-			end := p.memOff + recordHeader + n
-			rec = st.mem[p.memOff:end]
+			c := st.chunks[p.chunk]
+			end := p.memOff + recordHeader + int(binary.BigEndian.Uint32(c[p.memOff:]))
+			rec = c[p.memOff:end]
 			p.memOff = end
 		}
 		body := rec[recordHeader:]

@@ -37,6 +37,14 @@ const (
 	valueDecode     = "BenchmarkValueDecode/"
 	valueText       = "BenchmarkValueAppendText/"
 	valueJSON       = "BenchmarkValueAppendJSON/"
+
+	txnStart        = "<!-- txn:start -->"
+	txnEnd          = "<!-- txn:end -->"
+	txnPass         = "BenchmarkTxnPassThrough/"
+	txnSpill        = "BenchmarkTxnSpill/"
+	wantPassThrough = 1.5 // assemble ns/op ÷ decode ns/op, at most
+	wantSpillHeap   = 3.0 // peak Go heap ÷ budget, at most
+	wantSpillMBs    = 200 // spill write + read-back MB/s, at least
 )
 
 func main() {
@@ -200,10 +208,20 @@ func run(stdin io.Reader, readme, summaryFile string, dryRun bool) error {
 	if err != nil {
 		return err
 	}
-	hasDecode, hasValue := false, false
+	hasDecode, hasValue, hasTxn := false, false, false
 	for name := range res.vals {
 		hasDecode = hasDecode || strings.HasPrefix(name, decodePrefix)
 		hasValue = hasValue || strings.HasPrefix(name, valueDecode)
+		hasTxn = hasTxn || strings.HasPrefix(name, txnPass) || strings.HasPrefix(name, txnSpill)
+	}
+	if hasTxn {
+		sec, sum := txnSection(res)
+		fmt.Println(sum)
+		if dryRun {
+			fmt.Print(sec)
+		} else if err := updateSection(readme, txnStart, txnEnd, sec); err != nil {
+			return err
+		}
 	}
 	if hasValue {
 		sec, sum := valueSection(res)
@@ -215,10 +233,10 @@ func run(stdin io.Reader, readme, summaryFile string, dryRun bool) error {
 		}
 	}
 	if !hasDecode {
-		if !hasValue {
-			return fmt.Errorf("no BenchmarkDecode or BenchmarkValueDecode results on stdin")
+		if !hasValue && !hasTxn {
+			return fmt.Errorf("no BenchmarkDecode, BenchmarkValueDecode or BenchmarkTxn results on stdin")
 		}
-		return nil // only the value benchmarks ran: leave the codec tables alone
+		return nil // only the value or txn benchmarks ran: leave the codec tables alone
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Measured with `%s` (median of %d run(s) per benchmark). Bars: pglogrepl/pgwal ≥ %.0f×, pgwal/floor ≤ %.0f×; misses in **bold** ✗.\n\n",
@@ -443,6 +461,53 @@ func valueSection(res *results) (section, summary string) {
 	summary = fmt.Sprintf("column values: pgtype/pgwal ≥ %.0f× on %d of %d inputs", wantValueFactor, len(met), len(met)+len(missed))
 	if len(missed) > 0 {
 		summary += "; missed: " + strings.Join(missed, ", ")
+	}
+	fmt.Fprintf(&b, "\n**Summary:** %s.\n", summary)
+	return b.String(), summary
+}
+
+// txnSection is the txn table: plain transactions through the Assembler
+// against decoding alone, and one large streamed transaction spilled
+// through a 16 MiB budget against the budget unlimited.
+func txnSection(res *results) (section, summary string) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Measured with `%s` (median of %d run(s) per benchmark). Bars: assemble/decode ≤ %.1f× with 0 allocs; spill peak heap ≤ %.0f× the budget and ≥ %d MB/s; misses in **bold** ✗.\n\n",
+		strings.Join(res.header, ", "), res.runs, wantPassThrough, wantSpillHeap, wantSpillMBs)
+	b.WriteString("| pass-through input | decode ns/msg | assemble ns/msg | assemble/decode | assemble allocs/op |\n|---|--:|--:|--:|--:|\n")
+	var parts []string
+	var names []string
+	for name := range res.vals {
+		if rest, ok := strings.CutPrefix(name, txnPass); ok && strings.HasSuffix(rest, "/decode") {
+			names = append(names, strings.TrimSuffix(rest, "/decode"))
+		}
+	}
+	sort.Strings(names)
+	for _, in := range names {
+		dec, asm := res.get(txnPass+in+"/decode", "ns/msg"), res.get(txnPass+in+"/assemble", "ns/msg")
+		allocs := res.get(txnPass+in+"/assemble", "allocs/op")
+		r := asm / dec
+		ok := r <= wantPassThrough && allocs == 0
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", in, num(dec), num(asm), ratio(r, ok), num(allocs))
+		parts = append(parts, fmt.Sprintf("%s %s×", in, num(r)))
+	}
+	summary = "txn pass-through assemble/decode: " + strings.Join(parts, ", ")
+	b.WriteString("\n| spill run | MB/s | peak heap MiB | peak heap ÷ budget | peak RSS MiB |\n|---|--:|--:|--:|--:|\n")
+	for _, run := range []string{"budget=16MiB", "unlimited"} {
+		n := txnSpill + run
+		mbs, heap, rss := res.get(n, "MB/s"), res.get(n, "peak-heap-MiB"), res.get(n, "peak-rss-MiB")
+		if math.IsNaN(heap) {
+			continue
+		}
+		share := "—"
+		if pb := res.get(n, "peak/budget"); !math.IsNaN(pb) {
+			share = ratio(pb, pb <= wantSpillHeap)
+			summary += fmt.Sprintf("; spill %s peak heap %s× budget at %s MB/s", run, num(pb), num(mbs))
+		}
+		mb := num(mbs)
+		if run != "unlimited" && mbs < wantSpillMBs {
+			mb = "**" + mb + "** ✗"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", run, mb, num(heap), share, num(rss))
 	}
 	fmt.Fprintf(&b, "\n**Summary:** %s.\n", summary)
 	return b.String(), summary
