@@ -21,6 +21,10 @@
 // Types are looked up by OID among the built-in types; Lookup tells what
 // is known, and a type that is not is an *Error matching ErrUnknownType
 // that names the OID. A Registry adds domains, enums and extension types.
+// The table holds every built-in type a column can have, by OID and by
+// name (LookupName), some of them named only (catalog.go); FormatType
+// spells one as SQL does, as PostgreSQL's format_type prints it with the
+// column's typmod ("character varying(40)", "numeric(12,2)[]").
 // Nothing here allocates on the hot path: appending into a reused buffer
 // costs no allocation for any scalar type, arrays and ranges included.
 //

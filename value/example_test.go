@@ -62,3 +62,20 @@ func ExampleRegistry() {
 	// "" value: binary to text OID 16388: unknown type OID
 	// "happy" <nil>
 }
+
+func ExampleFormatType() {
+	// A Relation message's column: varchar(40) is typmod 40 plus the
+	// 4-byte header, numeric(12,2) precision<<16 | scale plus 4.
+	for _, c := range []struct {
+		oid    uint32
+		typmod int32
+	}{{1043, 44}, {1231, 12<<16 | 2 + 4}, {1184, 3}, {16, -1}} {
+		name, _ := value.FormatType(c.oid, c.typmod)
+		fmt.Println(name)
+	}
+	// Output:
+	// character varying(40)
+	// numeric(12,2)[]
+	// timestamp(3) with time zone
+	// boolean
+}

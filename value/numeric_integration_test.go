@@ -241,13 +241,11 @@ func numOutFunc(typ string) string {
 }
 
 func mustOID(t *testing.T, name string) uint32 {
-	for oid, ty := range builtin {
-		if ty != nil && ty.Name == name {
-			return uint32(oid)
-		}
+	ty, ok := LookupName(name)
+	if !ok {
+		t.Fatalf("no type %s", name)
 	}
-	t.Fatalf("no type %s", name)
-	return 0
+	return ty.OID
 }
 
 // numServerRoundTrip: the text and the binary form decode to the same Go

@@ -3,13 +3,11 @@ package value
 import (
 	"context"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/pgwal/pgwal/codec"
 	"github.com/pgwal/pgwal/internal/pgserver"
-	"github.com/pgwal/pgwal/wire"
 )
 
 // TestPgoutputTextBinaryAgree streams the typed workload (../testdata/workload/
@@ -33,8 +31,8 @@ func TestPgoutputTextBinaryAgree(t *testing.T) {
 		if _, err := s.ExecDB(ctx, pgserver.Database, pinned+string(workload)); err != nil {
 			t.Fatal(err)
 		}
-		text, rel := streamInserts(ctx, t, s, "v_text", false)
-		bin, _ := streamInserts(ctx, t, s, "v_bin", true)
+		text, rel := streamRows(ctx, t, s, "v_text", false, 4)
+		bin, _ := streamRows(ctx, t, s, "v_bin", true, 4)
 		if len(text) != 4 || len(bin) != 4 {
 			t.Fatalf("%d and %d rows, want 4 each", len(text), len(bin))
 		}
@@ -80,51 +78,6 @@ func TestPgoutputTextBinaryAgree(t *testing.T) {
 			}
 		}
 	})
-}
-
-// streamInserts reads the workload's four inserts from slot; the rows are
-// copies, and rel the table's Relation.
-func streamInserts(ctx context.Context, t *testing.T, s *pgserver.Server, slot string, binary bool) ([]codec.Tuple, *codec.Relation) {
-	t.Helper()
-	cfg, err := wire.ParseConfig(s.DSN("", "", pgserver.Database, "replication=database", "sslmode=disable"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := wire.Connect(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	st, err := conn.StartReplication(ctx, slot, 0, wire.LogicalOptions{Publications: []string{"vpub"}, Binary: binary})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rows []codec.Tuple
-	var rel *codec.Relation
-	for len(rows) < 4 {
-		m, err := st.Next(ctx)
-		if err != nil {
-			t.Fatalf("%s after %d rows: %v", slot, len(rows), err)
-		}
-		switch m := m.(type) {
-		case *codec.Relation:
-			if strings.HasSuffix(string(m.Name), "types_t") {
-				rel = codec.Clone(m).(*codec.Relation)
-			}
-		case *codec.Insert:
-			if rel != nil && m.RelationID == rel.RelationID { // the workload's table only
-				rows = append(rows, codec.Clone(m).(*codec.Insert).New)
-			}
-		}
-		if pos, ok := wire.AckPosition(m, st.WALStart()); ok {
-			st.Ack(pos)
-		}
-	}
-	st.Close(ctx)
-	if rel == nil {
-		t.Fatalf("%s: no Relation for types_t", slot)
-	}
-	return rows, rel
 }
 
 // regTypeName returns the name of a reg* type, "" for others.

@@ -101,19 +101,9 @@ func (r *Registry) ApplyType(m *codec.Type) bool {
 	if _, ok := r.Lookup(m.TypeOID); ok || len(m.Namespace) != 0 && string(m.Namespace) != "pg_catalog" {
 		return false
 	}
-	base, ok := builtinByName(string(m.Name))
+	base, ok := LookupName(string(m.Name))
 	if !ok {
 		return false
 	}
 	return r.RegisterDomain(m.TypeOID, base.OID, string(m.Name)) == nil
-}
-
-// builtinByName finds a built-in type by its pg_type name.
-func builtinByName(name string) (*Type, bool) {
-	for _, t := range builtin {
-		if t != nil && t.Name == name {
-			return t, true
-		}
-	}
-	return nil, false
 }

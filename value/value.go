@@ -91,15 +91,20 @@ type Type struct {
 // PostgreSQL assigns them below 10000 (FirstGenbkiObjectId).
 const maxBuiltinOID = 10000
 
-var builtin [maxBuiltinOID]*Type
+// The built-in types by OID and by pg_type name.
+var (
+	builtin       [maxBuiltinOID]*Type
+	builtinByName = map[string]*Type{}
+)
 
 // register adds built-in types; the family files call it from init.
 func register(ts ...*Type) {
 	for _, t := range ts {
-		if t.OID == 0 || t.OID >= maxBuiltinOID || builtin[t.OID] != nil {
+		if t.OID == 0 || t.OID >= maxBuiltinOID || builtin[t.OID] != nil || builtinByName[t.Name] != nil {
 			panic("value: bad or duplicate built-in type " + t.Name)
 		}
 		builtin[t.OID] = t
+		builtinByName[t.Name] = t
 	}
 }
 
@@ -111,6 +116,13 @@ func Lookup(oid uint32) (*Type, bool) {
 		}
 	}
 	return nil, false
+}
+
+// LookupName returns the built-in type with this pg_type name ("int4",
+// "_text", "timestamptz").
+func LookupName(name string) (*Type, bool) {
+	t, ok := builtinByName[name]
+	return t, ok
 }
 
 // typeOf is Lookup for the accessors: an unknown OID is ErrUnknownType.

@@ -60,7 +60,7 @@
 // prints, escaped as PostgreSQL's escape_json does (\b, \f, \u001f).
 // Binary sessions are rendered to text with package value first (Writer.Types
 // for user types). Unchanged TOAST values are left out of the columns, as
-// wal2json leaves them out. Type names are format_type's (FormatType) for
+// wal2json leaves them out. Type names are format_type's (value.FormatType) for
 // built-in types, from the type OID and modifier.
 //
 // # Known differences

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pgwal/pgwal/codec"
 	"github.com/pgwal/pgwal/lsn"
+	"github.com/pgwal/pgwal/value"
 )
 
 // Feeder drives a Writer from a plain sequence of pgoutput messages, as a
@@ -183,7 +184,7 @@ func FromRelationInfo(info *codec.RelationInfo, cache *codec.RelationCache) *Rel
 	}
 	for i, c := range info.Columns {
 		col := Column{Name: c.Name, TypeOID: c.TypeOID, TypeMod: c.TypeMod, Key: c.Key}
-		if _, builtin := builtinTypes[c.TypeOID]; !builtin {
+		if _, builtin := value.Lookup(c.TypeOID); !builtin {
 			var t codec.TypeInfo
 			ok := cache != nil
 			if ok {

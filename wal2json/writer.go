@@ -469,15 +469,17 @@ func (w *Writer) pkV1(o []byte, r *Relation, cols []int, addComma bool) []byte {
 func (w *Writer) appendType(o []byte, col *Column, typmod, arrayRule bool) []byte {
 	start := len(w.text)
 	s := w.text
-	if t, ok := builtinTypes[col.TypeOID]; ok {
+	if t, ok := value.Lookup(col.TypeOID); ok {
 		if typmod {
-			s, _ = appendFormatType(s, col.TypeOID, col.TypeMod)
+			s, _ = value.AppendFormatType(s, col.TypeOID, col.TypeMod)
 		} else {
-			s = append(s, t.name...)
+			s = append(s, t.Name...)
 		}
 	} else if col.TypeName != "" {
 		if typmod {
-			s = appendBaseOrUserType(s, col)
+			// a domain's base type as format_type prints it, any other
+			// type schema-qualified
+			s = value.AppendFormatTypeName(s, col.TypeSchema, col.TypeName, col.TypeMod)
 		} else {
 			s = append(s, col.TypeName...)
 		}
@@ -493,26 +495,20 @@ func (w *Writer) appendType(o []byte, col *Column, typmod, arrayRule bool) []byt
 	return appendEscapedBytes(o, name)
 }
 
-// appendBaseOrUserType formats a type a Type message named: a built-in
-// type in pg_catalog (a domain's base type) as format_type prints it,
-// any other schema-qualified.
-func appendBaseOrUserType(dst []byte, col *Column) []byte {
-	if col.TypeSchema == "" || col.TypeSchema == "pg_catalog" {
-		if oid, ok := builtinByName[col.TypeName]; ok {
-			b, _ := appendFormatType(dst, oid, col.TypeMod)
-			return b
-		}
-	}
-	return appendUserType(dst, col.TypeSchema, col.TypeName)
-}
-
-var builtinByName = map[string]uint32{}
-
-func init() {
-	for oid, t := range builtinTypes {
-		builtinByName[t.name] = oid
-	}
-}
+// Built-in type OIDs wal2json prints specially: numbers, bool and bytea
+// values, and the timestamptz of a transaction's timestamp.
+const (
+	oidBool        = 16
+	oidBytea       = 17
+	oidInt8        = 20
+	oidInt2        = 21
+	oidInt4        = 23
+	oidOID         = 26
+	oidFloat4      = 700
+	oidFloat8      = 701
+	oidNumeric     = 1700
+	oidTimestamptz = 1184
+)
 
 // appendValue appends a column value as wal2json prints it.
 func (w *Writer) appendValue(o []byte, col *Column, v codec.Column) ([]byte, error) {

@@ -27,7 +27,6 @@ import (
 	"github.com/pgwal/pgwal/lsn"
 	"github.com/pgwal/pgwal/txn"
 	"github.com/pgwal/pgwal/value"
-	"github.com/pgwal/pgwal/wal2json"
 )
 
 // Writer renders events. The zero Writer writes one line per change; it
@@ -413,7 +412,7 @@ func (w *Writer) appendTypeName(dst []byte, col *codec.ColumnInfo) []byte {
 		return append(dst, b...)
 	}
 	var b []byte
-	if name, ok := wal2json.FormatType(col.TypeOID, col.TypeMod); ok {
+	if name, ok := value.FormatType(col.TypeOID, col.TypeMod); ok {
 		b = value.AppendJSONString(nil, []byte(name))
 	} else if col.TypeName != "" {
 		b = value.AppendJSONString(nil, []byte(col.TypeName))
