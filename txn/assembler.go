@@ -188,6 +188,19 @@ func (a *Assembler) Push(m codec.Message, at lsn.LSN) error {
 		return &Error{Err: ErrNotDrained, LSN: at}
 	}
 	a.qn, a.qi = 0, 0
+	// The changes of plain transactions first, by direct type checks: they
+	// are most messages, and a type switch of this size costs a search.
+	if a.block == nil && a.open != 0 && !a.skip {
+		if x, ok := m.(*codec.Insert); ok && !x.InStream {
+			return a.changed(a.buildInsert(x, a.unit.Xid, at, nil))
+		}
+		if x, ok := m.(*codec.Update); ok && !x.InStream {
+			return a.changed(a.buildUpdate(x, a.unit.Xid, at, nil))
+		}
+		if x, ok := m.(*codec.Delete); ok && !x.InStream {
+			return a.changed(a.buildDelete(x, a.unit.Xid, at, nil))
+		}
+	}
 	switch m := m.(type) {
 	case *codec.Begin:
 		return a.begin(KindTransaction, m.Xid, m.FinalLSN, 0, m.CommitTime, nil, codec.TypeBegin)
@@ -204,19 +217,10 @@ func (a *Assembler) Push(m codec.Message, at lsn.LSN) error {
 	case *codec.Type:
 		return a.schemaMessage(m, m.InStream, at)
 	case *codec.Insert:
-		if a.plain(m.InStream) {
-			return a.changed(a.buildInsert(m, a.unit.Xid, at, nil))
-		}
 		return a.row(m, m.InStream, m.Xid, at)
 	case *codec.Update:
-		if a.plain(m.InStream) {
-			return a.changed(a.buildUpdate(m, a.unit.Xid, at, nil))
-		}
 		return a.row(m, m.InStream, m.Xid, at)
 	case *codec.Delete:
-		if a.plain(m.InStream) {
-			return a.changed(a.buildDelete(m, a.unit.Xid, at, nil))
-		}
 		return a.row(m, m.InStream, m.Xid, at)
 	case *codec.Truncate:
 		return a.row(m, m.InStream, m.Xid, at)
@@ -383,13 +387,6 @@ func (a *Assembler) schemaMessage(m codec.Message, inStream bool, at lsn.LSN) er
 		return nil
 	}
 	return a.buffer(a.block, m, at)
-}
-
-// plain reports whether a row message goes straight out as a change of
-// the open plain transaction: the last case of row, tested first because
-// it is by far the most common.
-func (a *Assembler) plain(inStream bool) bool {
-	return a.block == nil && a.open != 0 && !inStream && !a.skip
 }
 
 // changed queues a built change's event.
