@@ -118,8 +118,9 @@ func (c *Conn) StartPhysicalReplication(ctx context.Context, slot string, start 
 // NextRaw); acknowledge what your side has made durable with Ack.
 //
 // Status updates go out when the server asks for one, when Next is about
-// to wait for the server and the flush position has moved, and on a timer
-// derived from wal_sender_timeout that runs even while the consumer is busy
+// to wait for the server and the flush position has moved, at AckNow, and
+// on a timer (Config.StatusInterval; by default derived from
+// wal_sender_timeout) that runs even while the consumer is busy
 // elsewhere, so a slow consumer is not disconnected. Their positions follow
 // AckTracker's rules: nothing is confirmed that was not acknowledged.
 //
@@ -191,7 +192,7 @@ func (s *Stream) prepare(ctx context.Context, slot string, start lsn.LSN) error 
 	} else if !isServerError(err) {
 		return err
 	}
-	s.interval, s.quiet = streamTimes(wst, s.c.cfg.ReceiveTimeout)
+	s.interval, s.quiet = streamTimes(wst, s.c.cfg.ReceiveTimeout, s.c.cfg.StatusInterval)
 	if slot != "" && s.kind != Physical {
 		rs, err := s.c.Exec(ctx, "SELECT confirmed_flush_lsn FROM pg_catalog.pg_replication_slots WHERE slot_name = "+quoteLiteral(slot))
 		if err != nil && !isServerError(err) {
@@ -207,14 +208,19 @@ func (s *Stream) prepare(ctx context.Context, slot string, start lsn.LSN) error 
 	return nil
 }
 
-// streamTimes derives the status interval and the receive timeout from
-// wal_sender_timeout (negative: unknown; 0: disabled on the server) and
-// Config.ReceiveTimeout (0: derive; negative: none).
-func streamTimes(walSenderTimeout, receiveTimeout time.Duration) (interval, quiet time.Duration) {
-	interval = 10 * time.Second
-	if walSenderTimeout > 0 {
+// streamTimes derives the status interval (negative: no periodic
+// updates) and the receive timeout from wal_sender_timeout (negative:
+// unknown; 0: disabled on the server), Config.ReceiveTimeout (0: derive;
+// negative: none) and Config.StatusInterval (0: derive; negative: never).
+func streamTimes(walSenderTimeout, receiveTimeout, statusInterval time.Duration) (interval, quiet time.Duration) {
+	switch {
+	case statusInterval != 0:
+		interval = statusInterval
+	case walSenderTimeout > 0:
 		// Three updates per timeout: one lost or late update is harmless.
 		interval = max(walSenderTimeout/3, 50*time.Millisecond)
+	default:
+		interval = 10 * time.Second
 	}
 	switch {
 	case receiveTimeout > 0:
@@ -744,14 +750,22 @@ func (s *Stream) PrimaryStatus() (codec.PrimaryStatusUpdate, bool) {
 	return s.primary, s.hasPrimary
 }
 
-// timer sends status updates every interval, whatever the consumer is
-// doing, and asks for a keepalive when the server has been silent for a
-// third of the receive timeout. It only writes; reads belong to Next.
+// timer sends status updates every interval (none if it is negative),
+// whatever the consumer is doing, and asks for a keepalive when the server
+// has been silent for a third of the receive timeout. It only writes;
+// reads belong to Next.
 func (s *Stream) timer() {
 	defer close(s.timerDone)
-	tick := s.interval
-	if s.quiet > 0 {
-		tick = min(tick, s.quiet/3)
+	var tick time.Duration // the shortest period the timer serves
+	if s.interval > 0 {
+		tick = s.interval
+	}
+	if s.quiet > 0 && (tick == 0 || s.quiet/3 < tick) {
+		tick = s.quiet / 3
+	}
+	if tick == 0 {
+		<-s.timerStop // neither periodic updates nor a probe
+		return
 	}
 	t := time.NewTicker(max(tick/2, 10*time.Millisecond))
 	defer t.Stop()
@@ -763,7 +777,7 @@ func (s *Stream) timer() {
 			now := time.Now()
 			silent := now.Sub(time.Unix(0, s.c.lastRecv.Load()))
 			s.mu.Lock()
-			due := now.Sub(s.lastStatus) >= s.interval
+			due := s.interval > 0 && now.Sub(s.lastStatus) >= s.interval
 			ping := s.quiet > 0 && silent >= s.quiet/3 && now.Sub(s.lastPing) >= s.quiet/3
 			s.mu.Unlock()
 			if due || ping {
