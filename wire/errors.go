@@ -97,7 +97,7 @@ func (e *brokenError) Unwrap() []error { return []error{ErrClosed, e.cause} }
 // Everything else needs a person or a code change: authentication and
 // permission errors, a missing slot or publication (42704), ErrProtocol,
 // ErrMessageTooLarge, a *codec.DecodeError, ErrUnsupported,
-// ErrSecondLogicalStream. A context's
+// ErrSecondLogicalStream, and ErrWoken (no failure at all). A context's
 // error is the caller's own.
 func IsRetryable(err error) bool {
 	var ce *ConnectError

@@ -506,6 +506,7 @@ func TestIsRetryable(t *testing.T) {
 		{&codec.DecodeError{}, false},
 		{context.Canceled, false},
 		{&brokenError{&TransportError{Op: "read", Err: io.EOF}}, true},
+		{ErrWoken, false},
 	} {
 		if got := IsRetryable(tc.err); got != tc.want {
 			t.Errorf("IsRetryable(%v) = %v, want %v", tc.err, got, tc.want)

@@ -132,9 +132,11 @@ func (c *Conn) StartPhysicalReplication(ctx context.Context, slot string, start 
 // time has passed in silence; a live server answers at once.
 //
 // Goroutines: Next and NextRaw are called from one goroutine at a time.
-// Ack, Positions, SendStatus, LastReceive, PrimaryStatus and Close are safe
-// from any goroutine; Close while Next is blocked on the server is the
-// usual way to shut down: both return promptly.
+// Ack, AckNow, Positions, SendStatus, LastReceive, LastKeepalive,
+// PrimaryStatus, Wake and Close are safe from any goroutine; Close while
+// Next is blocked on the server is the usual way to shut down: both return
+// promptly. Wake makes a blocked Next return ErrWoken and leaves the
+// stream running.
 type Stream struct {
 	c    *Conn
 	kind StreamKind
@@ -151,6 +153,8 @@ type Stream struct {
 	ack        *AckTracker
 	reading    bool          // a Next or NextRaw is running
 	closeReq   *closeRequest // Close asked the running reader to shut down
+	woken      bool          // Wake asked the reader to return ErrWoken
+	noWake     bool          // the stream is ending: Wake does nothing
 	closing    bool          // Close owns the stream
 	ended      error         // why the stream ended; nil while it runs
 	lastStatus time.Time
@@ -351,10 +355,12 @@ func (s *Stream) run() {
 // ended, Next returns ctx's error and can be called again: the stream
 // resumes where it was.
 //
-// Errors other than ctx's end the stream; every later call returns the
-// same one. The list, and what to do:
+// Errors other than ctx's and ErrWoken end the stream; every later call
+// returns the same one. The list, and what to do:
 //   - ErrStreamEnded: Close was called, or the server ended the stream
 //     with CopyDone.
+//   - ErrWoken: Wake was called. Not an error of the stream, which goes
+//     on: call Next again.
 //   - ErrConnectionLost (a *TransportError: EOF, reset, a failed status
 //     write, ErrReceiveTimeout): reconnect.
 //   - ErrServerShutdown: the server is shutting down; reconnect.
@@ -474,6 +480,7 @@ func (s *Stream) leave() error {
 	s.reading = false
 	if req != nil {
 		s.closing = true
+		s.stopWakesLocked()
 	}
 	s.mu.Unlock()
 	defer s.rmu.Unlock()
@@ -537,6 +544,12 @@ func (s *Stream) next(ctx context.Context) (*codec.XLogData, error) {
 		if s.closeRequested() {
 			return nil, ErrStreamEnded // leave shuts the stream down
 		}
+		if s.takeWake() {
+			if b := s.c.brokenErr(); b != nil {
+				return nil, s.end(b) // a status write failed meanwhile
+			}
+			return nil, ErrWoken
+		}
 		if !s.c.rd.HasMessage() {
 			// About to wait for the server: report a new flush position
 			// first, as the built-in subscriber does.
@@ -573,6 +586,9 @@ func (s *Stream) next(ctx context.Context) (*codec.XLogData, error) {
 				return nil, s.end(err)
 			}
 		case msgCopyDone:
+			s.mu.Lock()
+			s.stopWakesLocked()
+			s.mu.Unlock()
 			return nil, s.end(s.serverCopyDone(ctx))
 		case msgCommandComplete:
 			s.c.fail(ErrServerShutdown)
@@ -964,6 +980,7 @@ func (s *Stream) Close(ctx context.Context) error {
 		}
 	}
 	s.closing = true
+	s.stopWakesLocked()
 	s.mu.Unlock()
 	s.rmu.Lock()
 	defer s.rmu.Unlock()

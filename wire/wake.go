@@ -1,0 +1,61 @@
+package wire
+
+import "errors"
+
+// ErrWoken is what Next and NextRaw return after Wake. It is no failure:
+// the stream goes on, nothing was lost, and the next call resumes where
+// this one stopped. IsRetryable reports false for it.
+var ErrWoken = errors.New("wire: Next woken by Stream.Wake")
+
+// Wake makes a Next or NextRaw that is waiting for the server return
+// ErrWoken promptly, without ending the stream; if none is running, the
+// next call returns ErrWoken at once. One Wake wakes one call, however
+// many came before it was taken. A message is never lost to a Wake: one
+// that was read whole is returned (the Wake then waits for the next call),
+// and the bytes of one half read stay buffered for the next call. Use it
+// to have the reading goroutine do other work (flush a batch, look at a
+// shutdown flag) without a deadline on every Next.
+//
+// Wake is safe from any goroutine. After the stream ended, or once Close
+// has begun, it does nothing.
+//
+// It uses the interruption Close uses: a flag, then the read deadline
+// moved into the past; the reader takes the flag before it waits again.
+func (s *Stream) Wake() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.noWake || s.ended != nil || s.closeReq != nil {
+		return // the interruption would cut into the reads that end the stream
+	}
+	s.woken = true
+	// Under s.mu, so the reader cannot take the flag before the read is
+	// interrupted and then be interrupted by a Wake it already answered.
+	s.c.interruptRead()
+}
+
+// takeWake answers a pending Wake: true if the reader is to return
+// ErrWoken. It clears the read interruption the Wake set; an
+// interruption from Close or a failed status write that it also clears
+// is not lost: leave sees Close's request, and brokenErr the failure.
+func (s *Stream) takeWake() bool {
+	s.mu.Lock()
+	woken := s.woken
+	s.woken = false
+	s.mu.Unlock()
+	if woken {
+		s.c.clearInterrupt()
+	}
+	return woken
+}
+
+// stopWakesLocked makes later Wakes do nothing and drops a pending one with
+// its interruption: the stream is about to end, and the interruption would
+// cut into the reads that end it cleanly (Close's, or the answer to the
+// server's CopyDone). The caller holds s.mu.
+func (s *Stream) stopWakesLocked() {
+	s.noWake = true
+	if s.woken {
+		s.woken = false
+		s.c.clearInterrupt()
+	}
+}
