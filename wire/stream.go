@@ -163,6 +163,8 @@ type Stream struct {
 	quiet      time.Duration // the receive timeout; 0 = none
 	primary    codec.PrimaryStatusUpdate
 	hasPrimary bool
+	keepalive  codec.PrimaryKeepalive // the latest one the reader processed
+	hasKA      bool
 
 	status    []byte // status message buffer (guarded by c.wmu)
 	timerStop chan struct{}
@@ -634,6 +636,7 @@ func (s *Stream) serverCopyData(body []byte) error {
 	case *codec.PrimaryKeepalive:
 		s.mu.Lock()
 		s.ack.Keepalive(m.WALEnd)
+		s.keepalive, s.hasKA = *m, true
 		s.mu.Unlock()
 		if m.ReplyRequested {
 			return s.SendStatus(context.Background(), false)
@@ -764,6 +767,16 @@ func (s *Stream) PrimaryStatus() (codec.PrimaryStatusUpdate, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.primary, s.hasPrimary
+}
+
+// LastKeepalive returns the latest primary keepalive Next or NextRaw has
+// processed, and whether one has: the server's WAL end when it sent it
+// (how far the server has gone, for a lag against what was acknowledged),
+// its clock then, and whether it asked for a reply (already answered).
+func (s *Stream) LastKeepalive() (codec.PrimaryKeepalive, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keepalive, s.hasKA
 }
 
 // timer sends status updates every interval (none if it is negative),
