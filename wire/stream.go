@@ -555,7 +555,7 @@ func (s *Stream) next(ctx context.Context) (*codec.XLogData, error) {
 		if !s.c.rd.HasMessage() {
 			// About to wait for the server: report a new flush position
 			// first, as the built-in subscriber does.
-			if err := s.reportIfChanged(); err != nil {
+			if err := s.reportIfChanged(context.Background()); err != nil {
 				return nil, s.end(err)
 			}
 		}
@@ -667,18 +667,41 @@ func (s *Stream) Positions() (write, flush, apply lsn.LSN) {
 	return s.ack.Positions()
 }
 
+// AckNow is Ack, then at once a status update if that moved the flush
+// position, instead of at the next update the stream would send anyway
+// (up to Config.StatusInterval later). A consumer that has made a unit of
+// work durable narrows the window in which a crash of either side makes
+// the server send it again. It costs a write: call it per durable batch
+// rather than per message, and keep Ack for the rest.
+//
+// The update follows AckTracker's rules like every other, so its flush
+// position is never past what was acknowledged; the one exception is the
+// idle rule's (everything delivered acknowledged, no transaction open:
+// the server's last keepalive position), as for any update. pos beyond
+// what was received is clamped, and a lower one changes nothing (no
+// update is sent).
+//
+// ctx bounds the write as for SendStatus. The error is the write's: a
+// failed write breaks the session (Next then reports it too), and after
+// the stream has ended AckNow returns ErrStreamEnded and sends nothing.
+// Safe from any goroutine.
+func (s *Stream) AckNow(ctx context.Context, pos lsn.LSN) error {
+	s.Ack(pos)
+	return s.reportIfChanged(ctx)
+}
+
 // reportIfChanged sends a status update when the flush position would
 // change: an acknowledgement, or the idle rule catching up with a
 // keepalive. Progress of the write position alone waits for the timer, so
 // a busy stream does not pay a write per read.
-func (s *Stream) reportIfChanged() error {
+func (s *Stream) reportIfChanged(ctx context.Context) error {
 	s.mu.Lock()
-	changed := s.ack.FlushChanged()
+	quiet := s.ended == nil && !s.ack.FlushChanged()
 	s.mu.Unlock()
-	if !changed {
-		return nil
+	if quiet {
+		return nil // no write lock taken: most reads change nothing
 	}
-	return s.SendStatus(context.Background(), false)
+	return s.sendStatus(ctx, false, true)
 }
 
 // SendStatus sends a standby status update now; with replyRequested the
@@ -688,6 +711,13 @@ func (s *Stream) reportIfChanged() error {
 // returns ErrStreamEnded and sends nothing: the connection may be back in
 // command mode, or carrying a later stream.
 func (s *Stream) SendStatus(ctx context.Context, replyRequested bool) error {
+	return s.sendStatus(ctx, replyRequested, false)
+}
+
+// sendStatus is SendStatus; onlyIfFlushChanged skips the update (and
+// returns nil) when it would not move the flush position, decided under
+// the write lock so two callers do not both send it.
+func (s *Stream) sendStatus(ctx context.Context, replyRequested, onlyIfFlushChanged bool) error {
 	// Hold the write lock while choosing the positions, so updates reach
 	// the server in the order they were computed and never go backwards.
 	s.c.wmu.Lock()
@@ -696,6 +726,10 @@ func (s *Stream) SendStatus(ctx context.Context, replyRequested bool) error {
 	if s.ended != nil {
 		s.mu.Unlock()
 		return ErrStreamEnded
+	}
+	if onlyIfFlushChanged && !s.ack.FlushChanged() {
+		s.mu.Unlock()
+		return nil
 	}
 	u := s.ack.Update(lsn.TimestampOf(time.Now()), replyRequested)
 	s.lastStatus = time.Now()
