@@ -19,14 +19,15 @@ import (
 
 // TestStreamControls runs the stream's consumer controls (AckNow,
 // StatusInterval, LastKeepalive, Wake) and IsRetryable across a restart
-// against one real server of the newest available version.
+// against a real server of each available version.
 func TestStreamControls(t *testing.T) {
-	s := pgserver.StartT(t, pgserver.Config{})
-	cfg := setupSlot(t, s, "slot_ctl")
-	t.Run("AckNow", func(t *testing.T) { testAckNowReal(t, s, cfg) })
-	t.Run("StatusIntervalNever", func(t *testing.T) { testStatusIntervalNeverReal(t, s, cfg) })
-	t.Run("LastKeepaliveAndWake", func(t *testing.T) { testKeepaliveWakeReal(t, s, cfg) })
-	t.Run("RetryableAcrossRestart", func(t *testing.T) { testRetryableRestart(t, s) })
+	eachVersion(t, pgserver.Config{}, func(t *testing.T, s *pgserver.Server) {
+		cfg := setupSlot(t, s, "slot_ctl")
+		t.Run("AckNow", func(t *testing.T) { testAckNowReal(t, s, cfg) })
+		t.Run("StatusIntervalNever", func(t *testing.T) { testStatusIntervalNeverReal(t, s, cfg) })
+		t.Run("LastKeepaliveAndWake", func(t *testing.T) { testKeepaliveWakeReal(t, s, cfg) })
+		t.Run("RetryableAcrossRestart", func(t *testing.T) { testRetryableRestart(t, s) })
+	})
 }
 
 // nextCommits reads until n commits have come and returns their ends.
