@@ -555,3 +555,28 @@ func TestPhysicalKeepalive(t *testing.T) {
 		t.Errorf("client CopyData other than status updates: %q, want one hot standby feedback", other)
 	}
 }
+
+// Close racing the server's CopyDone: Close's interruption must not cut
+// into the reader's answer to the CopyDone (it once left the session out
+// of step, with "read interrupted" as the error). Close and Next end the
+// stream cleanly and the session is ready for commands, whatever the
+// timing.
+func TestCloseAtServerCopyDone(t *testing.T) {
+	for i := 0; i < 100; i++ {
+		fs, c, s := fakeStream(t, nil)
+		pump(t, fs, s)
+		errc := make(chan error, 1)
+		go func() {
+			_, err := s.Next(context.Background())
+			errc <- err
+		}()
+		fs.send(fsCopyDone())
+		time.Sleep(time.Duration(i%20) * 10 * time.Microsecond)
+		cerr := s.Close(hostileCtx(t, 2*time.Second))
+		nerr := <-errc
+		_, xerr := c.Exec(hostileCtx(t, time.Second), "SELECT 1")
+		if cerr != nil || !errors.Is(nerr, ErrStreamEnded) || xerr != nil {
+			t.Fatalf("round %d: Close: %v; Next: %v (want ErrStreamEnded); Exec after: %v", i, cerr, nerr, xerr)
+		}
+	}
+}

@@ -154,7 +154,7 @@ type Stream struct {
 	reading    bool          // a Next or NextRaw is running
 	closeReq   *closeRequest // Close asked the running reader to shut down
 	woken      bool          // Wake asked the reader to return ErrWoken
-	noWake     bool          // the stream is ending: Wake does nothing
+	ending     bool          // the stream is ending: no more read interruptions
 	closing    bool          // Close owns the stream
 	ended      error         // why the stream ended; nil while it runs
 	lastStatus time.Time
@@ -588,9 +588,9 @@ func (s *Stream) next(ctx context.Context) (*codec.XLogData, error) {
 				return nil, s.end(err)
 			}
 		case msgCopyDone:
-			s.mu.Lock()
-			s.stopWakesLocked()
-			s.mu.Unlock()
+			if err := s.beginEnding(); err != nil {
+				return nil, s.end(err)
+			}
 			return nil, s.end(s.serverCopyDone(ctx))
 		case msgCommandComplete:
 			s.c.fail(ErrServerShutdown)
@@ -1013,8 +1013,13 @@ func (s *Stream) Close(ctx context.Context) error {
 			req = &closeRequest{ctx: ctx, done: make(chan struct{})}
 			s.closeReq = req
 		}
+		if !s.ending {
+			// Under s.mu: once the reader is ending the stream (answering
+			// the server's CopyDone), an interruption would cut into
+			// that; leave then finishes the Close.
+			s.c.interruptRead()
+		}
 		s.mu.Unlock()
-		s.c.interruptRead()
 		select {
 		case <-req.done:
 			return req.err

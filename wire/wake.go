@@ -24,7 +24,7 @@ var ErrWoken = errors.New("wire: Next woken by Stream.Wake")
 func (s *Stream) Wake() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.noWake || s.ended != nil || s.closeReq != nil {
+	if s.ending || s.ended != nil || s.closeReq != nil {
 		return // the interruption would cut into the reads that end the stream
 	}
 	s.woken = true
@@ -49,13 +49,26 @@ func (s *Stream) takeWake() bool {
 }
 
 // stopWakesLocked makes later Wakes do nothing and drops a pending one with
-// its interruption: the stream is about to end, and the interruption would
-// cut into the reads that end it cleanly (Close's, or the answer to the
-// server's CopyDone). The caller holds s.mu.
+// its interruption: Close is about to end the stream, and the
+// interruption would cut into its reads. The caller holds s.mu.
 func (s *Stream) stopWakesLocked() {
-	s.noWake = true
+	s.ending = true
 	if s.woken {
 		s.woken = false
 		s.c.clearInterrupt()
 	}
+}
+
+// beginEnding is the reader's turn to end the stream (the server sent
+// CopyDone): from now on neither Wake nor Close interrupts its reads, and
+// an interruption already asked for is dropped (Close's request stays, for
+// leave). A status write that failed meanwhile, whose interruption this
+// also drops, is reported instead: its connection is broken.
+func (s *Stream) beginEnding() error {
+	s.mu.Lock()
+	s.ending = true
+	s.woken = false
+	s.c.clearInterrupt()
+	s.mu.Unlock()
+	return s.c.brokenErr()
 }
