@@ -9,15 +9,16 @@ var ErrWoken = errors.New("wire: Next woken by Stream.Wake")
 
 // Wake makes a Next or NextRaw that is waiting for the server return
 // ErrWoken promptly, without ending the stream; if none is running, the
-// next call returns ErrWoken at once. One Wake wakes one call, however
-// many came before it was taken. A message is never lost to a Wake: one
+// next call returns ErrWoken at once. Wakes that come before a call takes
+// them count as one. A message is never lost to a Wake: one
 // that was read whole is returned (the Wake then waits for the next call),
 // and the bytes of one half read stay buffered for the next call. Use it
 // to have the reading goroutine do other work (flush a batch, look at a
 // shutdown flag) without a deadline on every Next.
 //
-// Wake is safe from any goroutine. After the stream ended, or once Close
-// has begun, it does nothing.
+// Wake is safe from any goroutine. After the stream ended, once Close has
+// begun, or while the reader answers the server's CopyDone, it does
+// nothing.
 //
 // It uses the interruption Close uses: a flag, then the read deadline
 // moved into the past; the reader takes the flag before it waits again.
