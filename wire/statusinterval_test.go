@@ -122,3 +122,24 @@ func TestStatusIntervalSmall(t *testing.T) {
 		t.Errorf("mean gap between status updates %v, want about %v", mean, interval)
 	}
 }
+
+// streamTimes: Config.StatusInterval overrides the interval derived from
+// wal_sender_timeout and leaves the receive timeout alone.
+func TestStreamTimesStatusInterval(t *testing.T) {
+	for _, tc := range []struct {
+		wst, receive, status time.Duration
+		interval, quiet      time.Duration
+	}{
+		{60 * time.Second, 0, 0, 20 * time.Second, 60 * time.Second},
+		{-1, 0, 0, 10 * time.Second, DefaultReceiveTimeout},
+		{60 * time.Second, 0, 2 * time.Second, 2 * time.Second, 60 * time.Second},
+		{60 * time.Second, 0, -1, -1, 60 * time.Second},
+		{0, -1, -1, -1, 0},
+		{60 * time.Second, 5 * time.Second, time.Minute, time.Minute, 5 * time.Second},
+	} {
+		interval, quiet := streamTimes(tc.wst, tc.receive, tc.status)
+		if interval != tc.interval || quiet != tc.quiet {
+			t.Errorf("streamTimes(%v, %v, %v) = %v, %v; want %v, %v", tc.wst, tc.receive, tc.status, interval, quiet, tc.interval, tc.quiet)
+		}
+	}
+}
