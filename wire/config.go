@@ -182,6 +182,17 @@ type Config struct {
 	// server's wal_sender_timeout (DefaultReceiveTimeout when that is 0);
 	// negative: never.
 	ReceiveTimeout time.Duration
+	// StatusInterval is how often a stream sends a status update on its
+	// own timer, whatever the consumer is doing. 0: a third of the
+	// server's wal_sender_timeout (10 s when that is 0 or unknown);
+	// negative: never. Either way the stream still answers a keepalive
+	// that asks for a reply (a walsender asks after half of
+	// wal_sender_timeout in silence, so a live client is not dropped),
+	// reports a new flush position before Next waits for the server, and
+	// probes a silent server for the receive timeout (a status update
+	// asking for a reply after a third of ReceiveTimeout without a byte):
+	// turn that off with a negative ReceiveTimeout.
+	StatusInterval time.Duration
 }
 
 // csOSUser returns the operating system user name ("" if unknown). A

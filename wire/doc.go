@@ -31,9 +31,22 @@
 // The stream reads into one buffer that grows only as bytes arrive, up to
 // Config.MaxMessageSize, and decodes with a reused codec.Decoder, so the
 // receive path allocates nothing per message in the steady state. Status
-// updates are written by the stream's own timer (derived from the server's
-// wal_sender_timeout) and in answer to keepalives; reads and writes never
-// share a deadline.
+// updates are written by the stream's own timer (Config.StatusInterval;
+// by default derived from the server's wal_sender_timeout, negative for
+// none), in answer to keepalives, and when Next is about to wait with a
+// new flush position; reads and writes never share a deadline.
+//
+// Ack only records a position; the server hears of it with the next
+// status update. A consumer that has just made a batch durable can call
+// AckNow instead, which sends that update at once, so a crash has fewer
+// applied transactions to send again. Both follow the same rules
+// (AckTracker): nothing is confirmed past what was acknowledged.
+//
+// Wake makes a Next blocked on the server return ErrWoken from another
+// goroutine, without ending the stream or losing a message: a reading
+// loop can flush a batch on a ticker (ExampleStream_Wake) with no
+// deadline on every Next. LastKeepalive reports the server's last
+// keepalive (its WAL end and clock), for lag reports.
 //
 // A consumer that keeps up with the server spends its CPU on wake-ups, not
 // on decoding: the walsender sends each message on its own. Config.Batching
@@ -44,7 +57,9 @@
 // Errors from the server are *ServerError values carrying the SQLSTATE,
 // message, detail and hint. Every failure of the transport is a
 // *TransportError matching ErrConnectionLost; IsRetryable says which
-// errors a reconnect loop should retry (Example_reconnect shows one).
+// errors a reconnect loop should retry, including what a restarting
+// server gives: a refused dial (syscall.ECONNREFUSED) and 57P03
+// (Example_reconnect shows one).
 //
 // The files, one job each: config.go (connection strings), dial.go,
 // startup.go, tls.go, auth.go (with scram.go, md5.go, saslprep.go),
@@ -55,6 +70,6 @@
 // commands.go (replication commands and their result parsers),
 // options.go (pgoutput options), ack.go (the acknowledgement rules, with
 // no socket inside), stream.go (reading, keepalives, the status timer,
-// shutdown), handoff.go (streams over another driver's connection) and
-// batch.go (read batching).
+// AckNow, shutdown), wake.go (Wake), handoff.go (streams over another
+// driver's connection) and batch.go (read batching).
 package wire

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
+	"syscall"
 )
 
 var (
@@ -79,19 +81,35 @@ func (e *brokenError) Unwrap() []error { return []error{ErrClosed, e.cause} }
 // from its own durable position:
 //   - ErrConnectionLost (every *TransportError, incl. ErrReceiveTimeout);
 //   - ErrServerShutdown;
+//   - a refused dial: syscall.ECONNREFUSED (nothing listens on the port,
+//     as while a server restarts), and for a Unix socket also a socket
+//     file that does not exist (removed while the server is down);
 //   - a *ServerError with SQLSTATE class 08 (connection exception), 55006
 //     (object in use: the slot is still active, typically for a few
 //     seconds after a reconnect while the old walsender exits), 57P01
 //     (admin shutdown), 57P02 (crash shutdown), 57P03 (cannot connect now:
-//     the server is starting or shutting down) or 53300 (too many
-//     connections).
+//     the server is starting up, shutting down or in recovery) or 53300
+//     (too many connections).
+//
+// A *ConnectError (several servers tried) is retryable when any of its
+// attempts is: one server may be back while another keeps refusing.
 //
 // Everything else needs a person or a code change: authentication and
 // permission errors, a missing slot or publication (42704), ErrProtocol,
 // ErrMessageTooLarge, a *codec.DecodeError, ErrUnsupported,
-// ErrSecondLogicalStream. A context's error is the caller's own.
+// ErrSecondLogicalStream, and ErrWoken (no failure at all). A context's
+// error is the caller's own.
 func IsRetryable(err error) bool {
-	if errors.Is(err, ErrConnectionLost) || errors.Is(err, ErrServerShutdown) {
+	var ce *ConnectError
+	if errors.As(err, &ce) {
+		for _, a := range ce.Attempts {
+			if IsRetryable(a) {
+				return true
+			}
+		}
+		return false
+	}
+	if errors.Is(err, ErrConnectionLost) || errors.Is(err, ErrServerShutdown) || isDialRefused(err) {
 		return true
 	}
 	var se *ServerError
@@ -102,6 +120,32 @@ func IsRetryable(err error) bool {
 		case se.Code == "55006", se.Code == "57P01", se.Code == "57P02", se.Code == "57P03", se.Code == "53300":
 			return true
 		}
+	}
+	return false
+}
+
+// wsaeconnrefused is Windows' "connection refused" (WSAECONNREFUSED),
+// which syscall.ECONNREFUSED does not match there; no errno on other
+// systems has this number.
+const wsaeconnrefused = syscall.Errno(10061)
+
+// isDialRefused: a dial found no server listening. Only a dial's error
+// counts: a missing file elsewhere (a certificate, say) is a
+// configuration error.
+func isDialRefused(err error) bool {
+	var oe *net.OpError
+	if !errors.As(err, &oe) || oe.Op != "dial" {
+		return false
+	}
+	var errno syscall.Errno
+	if !errors.As(oe.Err, &errno) {
+		return false
+	}
+	switch {
+	case errno == syscall.ECONNREFUSED, errno == wsaeconnrefused:
+		return true
+	case errno == syscall.ENOENT:
+		return oe.Net == "unix" || oe.Net == "unixpacket"
 	}
 	return false
 }

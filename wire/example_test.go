@@ -151,3 +151,82 @@ func Example_reconnect() {
 	// reconnects: 1
 	// transactions: 28 each applied once: true
 }
+
+// Apply in batches: a ticker wakes the reading goroutine, which then makes
+// its batch durable and confirms it to the server at once with AckNow,
+// with no deadline on every Next. Between wakes Ack is not even needed.
+func ExampleStream_Wake() {
+	rec, err := wiretest.LoadFile(recorded)
+	if err != nil {
+		panic(err)
+	}
+	srv, err := wiretest.Start(rec)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	conn, err := wire.ConnectString(ctx, srv.DSN())
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+	stream, err := conn.StartReplication(ctx, "my_slot", 0, recordedOptions)
+	if err != nil {
+		panic(err)
+	}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				stream.Wake()
+			}
+		}
+	}()
+
+	var batch []lsn.LSN // the units of work applied since the last flush
+	durable, confirmed := 0, true
+	for {
+		m, err := stream.Next(ctx)
+		if errors.Is(err, wire.ErrWoken) {
+			if len(batch) == 0 {
+				continue
+			}
+			// Make the batch durable here (one database transaction,
+			// say), then confirm it.
+			last := batch[len(batch)-1]
+			if err := stream.AckNow(ctx, last); err != nil {
+				panic(err)
+			}
+			// The server has it at once, not at the next periodic update
+			// (20 s away here).
+			wait, cancelWait := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			_, err := srv.WaitStatus(wait, func(u codec.StandbyStatusUpdate) bool { return u.Flush >= last })
+			cancelWait()
+			confirmed = confirmed && err == nil
+			durable += len(batch)
+			batch = batch[:0]
+			continue
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			break // caught up and idle: the example ends here
+		}
+		if err != nil {
+			panic(err)
+		}
+		if pos, ok := wire.AckPosition(m, stream.WALStart()); ok {
+			batch = append(batch, pos) // apply(m) into the batch here
+		}
+	}
+	fmt.Println("units of work made durable:", durable)
+	fmt.Println("each batch confirmed when it was stored:", confirmed)
+	// Output:
+	// units of work made durable: 36
+	// each batch confirmed when it was stored: true
+}

@@ -506,6 +506,7 @@ func TestIsRetryable(t *testing.T) {
 		{&codec.DecodeError{}, false},
 		{context.Canceled, false},
 		{&brokenError{&TransportError{Op: "read", Err: io.EOF}}, true},
+		{ErrWoken, false},
 	} {
 		if got := IsRetryable(tc.err); got != tc.want {
 			t.Errorf("IsRetryable(%v) = %v, want %v", tc.err, got, tc.want)
@@ -552,5 +553,30 @@ func TestPhysicalKeepalive(t *testing.T) {
 	fs.mu.Unlock()
 	if len(other) != 1 || other[0][0] != codec.TagHotStandbyFeedback {
 		t.Errorf("client CopyData other than status updates: %q, want one hot standby feedback", other)
+	}
+}
+
+// Close racing the server's CopyDone: Close's interruption must not cut
+// into the reader's answer to the CopyDone (it once left the session out
+// of step, with "read interrupted" as the error). Close and Next end the
+// stream cleanly and the session is ready for commands, whatever the
+// timing.
+func TestCloseAtServerCopyDone(t *testing.T) {
+	for i := 0; i < 100; i++ {
+		fs, c, s := fakeStream(t, nil)
+		pump(t, fs, s)
+		errc := make(chan error, 1)
+		go func() {
+			_, err := s.Next(context.Background())
+			errc <- err
+		}()
+		fs.send(fsCopyDone())
+		time.Sleep(time.Duration(i%20) * 10 * time.Microsecond)
+		cerr := s.Close(hostileCtx(t, 2*time.Second))
+		nerr := <-errc
+		_, xerr := c.Exec(hostileCtx(t, time.Second), "SELECT 1")
+		if cerr != nil || !errors.Is(nerr, ErrStreamEnded) || xerr != nil {
+			t.Fatalf("round %d: Close: %v; Next: %v (want ErrStreamEnded); Exec after: %v", i, cerr, nerr, xerr)
+		}
 	}
 }

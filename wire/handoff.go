@@ -37,8 +37,9 @@ type HandOff struct {
 	// Buffered holds bytes the driver already read from the connection
 	// and did not consume: they come before anything read from it.
 	Buffered []byte
-	// Config carries MaxMessageSize, ReceiveTimeout, Batching and
-	// OnNotice; the connection settings in it are not used. nil: defaults.
+	// Config carries MaxMessageSize, ReceiveTimeout, StatusInterval,
+	// Batching and OnNotice; the connection settings in it are not used.
+	// nil: defaults.
 	Config *Config
 }
 
@@ -73,7 +74,7 @@ func NewStream(ctx context.Context, nc net.Conn, h HandOff) (*Stream, error) {
 	if wst <= 0 {
 		wst = -1
 	}
-	s.interval, s.quiet = streamTimes(wst, cfg.ReceiveTimeout)
+	s.interval, s.quiet = streamTimes(wst, cfg.ReceiveTimeout, cfg.StatusInterval)
 	s.ack = NewAckTracker(h.Kind, h.Start)
 	if h.AwaitCopyBoth {
 		if err := s.awaitCopyBoth(ctx); err != nil {

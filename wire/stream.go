@@ -118,8 +118,9 @@ func (c *Conn) StartPhysicalReplication(ctx context.Context, slot string, start 
 // NextRaw); acknowledge what your side has made durable with Ack.
 //
 // Status updates go out when the server asks for one, when Next is about
-// to wait for the server and the flush position has moved, and on a timer
-// derived from wal_sender_timeout that runs even while the consumer is busy
+// to wait for the server and the flush position has moved, at AckNow, and
+// on a timer (Config.StatusInterval; by default derived from
+// wal_sender_timeout) that runs even while the consumer is busy
 // elsewhere, so a slow consumer is not disconnected. Their positions follow
 // AckTracker's rules: nothing is confirmed that was not acknowledged.
 //
@@ -131,9 +132,11 @@ func (c *Conn) StartPhysicalReplication(ctx context.Context, slot string, start 
 // time has passed in silence; a live server answers at once.
 //
 // Goroutines: Next and NextRaw are called from one goroutine at a time.
-// Ack, Positions, SendStatus, LastReceive, PrimaryStatus and Close are safe
-// from any goroutine; Close while Next is blocked on the server is the
-// usual way to shut down: both return promptly.
+// Ack, AckNow, Positions, SendStatus, LastReceive, LastKeepalive,
+// PrimaryStatus, Wake and Close are safe from any goroutine; Close while
+// Next is blocked on the server is the usual way to shut down: both return
+// promptly. Wake makes a blocked Next return ErrWoken and leaves the
+// stream running.
 type Stream struct {
 	c    *Conn
 	kind StreamKind
@@ -150,6 +153,8 @@ type Stream struct {
 	ack        *AckTracker
 	reading    bool          // a Next or NextRaw is running
 	closeReq   *closeRequest // Close asked the running reader to shut down
+	woken      bool          // Wake asked the reader to return ErrWoken
+	ending     bool          // the stream is ending: no more read interruptions
 	closing    bool          // Close owns the stream
 	ended      error         // why the stream ended; nil while it runs
 	lastStatus time.Time
@@ -158,6 +163,8 @@ type Stream struct {
 	quiet      time.Duration // the receive timeout; 0 = none
 	primary    codec.PrimaryStatusUpdate
 	hasPrimary bool
+	keepalive  codec.PrimaryKeepalive // the latest one the reader processed
+	hasKA      bool
 
 	status    []byte // status message buffer (guarded by c.wmu)
 	timerStop chan struct{}
@@ -191,7 +198,7 @@ func (s *Stream) prepare(ctx context.Context, slot string, start lsn.LSN) error 
 	} else if !isServerError(err) {
 		return err
 	}
-	s.interval, s.quiet = streamTimes(wst, s.c.cfg.ReceiveTimeout)
+	s.interval, s.quiet = streamTimes(wst, s.c.cfg.ReceiveTimeout, s.c.cfg.StatusInterval)
 	if slot != "" && s.kind != Physical {
 		rs, err := s.c.Exec(ctx, "SELECT confirmed_flush_lsn FROM pg_catalog.pg_replication_slots WHERE slot_name = "+quoteLiteral(slot))
 		if err != nil && !isServerError(err) {
@@ -207,14 +214,19 @@ func (s *Stream) prepare(ctx context.Context, slot string, start lsn.LSN) error 
 	return nil
 }
 
-// streamTimes derives the status interval and the receive timeout from
-// wal_sender_timeout (negative: unknown; 0: disabled on the server) and
-// Config.ReceiveTimeout (0: derive; negative: none).
-func streamTimes(walSenderTimeout, receiveTimeout time.Duration) (interval, quiet time.Duration) {
-	interval = 10 * time.Second
-	if walSenderTimeout > 0 {
+// streamTimes derives the status interval (negative: no periodic
+// updates) and the receive timeout from wal_sender_timeout (negative:
+// unknown; 0: disabled on the server), Config.ReceiveTimeout (0: derive;
+// negative: none) and Config.StatusInterval (0: derive; negative: never).
+func streamTimes(walSenderTimeout, receiveTimeout, statusInterval time.Duration) (interval, quiet time.Duration) {
+	switch {
+	case statusInterval != 0:
+		interval = statusInterval
+	case walSenderTimeout > 0:
 		// Three updates per timeout: one lost or late update is harmless.
 		interval = max(walSenderTimeout/3, 50*time.Millisecond)
+	default:
+		interval = 10 * time.Second
 	}
 	switch {
 	case receiveTimeout > 0:
@@ -345,10 +357,12 @@ func (s *Stream) run() {
 // ended, Next returns ctx's error and can be called again: the stream
 // resumes where it was.
 //
-// Errors other than ctx's end the stream; every later call returns the
-// same one. The list, and what to do:
+// Errors other than ctx's and ErrWoken end the stream; every later call
+// returns the same one. The list, and what to do:
 //   - ErrStreamEnded: Close was called, or the server ended the stream
 //     with CopyDone.
+//   - ErrWoken: Wake was called. Not an error of the stream, which goes
+//     on: call Next again.
 //   - ErrConnectionLost (a *TransportError: EOF, reset, a failed status
 //     write, ErrReceiveTimeout): reconnect.
 //   - ErrServerShutdown: the server is shutting down; reconnect.
@@ -468,6 +482,7 @@ func (s *Stream) leave() error {
 	s.reading = false
 	if req != nil {
 		s.closing = true
+		s.stopWakesLocked()
 	}
 	s.mu.Unlock()
 	defer s.rmu.Unlock()
@@ -531,10 +546,16 @@ func (s *Stream) next(ctx context.Context) (*codec.XLogData, error) {
 		if s.closeRequested() {
 			return nil, ErrStreamEnded // leave shuts the stream down
 		}
+		if s.takeWake() {
+			if b := s.c.brokenErr(); b != nil {
+				return nil, s.end(b) // a status write failed meanwhile
+			}
+			return nil, ErrWoken
+		}
 		if !s.c.rd.HasMessage() {
 			// About to wait for the server: report a new flush position
 			// first, as the built-in subscriber does.
-			if err := s.reportIfChanged(); err != nil {
+			if err := s.reportIfChanged(context.Background()); err != nil {
 				return nil, s.end(err)
 			}
 		}
@@ -567,6 +588,9 @@ func (s *Stream) next(ctx context.Context) (*codec.XLogData, error) {
 				return nil, s.end(err)
 			}
 		case msgCopyDone:
+			if err := s.beginEnding(); err != nil {
+				return nil, s.end(err)
+			}
 			return nil, s.end(s.serverCopyDone(ctx))
 		case msgCommandComplete:
 			s.c.fail(ErrServerShutdown)
@@ -612,6 +636,7 @@ func (s *Stream) serverCopyData(body []byte) error {
 	case *codec.PrimaryKeepalive:
 		s.mu.Lock()
 		s.ack.Keepalive(m.WALEnd)
+		s.keepalive, s.hasKA = *m, true
 		s.mu.Unlock()
 		if m.ReplyRequested {
 			return s.SendStatus(context.Background(), false)
@@ -642,18 +667,41 @@ func (s *Stream) Positions() (write, flush, apply lsn.LSN) {
 	return s.ack.Positions()
 }
 
+// AckNow is Ack, then at once a status update if that moved the flush
+// position, instead of at the next update the stream would send anyway
+// (up to Config.StatusInterval later). A consumer that has made a unit of
+// work durable narrows the window in which a crash of either side makes
+// the server send it again. It costs a write: call it per durable batch
+// rather than per message, and keep Ack for the rest.
+//
+// The update follows AckTracker's rules like every other, so its flush
+// position is never past what was acknowledged; the one exception is the
+// idle rule's (everything delivered acknowledged, no transaction open:
+// the server's last keepalive position), as for any update. pos beyond
+// what was received is clamped, and a lower one changes nothing (no
+// update is sent).
+//
+// ctx bounds the write as for SendStatus. The error is the write's: a
+// failed write breaks the session (Next then reports it too), and after
+// the stream has ended AckNow returns ErrStreamEnded and sends nothing.
+// Safe from any goroutine.
+func (s *Stream) AckNow(ctx context.Context, pos lsn.LSN) error {
+	s.Ack(pos)
+	return s.reportIfChanged(ctx)
+}
+
 // reportIfChanged sends a status update when the flush position would
 // change: an acknowledgement, or the idle rule catching up with a
 // keepalive. Progress of the write position alone waits for the timer, so
 // a busy stream does not pay a write per read.
-func (s *Stream) reportIfChanged() error {
+func (s *Stream) reportIfChanged(ctx context.Context) error {
 	s.mu.Lock()
-	changed := s.ack.FlushChanged()
+	quiet := s.ended == nil && !s.ack.FlushChanged()
 	s.mu.Unlock()
-	if !changed {
-		return nil
+	if quiet {
+		return nil // no write lock taken: most reads change nothing
 	}
-	return s.SendStatus(context.Background(), false)
+	return s.sendStatus(ctx, false, true)
 }
 
 // SendStatus sends a standby status update now; with replyRequested the
@@ -663,6 +711,13 @@ func (s *Stream) reportIfChanged() error {
 // returns ErrStreamEnded and sends nothing: the connection may be back in
 // command mode, or carrying a later stream.
 func (s *Stream) SendStatus(ctx context.Context, replyRequested bool) error {
+	return s.sendStatus(ctx, replyRequested, false)
+}
+
+// sendStatus is SendStatus; onlyIfFlushChanged skips the update (and
+// returns nil) when it would not move the flush position, decided under
+// the write lock so two callers do not both send it.
+func (s *Stream) sendStatus(ctx context.Context, replyRequested, onlyIfFlushChanged bool) error {
 	// Hold the write lock while choosing the positions, so updates reach
 	// the server in the order they were computed and never go backwards.
 	s.c.wmu.Lock()
@@ -671,6 +726,10 @@ func (s *Stream) SendStatus(ctx context.Context, replyRequested bool) error {
 	if s.ended != nil {
 		s.mu.Unlock()
 		return ErrStreamEnded
+	}
+	if onlyIfFlushChanged && !s.ack.FlushChanged() {
+		s.mu.Unlock()
+		return nil
 	}
 	u := s.ack.Update(lsn.TimestampOf(time.Now()), replyRequested)
 	s.lastStatus = time.Now()
@@ -744,14 +803,32 @@ func (s *Stream) PrimaryStatus() (codec.PrimaryStatusUpdate, bool) {
 	return s.primary, s.hasPrimary
 }
 
-// timer sends status updates every interval, whatever the consumer is
-// doing, and asks for a keepalive when the server has been silent for a
-// third of the receive timeout. It only writes; reads belong to Next.
+// LastKeepalive returns the latest primary keepalive Next or NextRaw has
+// processed, and whether one has: the server's WAL end when it sent it
+// (how far the server has gone, for a lag against what was acknowledged),
+// its clock then, and whether it asked for a reply (already answered).
+func (s *Stream) LastKeepalive() (codec.PrimaryKeepalive, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.keepalive, s.hasKA
+}
+
+// timer sends status updates every interval (none if it is negative),
+// whatever the consumer is doing, and asks for a keepalive when the server
+// has been silent for a third of the receive timeout. It only writes;
+// reads belong to Next.
 func (s *Stream) timer() {
 	defer close(s.timerDone)
-	tick := s.interval
-	if s.quiet > 0 {
-		tick = min(tick, s.quiet/3)
+	var tick time.Duration // the shortest period the timer serves
+	if s.interval > 0 {
+		tick = s.interval
+	}
+	if s.quiet > 0 && (tick == 0 || s.quiet/3 < tick) {
+		tick = s.quiet / 3
+	}
+	if tick == 0 {
+		<-s.timerStop // neither periodic updates nor a probe
+		return
 	}
 	t := time.NewTicker(max(tick/2, 10*time.Millisecond))
 	defer t.Stop()
@@ -763,7 +840,7 @@ func (s *Stream) timer() {
 			now := time.Now()
 			silent := now.Sub(time.Unix(0, s.c.lastRecv.Load()))
 			s.mu.Lock()
-			due := now.Sub(s.lastStatus) >= s.interval
+			due := s.interval > 0 && now.Sub(s.lastStatus) >= s.interval
 			ping := s.quiet > 0 && silent >= s.quiet/3 && now.Sub(s.lastPing) >= s.quiet/3
 			s.mu.Unlock()
 			if due || ping {
@@ -936,8 +1013,13 @@ func (s *Stream) Close(ctx context.Context) error {
 			req = &closeRequest{ctx: ctx, done: make(chan struct{})}
 			s.closeReq = req
 		}
+		if !s.ending {
+			// Under s.mu: once the reader is ending the stream (answering
+			// the server's CopyDone), an interruption would cut into
+			// that; leave then finishes the Close.
+			s.c.interruptRead()
+		}
 		s.mu.Unlock()
-		s.c.interruptRead()
 		select {
 		case <-req.done:
 			return req.err
@@ -950,6 +1032,7 @@ func (s *Stream) Close(ctx context.Context) error {
 		}
 	}
 	s.closing = true
+	s.stopWakesLocked()
 	s.mu.Unlock()
 	s.rmu.Lock()
 	defer s.rmu.Unlock()
