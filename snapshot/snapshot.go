@@ -77,6 +77,15 @@ type Options struct {
 	// Temporary creates a temporary slot: it lives only as long as the
 	// replication session (Result.Conn), so stream on that session.
 	Temporary bool
+	// TwoPhase creates the slot with two-phase decoding (prepared
+	// transactions at PREPARE; PostgreSQL 15+, where CREATE_REPLICATION_SLOT
+	// takes TWO_PHASE: 14's grammar has no such option).
+	TwoPhase bool
+	// Created, if set, is called with the slot once it exists, before any
+	// row is handed to fn (its SnapshotName is valid only during the call,
+	// which must not use the slot's session): the consistent point the
+	// rows are as of is known before they are rendered.
+	Created func(slot wire.Slot)
 	// Conn, if set, is the replication=database session to create the slot
 	// on, instead of one opened from the Config passed to Copy. It must
 	// run nothing else until Copy returns.
@@ -168,7 +177,7 @@ func Copy(ctx context.Context, cfg *wire.Config, o Options, fn func(t *Table, ro
 			return nil, errors.New("snapshot: the existing slot exported no snapshot")
 		}
 	} else {
-		slot, err = repl.CreateReplicationSlot(ctx, o.Slot, wire.SlotOptions{Temporary: o.Temporary, Snapshot: "export"})
+		slot, err = repl.CreateReplicationSlot(ctx, o.Slot, wire.SlotOptions{Temporary: o.Temporary, Snapshot: "export", TwoPhase: o.TwoPhase})
 		if err != nil {
 			return nil, fmt.Errorf("snapshot: creating slot %s: %w", o.Slot, err)
 		}
@@ -183,6 +192,10 @@ func Copy(ctx context.Context, cfg *wire.Config, o Options, fn func(t *Table, ro
 				}
 			}()
 		}
+	}
+
+	if o.Created != nil {
+		o.Created(slot)
 	}
 
 	// From here until every SQL session has imported the snapshot, the

@@ -175,6 +175,8 @@ type wal2jsonFormat struct {
 	prep    *preparedStore
 	storing bool
 	text    []byte
+
+	snap wal2jsonSnapshot // --snapshot's rows
 }
 
 // endPlaceholder stands for the end of a held transaction: no WAL

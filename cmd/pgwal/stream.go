@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/pgwal/pgwal/codec"
-	"github.com/pgwal/pgwal/internal/changejson"
 	"github.com/pgwal/pgwal/lsn"
 	"github.com/pgwal/pgwal/snapshot"
 	"github.com/pgwal/pgwal/wire"
@@ -100,8 +99,15 @@ pgwal's own:
                              pgoutput message, as "pgwal decode" prints
       --snapshot             with --create-slot --start: first write every row
                              of the published tables as of the slot's exported
-                             snapshot ({"op":"snapshot",...}; COPY, binary),
-                             then stream from its consistent point
+                             snapshot (COPY, binary), then stream from its
+                             consistent point. --format pgwal: a row is
+                             {"op":"snapshot",...}; wal2json: a row is printed
+                             as wal2json prints its INSERT, in synthetic
+                             transactions of up to 1000 rows of one table,
+                             with xid 0, lsn and nextlsn the consistent point,
+                             timestamp the slot's creation; not with --format
+                             messages (copied rows are no pgoutput messages).
+                             With --two-phase the slot is two-phase (15+)
       --snapshot-jobs=N      copy N tables at once, each session in the same
                              snapshot (default 1)
       --state-dir=DIR        --format wal2json --two-phase: where prepared
@@ -274,10 +280,11 @@ func streamCmd(args []string, stdout, stderr io.Writer) int {
 			why = "needs a slot that outlives the copy's sessions, not --temporary"
 		case f.ifNotExists:
 			why = "cannot use an existing slot (--if-not-exists): its snapshot is gone"
-		case f.twoPhase:
-			why = "with --two-phase is not supported yet"
-		case f.format != "pgwal":
-			why = "prints rows with --format pgwal only"
+		case f.format == "messages":
+			// The protocol view shows what pgoutput sent, and no pgoutput
+			// message carries a copied row: inventing Begin, Insert and
+			// Commit messages would show a protocol that never happened.
+			why = "cannot be shown with --format messages (the protocol view: copied rows are no pgoutput messages); use --format pgwal or wal2json"
 		}
 		if why != "" {
 			fmt.Fprintf(stderr, "pgwal stream: --snapshot %s\n", why)
@@ -711,32 +718,36 @@ func (w *waker) context(parent context.Context) context.Context {
 // so nothing committed before the snapshot is missed and nothing in it
 // comes again. A run cut short leaves the slot: drop it to start over.
 func (s *streamer) copySnapshot(ctx context.Context) error {
+	sr, ok := s.fm.(snapshotRenderer)
+	if !ok {
+		return fmt.Errorf("--snapshot: --format %s cannot print copied rows", s.f.format)
+	}
 	var cache codec.RelationCache
 	infos := map[*snapshot.Table]*codec.RelationInfo{}
-	var w changejson.Writer
-	var buf []byte
 	s.logf("creating replication slot %q with an exported snapshot and copying the published tables", s.f.slot)
-	res, err := snapshot.Copy(ctx, s.cfg, snapshot.Options{Publications: s.f.publications, Slot: s.f.slot, Jobs: s.f.snapshotJobs},
-		func(t *snapshot.Table, row codec.Tuple) error {
-			info, ok := infos[t]
-			if !ok {
-				cache.Apply(t.Relation())
-				if info, ok = cache.Relation(t.OID); !ok {
-					return fmt.Errorf("snapshot: table %s.%s", t.Schema, t.Name)
-				}
-				infos[t] = info
+	o := snapshot.Options{Publications: s.f.publications, Slot: s.f.slot, Jobs: s.f.snapshotJobs, TwoPhase: s.f.twoPhase,
+		Created: func(slot wire.Slot) { sr.snapshotBegin(slot, time.Now()) }}
+	res, err := snapshot.Copy(ctx, s.cfg, o, func(t *snapshot.Table, row codec.Tuple) error {
+		info, ok := infos[t]
+		if !ok {
+			cache.Apply(t.Relation())
+			if info, ok = cache.Relation(t.OID); !ok {
+				return fmt.Errorf("snapshot: table %s.%s", t.Schema, t.Name)
 			}
-			var err error
-			if buf, err = w.AppendSnapshotRow(buf[:0], info, row); err != nil {
-				return err
-			}
-			s.out.Write(buf)
-			return s.out.endMessage(false) // bounded: written out past a MiB
-		})
+			infos[t] = info
+		}
+		if err := sr.snapshotRow(s.out, info, row); err != nil {
+			return err
+		}
+		return s.out.endMessage(false) // bounded: written out past a MiB
+	})
 	if err != nil {
 		return fmt.Errorf("initial snapshot: %w", err)
 	}
 	res.Conn.Close()
+	if err := sr.snapshotEnd(s.out); err != nil {
+		return fmt.Errorf("initial snapshot: %w", err)
+	}
 	rows := int64(0)
 	for _, t := range res.Tables {
 		rows += t.Rows
