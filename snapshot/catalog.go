@@ -3,6 +3,7 @@ package snapshot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,6 +23,8 @@ type Table struct {
 	// RowFilter is the publications' row filter as SQL (several are
 	// ORed), "" when every row is published (always on PostgreSQL 14).
 	RowFilter string
+
+	ancestors []uint32 // the partitioned tables a partition is in
 }
 
 // Column is one published column.
@@ -85,7 +88,10 @@ func (t *Table) CopyQuery() string {
 }
 
 // catalogQuery lists the publications' tables and published columns, one
-// row per table, publication and column. PostgreSQL 15 added column lists
+// row per table, publication and column (PostgreSQL 14 lists a partition
+// twice for a publication that names it and its partitioned parent
+// without publish_via_partition_root), with the partitioned tables a
+// partition is in (ancestors). PostgreSQL 15 added column lists
 // and row filters (pg_publication_tables.attnames and rowfilter); before
 // 18 generated columns are never published, though 15–17 list them in
 // attnames when a table has no column list.
@@ -103,6 +109,7 @@ func catalogQuery(version int, pubs []string) string {
 	}
 	return `SELECT c.oid, n.nspname, c.relname, c.relkind, c.relreplident, pt.pubname, ` + rowfilter + ` AS rowfilter,
   a.attname, a.atttypid, a.atttypmod, a.attgenerated <> '' AS generated,
+  ARRAY(SELECT pa.relid::oid FROM pg_catalog.pg_partition_ancestors(c.oid) pa WHERE pa.relid <> c.oid)::text AS ancestors,
   CASE c.relreplident WHEN 'f' THEN true WHEN 'n' THEN false ELSE EXISTS (
     SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid
       AND CASE c.relreplident WHEN 'd' THEN i.indisprimary ELSE i.indisreplident END
@@ -184,8 +191,16 @@ func parseCatalog(r *wire.Result) ([]*Table, error) {
 			pc = &pubCols{filter: f.String, hasF: ok && f.Valid}
 			perPub[t.OID][pub] = pc
 		}
-		pc.cols = append(pc.cols, Column{Name: v("attname"), TypeOID: uint32(typ), TypeMod: int32(mod), Key: v("key") == "t", Generated: v("generated") == "t"})
+		if t.ancestors == nil {
+			t.ancestors = parseOIDArray(v("ancestors"))
+		}
+		col := Column{Name: v("attname"), TypeOID: uint32(typ), TypeMod: int32(mod), Key: v("key") == "t", Generated: v("generated") == "t"}
+		if slices.ContainsFunc(pc.cols, func(c Column) bool { return c.Name == col.Name }) {
+			continue // a partition listed twice (PostgreSQL 14)
+		}
+		pc.cols = append(pc.cols, col)
 	}
+	tables = dropCopiedPartitions(tables)
 	for _, t := range tables {
 		pubs := make([]string, 0, len(perPub[t.OID]))
 		for p := range perPub[t.OID] {
@@ -212,6 +227,40 @@ func parseCatalog(r *wire.Result) ([]*Table, error) {
 		}
 	}
 	return tables, nil
+}
+
+// dropCopiedPartitions leaves out a partition whose partitioned ancestor
+// is copied too: the ancestor's COPY (SELECT … FROM parent) reads the
+// partition's rows, and pgoutput publishes its changes as the ancestor's
+// when any of the publications publishes via the partition root. (With
+// publish_via_partition_root false the catalog lists the leaf partitions
+// and never their parents, so nothing is dropped.)
+func dropCopiedPartitions(tables []*Table) []*Table {
+	parents := map[uint32]bool{}
+	for _, t := range tables {
+		if t.Kind == 'p' {
+			parents[t.OID] = true
+		}
+	}
+	if len(parents) == 0 {
+		return tables
+	}
+	return slices.DeleteFunc(tables, func(t *Table) bool {
+		return slices.ContainsFunc(t.ancestors, func(a uint32) bool { return parents[a] })
+	})
+}
+
+// parseOIDArray reads an oid[] in text form ("{16384,16390}"); a bad
+// element is left out (it can only be the server's own output).
+func parseOIDArray(s string) []uint32 {
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "{"), "}")
+	oids := []uint32{}
+	for _, e := range strings.Split(s, ",") {
+		if n, err := strconv.ParseUint(e, 10, 32); err == nil {
+			oids = append(oids, uint32(n))
+		}
+	}
+	return oids
 }
 
 func sameColumns(a, b []Column) bool {

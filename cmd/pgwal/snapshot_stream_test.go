@@ -54,6 +54,16 @@ func parsePgwalLine(t *testing.T, line string) []replayed {
 	switch o.Op {
 	case "snapshot", "insert", "update":
 		r.key, r.val = kv(o.New)
+		if old, _ := kv(append(o.Old, col{})); o.Op == "update" && len(o.Old) > 0 && old != r.key {
+			// A key change: the row under the old key goes.
+			del := replayed{op: "delete", table: o.Table, gid: o.GID, key: old}
+			ins := r
+			ins.op = "insert"
+			if o.Unit == "prepared" {
+				del.op, ins.op = "prepared-delete", "prepared-insert"
+			}
+			return []replayed{del, ins}
+		}
 	case "delete":
 		r.key, _ = kv(o.Old)
 	case "message":
@@ -232,12 +242,17 @@ func replay(t *testing.T, out string, parse lineParser) (map[string]map[string]s
 
 // snapshotRun is one pgwal stream --snapshot run against a workload.
 type snapshotRun struct {
-	setup string               // the tables and the publication pub
+	setup string               // the tables and the publications
+	pubs  string               // the publications streamed; "" is pub
 	work  func(i int) []string // the statements of step i (one psql call each)
 	steps int                  // how many steps
 	want  string               // SQL: table|key|json value, one row per line
 	args  []string             // --format and its options
 	parse lineParser
+	// streamSlot, if set, is a slot made before the setup: streamed
+	// alone (no snapshot) to the end of the workload, it replays to the
+	// tables too.
+	streamSlot string
 }
 
 // run starts the workload, then pgwal stream --snapshot while it runs; it
@@ -245,6 +260,15 @@ type snapshotRun struct {
 func (sr snapshotRun) run(t *testing.T, s *pgserver.Server, slot string) {
 	t.Helper()
 	f := newFixture(s, 30*time.Second)
+	pubs := sr.pubs
+	if pubs == "" {
+		pubs = "pub"
+	}
+	if sr.streamSlot != "" {
+		if code, _, stderr := runPgwal(t, "--dsn", f.dsn, "-S", sr.streamSlot, "--create-slot"); code != 0 {
+			t.Fatalf("create slot: exit %d: %s", code, stderr)
+		}
+	}
 	f.sql(t, sr.setup+`
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO `+pgserver.QuoteIdent(pgserver.ReplicationUser)+";")
 	out := t.TempDir() + "/out"
@@ -266,7 +290,7 @@ GRANT SELECT ON ALL TABLES IN SCHEMA public TO `+pgserver.QuoteIdent(pgserver.Re
 	}()
 	time.Sleep(100 * time.Millisecond)
 	p := startPgwal(t, append([]string{"--dsn", f.dsn, "-S", slot, "--create-slot", "--start", "--snapshot", "--snapshot-jobs", "2",
-		"--publication", "pub", "--messages", "-f", out}, sr.args...)...)
+		"--publication", pubs, "--messages", "-f", out}, sr.args...)...)
 	if err := <-work; err != nil {
 		t.Fatal(err)
 	}
@@ -283,9 +307,42 @@ GRANT SELECT ON ALL TABLES IN SCHEMA public TO `+pgserver.QuoteIdent(pgserver.Re
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, snapRows, changes := replay(t, string(raw), sr.parse)
+	snapRows, changes := compareReplay(t, f, string(raw), sr.parse, sr.want)
+	if slices.Contains(sr.args, "--two-phase") {
+		if tp := f.sql(t, "SELECT two_phase FROM pg_replication_slots WHERE slot_name = "+pgserver.QuoteLiteral(slot)); tp != "t" {
+			t.Errorf("--snapshot --two-phase made a slot with two_phase %q", tp)
+		}
+		if strings.Count(string(raw), `"unit":"prepared"`) == 0 && slices.Contains(sr.args, "pgwal") {
+			t.Error("--format pgwal --two-phase printed no prepared transaction at its PREPARE")
+		}
+	}
+	if snapRows == 0 || changes == 0 {
+		t.Errorf("%d copied rows, %d streamed changes: want both", snapRows, changes)
+	}
+	t.Logf("--snapshot: %d copied rows, %d streamed changes", snapRows, changes)
+	if sr.streamSlot == "" {
+		return
+	}
+	end := f.lsnOf(t, "SELECT pg_current_wal_insert_lsn()")
+	code, stdout, stderr := runPgwal(t, append([]string{"--dsn", f.dsn, "-S", sr.streamSlot, "--start", "--publication", pubs, "--messages",
+		"-E", end.String(), "-f", "-"}, sr.args...)...)
+	if code != 0 {
+		t.Fatalf("streaming %s: exit %d: %s", sr.streamSlot, code, stderr)
+	}
+	snapRows, changes = compareReplay(t, f, stdout, sr.parse, sr.want)
+	if snapRows != 0 || changes == 0 {
+		t.Errorf("streaming alone: %d copied rows, %d streamed changes", snapRows, changes)
+	}
+	t.Logf("streaming alone: %d changes", changes)
+}
+
+// compareReplay replays out and compares the result with the rows the
+// want query lists (table|key|json value).
+func compareReplay(t *testing.T, f *fixture, out string, parse lineParser, wantSQL string) (snapRows, changes int) {
+	t.Helper()
+	got, snapRows, changes := replay(t, out, parse)
 	want := map[string]map[string]string{}
-	for _, line := range strings.Split(f.sql(t, sr.want), "\n") {
+	for _, line := range strings.Split(f.sql(t, wantSQL), "\n") {
 		parts := strings.SplitN(line, "|", 3)
 		if len(parts) != 3 {
 			t.Fatalf("want query row %q", line)
@@ -301,20 +358,9 @@ GRANT SELECT ON ALL TABLES IN SCHEMA public TO `+pgserver.QuoteIdent(pgserver.Re
 		}
 	}
 	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("replayed copy differs from the tables (-tables +copy):\n%s", d)
+		t.Errorf("replayed output differs from the tables (-tables +replay):\n%s", d)
 	}
-	if slices.Contains(sr.args, "--two-phase") {
-		if tp := f.sql(t, "SELECT two_phase FROM pg_replication_slots WHERE slot_name = "+pgserver.QuoteLiteral(slot)); tp != "t" {
-			t.Errorf("--snapshot --two-phase made a slot with two_phase %q", tp)
-		}
-		if sr.parse != nil && strings.Count(string(raw), `"unit":"prepared"`) == 0 && slices.Contains(sr.args, "pgwal") {
-			t.Error("--format pgwal --two-phase printed no prepared transaction at its PREPARE")
-		}
-	}
-	if snapRows == 0 || changes == 0 {
-		t.Errorf("%d copied rows, %d streamed changes: want both", snapRows, changes)
-	}
-	t.Logf("%d copied rows, %d streamed changes", snapRows, changes)
+	return snapRows, changes
 }
 
 const snapshotTables = `CREATE TABLE public.t (id int PRIMARY KEY, note text);
