@@ -34,6 +34,35 @@ type Column struct {
 	TypeMod   int32 // atttypmod, -1 when none
 	Key       bool  // part of the replica identity, as pgoutput flags it
 	Generated bool  // a generated column (published on PostgreSQL 18 only when asked)
+	// TypeSchema and TypeName name the column's type (pg_type.typname).
+	TypeSchema, TypeName string
+	// Text: the type is not built in (an enum, a domain, a composite, an
+	// extension's type; OID 10000 and up, the types pgoutput describes
+	// in Type messages), whose binary form a client cannot be expected
+	// to read: it is copied as its text, and its values come as
+	// ColumnText.
+	Text bool
+}
+
+// firstUserTypeOID is where pgoutput starts sending Type messages
+// (FirstGenbkiObjectId): the types below are built in.
+const firstUserTypeOID = 10000
+
+// Types returns the pgoutput Type messages describing the types of the
+// table's columns that are not built in, as a stream sends them before
+// the Relation message: applied to a codec.RelationCache they name the
+// columns' types.
+func (t *Table) Types() []*codec.Type {
+	var ts []*codec.Type
+	seen := map[uint32]bool{}
+	for _, c := range t.Columns {
+		if c.TypeOID < firstUserTypeOID || seen[c.TypeOID] {
+			continue
+		}
+		seen[c.TypeOID] = true
+		ts = append(ts, &codec.Type{TypeOID: c.TypeOID, Namespace: []byte(c.TypeSchema), Name: []byte(c.TypeName)})
+	}
+	return ts
 }
 
 // Relation returns the table as the pgoutput Relation message describing
@@ -61,16 +90,20 @@ func (t *Table) QualifiedName() string { return quoteIdent(t.Schema) + "." + quo
 
 // CopyQuery is the COPY that reads the table's published rows and columns
 // in binary: COPY table (columns) for a plain table published whole,
-// otherwise COPY (SELECT columns FROM [ONLY] table WHERE filter).
+// otherwise COPY (SELECT columns FROM [ONLY] table WHERE filter), with
+// the Text columns cast to text.
 func (t *Table) CopyQuery() string {
 	cols := make([]string, len(t.Columns))
-	generated := false
+	plain := true // COPY table (columns) will do
 	for i, c := range t.Columns {
 		cols[i] = quoteIdent(c.Name)
-		generated = generated || c.Generated
+		if c.Text {
+			cols[i] += "::text"
+		}
+		plain = plain && !c.Generated && !c.Text
 	}
 	list := strings.Join(cols, ", ")
-	if t.RowFilter == "" && t.Kind == 'r' && !generated {
+	if t.RowFilter == "" && t.Kind == 'r' && plain {
 		return "COPY " + t.QualifiedName() + " (" + list + ") TO STDOUT (FORMAT binary)"
 	}
 	q := "COPY (SELECT " + list + " FROM "
@@ -108,7 +141,7 @@ func catalogQuery(version int, pubs []string) string {
 		attr += " AND a.attgenerated = ''"
 	}
 	return `SELECT c.oid, n.nspname, c.relname, c.relkind, c.relreplident, pt.pubname, ` + rowfilter + ` AS rowfilter,
-  a.attname, a.atttypid, a.atttypmod, a.attgenerated <> '' AS generated,
+  a.attname, a.atttypid, a.atttypmod, a.attgenerated <> '' AS generated, tn.nspname AS typnspname, ty.typname,
   ARRAY(SELECT pa.relid::oid FROM pg_catalog.pg_partition_ancestors(c.oid) pa WHERE pa.relid <> c.oid)::text AS ancestors,
   CASE c.relreplident WHEN 'f' THEN true WHEN 'n' THEN false ELSE EXISTS (
     SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid
@@ -118,6 +151,8 @@ FROM pg_catalog.pg_publication_tables pt
 JOIN pg_catalog.pg_namespace n ON n.nspname = pt.schemaname
 JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = pt.tablename
 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped` + attr + `
+JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+JOIN pg_catalog.pg_namespace tn ON tn.oid = ty.typnamespace
 WHERE pt.pubname IN (` + strings.Join(lits, ", ") + `)
 ORDER BY n.nspname, c.relname, pt.pubname, a.attnum`
 }
@@ -194,7 +229,8 @@ func parseCatalog(r *wire.Result) ([]*Table, error) {
 		if t.ancestors == nil {
 			t.ancestors = parseOIDArray(v("ancestors"))
 		}
-		col := Column{Name: v("attname"), TypeOID: uint32(typ), TypeMod: int32(mod), Key: v("key") == "t", Generated: v("generated") == "t"}
+		col := Column{Name: v("attname"), TypeOID: uint32(typ), TypeMod: int32(mod), Key: v("key") == "t", Generated: v("generated") == "t",
+			TypeSchema: v("typnspname"), TypeName: v("typname"), Text: typ >= firstUserTypeOID}
 		if slices.ContainsFunc(pc.cols, func(c Column) bool { return c.Name == col.Name }) {
 			continue // a partition listed twice (PostgreSQL 14)
 		}

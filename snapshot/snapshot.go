@@ -134,7 +134,8 @@ type TableCount struct {
 // fn is called for one row at a time, never concurrently, also with Jobs
 // > 1 (rows of different tables then interleave; one table's rows come in
 // the order the server sends them). row holds ColumnBinary values in the
-// types' binary send format and ColumnNull, one per t.Columns entry; it
+// types' binary send format (ColumnText for a Column.Text column, a type
+// that is not built in) and ColumnNull, one per t.Columns entry; it
 // and its Data are valid only during the call (copy what you keep). An
 // error from fn stops the copy and is returned, wrapped in a *TableError.
 //
@@ -325,6 +326,11 @@ func copyTable(ctx context.Context, s *wire.Conn, t *Table, mu *sync.Mutex, fn f
 		return nil
 	}, func(msg []byte) error {
 		return r.Feed(msg, func(row codec.Tuple) error {
+			for i := range row {
+				if t.Columns[i].Text && row[i].Kind == codec.ColumnBinary {
+					row[i].Kind = codec.ColumnText // cast to text in the COPY
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err := fn(t, row); err != nil {

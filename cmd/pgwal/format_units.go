@@ -118,8 +118,9 @@ func newChangesFormat(opts []pluginOption) (formatter, error) {
 
 type changesFormat struct {
 	units
-	w   changejson.Writer
-	buf []byte
+	w    changejson.Writer
+	snap changejson.Writer // --snapshot's rows (their shape takes no option)
+	buf  []byte
 }
 
 func (f *changesFormat) event(w io.Writer, ev txn.Event) error {

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/pgwal/pgwal/codec"
-	"github.com/pgwal/pgwal/internal/changejson"
 	"github.com/pgwal/pgwal/lsn"
 	"github.com/pgwal/pgwal/wal2json"
 	"github.com/pgwal/pgwal/wire"
@@ -27,9 +26,8 @@ type snapshotRenderer interface {
 func (f *changesFormat) snapshotBegin(wire.Slot, time.Time) {}
 
 func (f *changesFormat) snapshotRow(w io.Writer, info *codec.RelationInfo, row codec.Tuple) error {
-	var sw changejson.Writer // the row shape takes no option of the format
 	var err error
-	if f.buf, err = sw.AppendSnapshotRow(f.buf[:0], info, row); err != nil {
+	if f.buf, err = f.snap.AppendSnapshotRow(f.buf[:0], info, row); err != nil {
 		return err
 	}
 	_, err = w.Write(f.buf)

@@ -428,7 +428,8 @@ func TestStreamSnapshotTwoPhase(t *testing.T) {
 // A copied row in --format wal2json is printed as the wal2json plugin
 // prints the INSERT of that row, byte for byte: the plugin's output for
 // one INSERT statement per table (at most snapshotTxnRows rows: one
-// synthetic transaction each) equals pgwal's snapshot output, but for
+// synthetic transaction each; types built in and an enum, a domain, an
+// array of the enum and a composite) equals pgwal's snapshot output, but for
 // what no transaction of the copy has: xid 0, lsn and nextlsn the
 // consistent point, timestamp the slot's creation.
 func TestStreamSnapshotWal2JSONMatchesPlugin(t *testing.T) {
@@ -440,6 +441,10 @@ func TestStreamSnapshotWal2JSONMatchesPlugin(t *testing.T) {
   ts timestamptz, d date, doc jsonb, raw bytea, tags text[], u uuid, v varchar(12), iv interval, note text);
 CREATE TABLE public.b_plain (id int, note text);
 ALTER TABLE public.b_plain REPLICA IDENTITY FULL;
+CREATE TYPE public.mood AS ENUM ('sad', 'ok', 'happy');
+CREATE DOMAIN public.posint AS int CHECK (VALUE > 0);
+CREATE TYPE public.pair AS (a int, b text);
+CREATE TABLE public.c_user (id int PRIMARY KEY, m public.mood, p public.posint, moods public.mood[], pr public.pair);
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO `+pgserver.QuoteIdent(pgserver.ReplicationUser)+`;
 CREATE PUBLICATION pub FOR ALL TABLES;`)
 	runs := [][]string{
@@ -458,7 +463,9 @@ CREATE PUBLICATION pub FOR ALL TABLES;`)
   jsonb_build_object('g', g, 's', 'q"' || g), decode(md5(g::text), 'hex'), ARRAY['a' || g, NULL, 'b c'],
   md5(g::text)::uuid, 'v' || g, g * interval '1 hour 2 minutes', CASE WHEN g % 4 = 0 THEN NULL ELSE E'line\n"' || g || E'"\t\\' END
 FROM generate_series(1, 700) g;
-INSERT INTO public.b_plain SELECT g, 'é ' || g FROM generate_series(1, 300) g;`)
+INSERT INTO public.b_plain SELECT g, 'é ' || g FROM generate_series(1, 300) g;
+INSERT INTO public.c_user SELECT g, (ARRAY['sad', 'ok', 'happy'])[1 + g % 3]::public.mood, g, ARRAY['ok', 'sad']::public.mood[],
+  ROW(g, 'p "' || g || '"')::public.pair FROM generate_series(1, 50) g;`)
 	end := f.lsnOf(t, "SELECT pg_current_wal_insert_lsn()")
 	fieldRE := regexp.MustCompile(`"(xid|lsn|nextlsn|timestamp)":\s*("[^"]*"|[0-9]+)`)
 	for i, opts := range runs {

@@ -763,6 +763,9 @@ func (s *streamer) copySnapshot(ctx context.Context) error {
 	res, err := snapshot.Copy(ctx, s.cfg, o, func(t *snapshot.Table, row codec.Tuple) error {
 		info, ok := infos[t]
 		if !ok {
+			for _, ty := range t.Types() {
+				cache.Apply(ty) // names the types that are not built in
+			}
 			cache.Apply(t.Relation())
 			if info, ok = cache.Relation(t.OID); !ok {
 				return fmt.Errorf("snapshot: table %s.%s", t.Schema, t.Name)
