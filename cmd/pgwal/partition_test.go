@@ -69,7 +69,7 @@ func TestStreamPartitioned(t *testing.T) {
 CREATE PUBLICATION publeaf FOR TABLE public.p1;`},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
-					snapshotRun{setup: partitionTables + tc.pub + partitionSeed, pubs: tc.pubs, work: partitionWork, steps: 100, want: "SELECT " + tc.want,
+					snapshotRun{setup: partitionTables + tc.pub + partitionSeed, pubs: tc.pubs, work: partitionWork, steps: 60, want: "SELECT " + tc.want,
 						args: []string{"--format", "pgwal"}, parse: parsePgwalLine, streamSlot: fmt.Sprintf("part_stream_%d", i)}.run(t, s, fmt.Sprintf("part_snap_%d", i))
 				})
 			}

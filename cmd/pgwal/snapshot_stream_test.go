@@ -410,7 +410,7 @@ func TestStreamSnapshotWal2JSON(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			schema := "DROP PUBLICATION IF EXISTS pub; DROP TABLE IF EXISTS public.t, public.u;\n"
-			snapshotRun{setup: schema + snapshotTables, work: snapshotWork(tc.two), steps: 150, want: snapshotWant,
+			snapshotRun{setup: schema + snapshotTables, work: snapshotWork(tc.two), steps: 90, want: snapshotWant,
 				args: append([]string{"--format", "wal2json"}, tc.args...), parse: tc.parse}.run(t, s, fmt.Sprintf("snapw2j_%d", i))
 		})
 	}
@@ -421,7 +421,7 @@ func TestStreamSnapshotWal2JSON(t *testing.T) {
 func TestStreamSnapshotTwoPhase(t *testing.T) {
 	s := pgserver.StartT(t, pgserver.Config{Settings: map[string]string{"max_prepared_transactions": "10"}})
 	t.Logf("PostgreSQL %d", s.Major())
-	snapshotRun{setup: snapshotTables, work: snapshotWork(true), steps: 150, want: snapshotWant,
+	snapshotRun{setup: snapshotTables, work: snapshotWork(true), steps: 90, want: snapshotWant,
 		args: []string{"--format", "pgwal", "--two-phase"}, parse: parsePgwalLine}.run(t, s, "snap2pc")
 }
 
