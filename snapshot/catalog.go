@@ -3,6 +3,7 @@ package snapshot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,6 +23,8 @@ type Table struct {
 	// RowFilter is the publications' row filter as SQL (several are
 	// ORed), "" when every row is published (always on PostgreSQL 14).
 	RowFilter string
+
+	ancestors []uint32 // the partitioned tables a partition is in
 }
 
 // Column is one published column.
@@ -31,6 +34,35 @@ type Column struct {
 	TypeMod   int32 // atttypmod, -1 when none
 	Key       bool  // part of the replica identity, as pgoutput flags it
 	Generated bool  // a generated column (published on PostgreSQL 18 only when asked)
+	// TypeSchema and TypeName name the column's type (pg_type.typname).
+	TypeSchema, TypeName string
+	// Text: the type is not built in (an enum, a domain, a composite, an
+	// extension's type; OID 10000 and up, the types pgoutput describes
+	// in Type messages), whose binary form a client cannot be expected
+	// to read: it is copied as its text, and its values come as
+	// ColumnText.
+	Text bool
+}
+
+// firstUserTypeOID is where pgoutput starts sending Type messages
+// (FirstGenbkiObjectId): the types below are built in.
+const firstUserTypeOID = 10000
+
+// Types returns the pgoutput Type messages describing the types of the
+// table's columns that are not built in, as a stream sends them before
+// the Relation message: applied to a codec.RelationCache they name the
+// columns' types.
+func (t *Table) Types() []*codec.Type {
+	var ts []*codec.Type
+	seen := map[uint32]bool{}
+	for _, c := range t.Columns {
+		if c.TypeOID < firstUserTypeOID || seen[c.TypeOID] {
+			continue
+		}
+		seen[c.TypeOID] = true
+		ts = append(ts, &codec.Type{TypeOID: c.TypeOID, Namespace: []byte(c.TypeSchema), Name: []byte(c.TypeName)})
+	}
+	return ts
 }
 
 // Relation returns the table as the pgoutput Relation message describing
@@ -58,16 +90,20 @@ func (t *Table) QualifiedName() string { return quoteIdent(t.Schema) + "." + quo
 
 // CopyQuery is the COPY that reads the table's published rows and columns
 // in binary: COPY table (columns) for a plain table published whole,
-// otherwise COPY (SELECT columns FROM [ONLY] table WHERE filter).
+// otherwise COPY (SELECT columns FROM [ONLY] table WHERE filter), with
+// the Text columns cast to text.
 func (t *Table) CopyQuery() string {
 	cols := make([]string, len(t.Columns))
-	generated := false
+	plain := true // COPY table (columns) will do
 	for i, c := range t.Columns {
 		cols[i] = quoteIdent(c.Name)
-		generated = generated || c.Generated
+		if c.Text {
+			cols[i] += "::text"
+		}
+		plain = plain && !c.Generated && !c.Text
 	}
 	list := strings.Join(cols, ", ")
-	if t.RowFilter == "" && t.Kind == 'r' && !generated {
+	if t.RowFilter == "" && t.Kind == 'r' && plain {
 		return "COPY " + t.QualifiedName() + " (" + list + ") TO STDOUT (FORMAT binary)"
 	}
 	q := "COPY (SELECT " + list + " FROM "
@@ -85,7 +121,10 @@ func (t *Table) CopyQuery() string {
 }
 
 // catalogQuery lists the publications' tables and published columns, one
-// row per table, publication and column. PostgreSQL 15 added column lists
+// row per table, publication and column (PostgreSQL 14 lists a partition
+// twice for a publication that names it and its partitioned parent
+// without publish_via_partition_root), with the partitioned tables a
+// partition is in (ancestors). PostgreSQL 15 added column lists
 // and row filters (pg_publication_tables.attnames and rowfilter); before
 // 18 generated columns are never published, though 15–17 list them in
 // attnames when a table has no column list.
@@ -102,7 +141,8 @@ func catalogQuery(version int, pubs []string) string {
 		attr += " AND a.attgenerated = ''"
 	}
 	return `SELECT c.oid, n.nspname, c.relname, c.relkind, c.relreplident, pt.pubname, ` + rowfilter + ` AS rowfilter,
-  a.attname, a.atttypid, a.atttypmod, a.attgenerated <> '' AS generated,
+  a.attname, a.atttypid, a.atttypmod, a.attgenerated <> '' AS generated, tn.nspname AS typnspname, ty.typname,
+  ARRAY(SELECT pa.relid::oid FROM pg_catalog.pg_partition_ancestors(c.oid) pa WHERE pa.relid <> c.oid)::text AS ancestors,
   CASE c.relreplident WHEN 'f' THEN true WHEN 'n' THEN false ELSE EXISTS (
     SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid
       AND CASE c.relreplident WHEN 'd' THEN i.indisprimary ELSE i.indisreplident END
@@ -111,6 +151,8 @@ FROM pg_catalog.pg_publication_tables pt
 JOIN pg_catalog.pg_namespace n ON n.nspname = pt.schemaname
 JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = pt.tablename
 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped` + attr + `
+JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+JOIN pg_catalog.pg_namespace tn ON tn.oid = ty.typnamespace
 WHERE pt.pubname IN (` + strings.Join(lits, ", ") + `)
 ORDER BY n.nspname, c.relname, pt.pubname, a.attnum`
 }
@@ -184,8 +226,17 @@ func parseCatalog(r *wire.Result) ([]*Table, error) {
 			pc = &pubCols{filter: f.String, hasF: ok && f.Valid}
 			perPub[t.OID][pub] = pc
 		}
-		pc.cols = append(pc.cols, Column{Name: v("attname"), TypeOID: uint32(typ), TypeMod: int32(mod), Key: v("key") == "t", Generated: v("generated") == "t"})
+		if t.ancestors == nil {
+			t.ancestors = parseOIDArray(v("ancestors"))
+		}
+		col := Column{Name: v("attname"), TypeOID: uint32(typ), TypeMod: int32(mod), Key: v("key") == "t", Generated: v("generated") == "t",
+			TypeSchema: v("typnspname"), TypeName: v("typname"), Text: typ >= firstUserTypeOID}
+		if slices.ContainsFunc(pc.cols, func(c Column) bool { return c.Name == col.Name }) {
+			continue // a partition listed twice (PostgreSQL 14)
+		}
+		pc.cols = append(pc.cols, col)
 	}
+	tables = dropCopiedPartitions(tables)
 	for _, t := range tables {
 		pubs := make([]string, 0, len(perPub[t.OID]))
 		for p := range perPub[t.OID] {
@@ -212,6 +263,40 @@ func parseCatalog(r *wire.Result) ([]*Table, error) {
 		}
 	}
 	return tables, nil
+}
+
+// dropCopiedPartitions leaves out a partition whose partitioned ancestor
+// is copied too: the ancestor's COPY (SELECT … FROM parent) reads the
+// partition's rows, and pgoutput publishes its changes as the ancestor's
+// when any of the publications publishes via the partition root. (With
+// publish_via_partition_root false the catalog lists the leaf partitions
+// and never their parents, so nothing is dropped.)
+func dropCopiedPartitions(tables []*Table) []*Table {
+	parents := map[uint32]bool{}
+	for _, t := range tables {
+		if t.Kind == 'p' {
+			parents[t.OID] = true
+		}
+	}
+	if len(parents) == 0 {
+		return tables
+	}
+	return slices.DeleteFunc(tables, func(t *Table) bool {
+		return slices.ContainsFunc(t.ancestors, func(a uint32) bool { return parents[a] })
+	})
+}
+
+// parseOIDArray reads an oid[] in text form ("{16384,16390}"); a bad
+// element is left out (it can only be the server's own output).
+func parseOIDArray(s string) []uint32 {
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "{"), "}")
+	oids := []uint32{}
+	for _, e := range strings.Split(s, ",") {
+		if n, err := strconv.ParseUint(e, 10, 32); err == nil {
+			oids = append(oids, uint32(n))
+		}
+	}
+	return oids
 }
 
 func sameColumns(a, b []Column) bool {

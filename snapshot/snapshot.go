@@ -77,6 +77,15 @@ type Options struct {
 	// Temporary creates a temporary slot: it lives only as long as the
 	// replication session (Result.Conn), so stream on that session.
 	Temporary bool
+	// TwoPhase creates the slot with two-phase decoding (prepared
+	// transactions at PREPARE; PostgreSQL 15+, where CREATE_REPLICATION_SLOT
+	// takes TWO_PHASE: 14's grammar has no such option).
+	TwoPhase bool
+	// Created, if set, is called with the slot once it exists, before any
+	// row is handed to fn (its SnapshotName is valid only during the call,
+	// which must not use the slot's session): the consistent point the
+	// rows are as of is known before they are rendered.
+	Created func(slot wire.Slot)
 	// Conn, if set, is the replication=database session to create the slot
 	// on, instead of one opened from the Config passed to Copy. It must
 	// run nothing else until Copy returns.
@@ -125,7 +134,8 @@ type TableCount struct {
 // fn is called for one row at a time, never concurrently, also with Jobs
 // > 1 (rows of different tables then interleave; one table's rows come in
 // the order the server sends them). row holds ColumnBinary values in the
-// types' binary send format and ColumnNull, one per t.Columns entry; it
+// types' binary send format (ColumnText for a Column.Text column, a type
+// that is not built in) and ColumnNull, one per t.Columns entry; it
 // and its Data are valid only during the call (copy what you keep). An
 // error from fn stops the copy and is returned, wrapped in a *TableError.
 //
@@ -168,7 +178,7 @@ func Copy(ctx context.Context, cfg *wire.Config, o Options, fn func(t *Table, ro
 			return nil, errors.New("snapshot: the existing slot exported no snapshot")
 		}
 	} else {
-		slot, err = repl.CreateReplicationSlot(ctx, o.Slot, wire.SlotOptions{Temporary: o.Temporary, Snapshot: "export"})
+		slot, err = repl.CreateReplicationSlot(ctx, o.Slot, wire.SlotOptions{Temporary: o.Temporary, Snapshot: "export", TwoPhase: o.TwoPhase})
 		if err != nil {
 			return nil, fmt.Errorf("snapshot: creating slot %s: %w", o.Slot, err)
 		}
@@ -183,6 +193,10 @@ func Copy(ctx context.Context, cfg *wire.Config, o Options, fn func(t *Table, ro
 				}
 			}()
 		}
+	}
+
+	if o.Created != nil {
+		o.Created(slot)
 	}
 
 	// From here until every SQL session has imported the snapshot, the
@@ -312,6 +326,11 @@ func copyTable(ctx context.Context, s *wire.Conn, t *Table, mu *sync.Mutex, fn f
 		return nil
 	}, func(msg []byte) error {
 		return r.Feed(msg, func(row codec.Tuple) error {
+			for i := range row {
+				if t.Columns[i].Text && row[i].Kind == codec.ColumnBinary {
+					row[i].Kind = codec.ColumnText // cast to text in the COPY
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err := fn(t, row); err != nil {

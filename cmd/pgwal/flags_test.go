@@ -44,6 +44,11 @@ func TestStreamUsage(t *testing.T) {
 		{[]string{"-S", "s", "--temporary", "--drop-slot"}, 2, "--temporary cannot be used with --drop-slot"},
 		{[]string{"-S", "s", "--start", "--publication", "p", "extra"}, 2, `unexpected arguments ["extra"]`},
 		{[]string{"--bogus"}, 2, "flag provided but not defined: -bogus"},
+		{[]string{"-S", "s", "--start", "--publication", "p", "--snapshot"}, 2, "--snapshot needs --create-slot --start"},
+		{[]string{"-S", "s", "--create-slot", "--start", "--publication", "p", "--snapshot", "--temporary"}, 2, "--snapshot needs a slot that outlives"},
+		{[]string{"-S", "s", "--create-slot", "--if-not-exists", "--start", "--publication", "p", "--snapshot"}, 2, "--snapshot cannot use an existing slot"},
+		{[]string{"-S", "s", "--create-slot", "--start", "--publication", "p", "--snapshot", "--format", "messages"}, 2, "--snapshot cannot be shown with --format messages"},
+		{[]string{"-S", "s", "--start", "--publication", "p", "--snapshot-jobs", "2"}, 2, "--snapshot-jobs needs --snapshot"},
 	} {
 		code, stdout, stderr := runCmd(append([]string{"stream"}, tc.args...)...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) || stdout != "" {

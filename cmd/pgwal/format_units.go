@@ -118,8 +118,9 @@ func newChangesFormat(opts []pluginOption) (formatter, error) {
 
 type changesFormat struct {
 	units
-	w   changejson.Writer
-	buf []byte
+	w    changejson.Writer
+	snap changejson.Writer // --snapshot's rows (their shape takes no option)
+	buf  []byte
 }
 
 func (f *changesFormat) event(w io.Writer, ev txn.Event) error {
@@ -175,6 +176,8 @@ type wal2jsonFormat struct {
 	prep    *preparedStore
 	storing bool
 	text    []byte
+
+	snap wal2jsonSnapshot // --snapshot's rows
 }
 
 // endPlaceholder stands for the end of a held transaction: no WAL

@@ -430,7 +430,10 @@ func testKill9(t *testing.T, format string) {
 	f := newOpsFixture(t, 0)
 	f.sql(t, "SELECT pg_create_logical_replication_slot('k', 'pgoutput')")
 	out := filepath.Join(t.TempDir(), "out.jsonl")
-	const rows = 1500
+	// 10 kills of pgwal each run a short while (100–450 ms) into a
+	// stream; the workload lasts about as long as the kills take, so
+	// every kill lands under traffic.
+	const rows, killsWanted = 2500, 10
 	work := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -443,10 +446,10 @@ FOR i IN 1..%d LOOP INSERT INTO t VALUES (i, 'row ' || i); COMMIT; PERFORM pg_sl
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	kills, retries := 0, 0
 	var confirmed []lsn.LSN
-	for kills < 6 {
+	for kills < killsWanted {
 		p := startPgwal(t, args...)
 		waitUntil(t, "slot active", p, func() bool { return f.active(t, "k") })
-		time.Sleep(time.Duration(150+rng.Intn(500)) * time.Millisecond)
+		time.Sleep(time.Duration(100+rng.Intn(350)) * time.Millisecond)
 		p.cmd.Process.Signal(syscall.SIGKILL)
 		p.wait(t)
 		retries += strings.Count(p.stderr.String(), "reconnecting in")
@@ -456,6 +459,7 @@ FOR i IN 1..%d LOOP INSERT INTO t VALUES (i, 'row ' || i); COMMIT; PERFORM pg_sl
 		} // else the next pgwal may find the slot still active (55006) and retry
 		confirmed = append(confirmed, f.confirmed(t, "k"))
 	}
+	underTraffic := len(work) == 0 // the workload still ran at the last kill
 	if err := <-work; err != nil {
 		t.Fatal(err)
 	}
@@ -471,7 +475,8 @@ FOR i IN 1..%d LOOP INSERT INTO t VALUES (i, 'row ' || i); COMMIT; PERFORM pg_sl
 	if confirmed[len(confirmed)-1] <= confirmed[0] {
 		t.Errorf("the slot never advanced while pgwal ran: %v", confirmed)
 	}
-	t.Logf("%d kills, %d rows, %d lines, %d repeated rows in %d replays, %d retries of a busy slot; confirmed after each kill: %v", kills, rows, got.lines, dups, rewinds, retries, confirmed)
+	t.Logf("%d kills (the last under traffic: %v), %d rows, %d lines, %d repeated rows in %d replays, %d retries of a busy slot; confirmed after each kill: %v",
+		kills, underTraffic, rows, got.lines, dups, rewinds, retries, confirmed)
 }
 
 // A server restart under a running pgwal stream -f: it reconnects, resumes

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/pgwal/pgwal/codec"
-	"github.com/pgwal/pgwal/internal/changejson"
 	"github.com/pgwal/pgwal/lsn"
 	"github.com/pgwal/pgwal/snapshot"
 	"github.com/pgwal/pgwal/wire"
@@ -100,8 +99,15 @@ pgwal's own:
                              pgoutput message, as "pgwal decode" prints
       --snapshot             with --create-slot --start: first write every row
                              of the published tables as of the slot's exported
-                             snapshot ({"op":"snapshot",...}; COPY, binary),
-                             then stream from its consistent point
+                             snapshot (COPY, binary), then stream from its
+                             consistent point. --format pgwal: a row is
+                             {"op":"snapshot",...}; wal2json: a row is printed
+                             as wal2json prints its INSERT, in synthetic
+                             transactions of up to 1000 rows of one table,
+                             with xid 0, lsn and nextlsn the consistent point,
+                             timestamp the slot's creation; not with --format
+                             messages (copied rows are no pgoutput messages).
+                             With --two-phase the slot is two-phase (15+)
       --snapshot-jobs=N      copy N tables at once, each session in the same
                              snapshot (default 1)
       --state-dir=DIR        --format wal2json --two-phase: where prepared
@@ -153,6 +159,12 @@ Examples:
 
 // connect opens a replication connection; notices go to stderr.
 func connect(ctx context.Context, cfg *wire.Config, cmd string, stderr io.Writer) (*wire.Conn, error) {
+	return connectLogged(ctx, cfg, cmd, stderr, func(string, ...any) {})
+}
+
+// connectLogged is connect that says (-v) where it connects.
+func connectLogged(ctx context.Context, cfg *wire.Config, cmd string, stderr io.Writer, logf func(string, ...any)) (*wire.Conn, error) {
+	logf("connecting to %s", cfg)
 	c := *cfg
 	c.OnNotice = func(n *wire.Notice) {
 		fmt.Fprintf(stderr, "pgwal %s: server %s: %s\n", cmd, n.Severity, n.Message)
@@ -254,10 +266,13 @@ func runContext(f *replFlags) (context.Context, context.CancelFunc) {
 	// the socket deadline, which can expire before ctx.Err() is set, and
 	// then the read fails as an i/o timeout that breaks the connection. A
 	// plain cancellation goes through context.AfterFunc and is clean.
-	ctx2, cancel := context.WithCancel(ctx)
-	t := time.AfterFunc(f.forDur, cancel)
-	return ctx2, func() { t.Stop(); cancel(); stop() }
+	ctx2, cancel := context.WithCancelCause(ctx)
+	t := time.AfterFunc(f.forDur, func() { cancel(errForElapsed) })
+	return ctx2, func() { t.Stop(); cancel(nil); stop() }
 }
+
+// errForElapsed is the cause of the run context's end after --for.
+var errForElapsed = errors.New("--for elapsed")
 
 func streamCmd(args []string, stdout, stderr io.Writer) int {
 	f, cfg, code, done := parseReplFlags("stream", streamHelp, args, stdout, stderr, nil)
@@ -274,10 +289,11 @@ func streamCmd(args []string, stdout, stderr io.Writer) int {
 			why = "needs a slot that outlives the copy's sessions, not --temporary"
 		case f.ifNotExists:
 			why = "cannot use an existing slot (--if-not-exists): its snapshot is gone"
-		case f.twoPhase:
-			why = "with --two-phase is not supported yet"
-		case f.format != "pgwal":
-			why = "prints rows with --format pgwal only"
+		case f.format == "messages":
+			// The protocol view shows what pgoutput sent, and no pgoutput
+			// message carries a copied row: inventing Begin, Insert and
+			// Commit messages would show a protocol that never happened.
+			why = "cannot be shown with --format messages (the protocol view: copied rows are no pgoutput messages); use --format pgwal or wal2json"
 		}
 		if why != "" {
 			fmt.Fprintf(stderr, "pgwal stream: --snapshot %s\n", why)
@@ -365,7 +381,7 @@ func (s *streamer) run(ctx context.Context) error {
 func (s *streamer) actions(ctx context.Context) error {
 	f := s.f
 	if f.dropSlot || (f.createSlot && !f.temporary && !f.snapshot) {
-		conn, err := connect(ctx, s.cfg, "stream", s.stderr)
+		conn, err := connectLogged(ctx, s.cfg, "stream", s.stderr, s.logf)
 		if err != nil {
 			return err
 		}
@@ -484,7 +500,7 @@ func retryable(err error) bool {
 // session is one connection: it streams until a clean stop (nil) or an
 // error. began is set once streaming has started.
 func (s *streamer) session(ctx context.Context, began *time.Time) error {
-	conn, err := connect(ctx, s.cfg, "stream", s.stderr)
+	conn, err := connectLogged(ctx, s.cfg, "stream", s.stderr, s.logf)
 	if err != nil {
 		return err
 	}
@@ -498,16 +514,14 @@ func (s *streamer) session(ctx context.Context, began *time.Time) error {
 		}
 	}
 	start := max(s.f.startpos, s.durable)
+	// As pg_recvlogical says it (0/0: the slot's confirmed position).
+	s.logf("starting log streaming at %v (slot %s)", start, s.f.slot)
 	st, err := startStream(ctx, conn, s.f, s.cfg.Database, start)
 	if err != nil {
 		return err
 	}
 	*began = time.Now()
-	if start == 0 {
-		s.logf("starting log streaming from slot %q at its confirmed position", s.f.slot)
-	} else {
-		s.logf("starting log streaming from slot %q at %v", s.f.slot, start)
-	}
+	s.logf("streaming initiated")
 	s.fm.Reset(start)
 	if s.f.statusInterval > 0 {
 		done := make(chan struct{})
@@ -534,9 +548,18 @@ func (s *streamer) session(ctx context.Context, began *time.Time) error {
 	if err != errStop {
 		return err
 	}
+	switch {
+	case context.Cause(ctx) == errForElapsed:
+		s.logf("--for %v elapsed, exiting", s.f.forDur)
+	case ctx.Err() != nil:
+		s.logf("received interrupt signal, exiting")
+	case s.f.limit > 0 && s.n >= s.f.limit:
+		s.logf("--limit %d messages reached, exiting", s.f.limit)
+	}
 	if err := s.makeDurable(st); err != nil {
 		return err
 	}
+	s.reportConfirmed()
 	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := st.Close(cctx); err != nil {
@@ -562,10 +585,9 @@ func (s *streamer) makeDurable(st *wire.Stream) error {
 		s.durable = s.complete
 		if st != nil {
 			st.Ack(s.durable)
-		}
-		if time.Since(s.lastReport) >= 10*time.Second {
-			s.lastReport = time.Now()
-			s.logf("confirming write up to %v", s.durable)
+			if time.Since(s.lastReport) >= s.reportEvery() {
+				s.reportConfirmed()
+			}
 		}
 	}
 	if d, ok := s.fm.(outputDurabler); ok {
@@ -574,6 +596,24 @@ func (s *streamer) makeDurable(st *wire.Stream) error {
 		return d.outputDurable(s.durable)
 	}
 	return nil
+}
+
+// reportConfirmed says (-v) what was acknowledged, as pg_recvlogical
+// does at each status update: pgwal acknowledges written and flushed at
+// once, and only what is durable.
+func (s *streamer) reportConfirmed() {
+	s.lastReport = time.Now()
+	s.logf("confirming write up to %v, flush to %v (slot %s)", s.durable, s.durable, s.f.slot)
+}
+
+// reportEvery is how often -v reports acknowledgements while changes flow
+// (pgwal acknowledges at each fsync, or each unit on a pipe): every status
+// interval, as pg_recvlogical's status updates (10 s with -s 0).
+func (s *streamer) reportEvery() time.Duration {
+	if s.f.statusInterval > 0 {
+		return s.f.statusInterval
+	}
+	return 10 * time.Second
 }
 
 // idleSync is how long the stream waits, quiet, before output that is not
@@ -617,7 +657,7 @@ func (s *streamer) loop(ctx context.Context, st *wire.Stream) error {
 			}
 			if f.endpos != 0 && !s.open {
 				if _, flush, _ := st.Positions(); flush >= f.endpos {
-					s.logf("end position %v reached by keepalive (confirmed %v)", f.endpos, flush)
+					s.logf("end position %v reached by keepalive", f.endpos)
 					return errStop
 				}
 				if time.Since(lastPing) >= time.Second {
@@ -631,7 +671,7 @@ func (s *streamer) loop(ctx context.Context, st *wire.Stream) error {
 		}
 		at := st.WALStart()
 		if f.endpos != 0 && !s.open && at > f.endpos {
-			s.logf("end position %v reached: the next unit starts at %v", f.endpos, at)
+			s.logf("end position %v reached by WAL record at %v (the next unit of work starts there)", f.endpos, at)
 			return errStop
 		}
 		end, complete, err := s.fm.Write(s.out, m, at)
@@ -650,7 +690,7 @@ func (s *streamer) loop(ctx context.Context, st *wire.Stream) error {
 				}
 			}
 			if f.endpos != 0 && end >= f.endpos {
-				s.logf("end position %v reached: unit of work ending at %v written", f.endpos, end)
+				s.logf("end position %v reached by WAL record at %v (a unit of work ending there written)", f.endpos, end)
 				return errStop
 			}
 		}
@@ -711,32 +751,39 @@ func (w *waker) context(parent context.Context) context.Context {
 // so nothing committed before the snapshot is missed and nothing in it
 // comes again. A run cut short leaves the slot: drop it to start over.
 func (s *streamer) copySnapshot(ctx context.Context) error {
+	sr, ok := s.fm.(snapshotRenderer)
+	if !ok {
+		return fmt.Errorf("--snapshot: --format %s cannot print copied rows", s.f.format)
+	}
 	var cache codec.RelationCache
 	infos := map[*snapshot.Table]*codec.RelationInfo{}
-	var w changejson.Writer
-	var buf []byte
 	s.logf("creating replication slot %q with an exported snapshot and copying the published tables", s.f.slot)
-	res, err := snapshot.Copy(ctx, s.cfg, snapshot.Options{Publications: s.f.publications, Slot: s.f.slot, Jobs: s.f.snapshotJobs},
-		func(t *snapshot.Table, row codec.Tuple) error {
-			info, ok := infos[t]
-			if !ok {
-				cache.Apply(t.Relation())
-				if info, ok = cache.Relation(t.OID); !ok {
-					return fmt.Errorf("snapshot: table %s.%s", t.Schema, t.Name)
-				}
-				infos[t] = info
+	o := snapshot.Options{Publications: s.f.publications, Slot: s.f.slot, Jobs: s.f.snapshotJobs, TwoPhase: s.f.twoPhase,
+		Created: func(slot wire.Slot) { sr.snapshotBegin(slot, time.Now()) }}
+	res, err := snapshot.Copy(ctx, s.cfg, o, func(t *snapshot.Table, row codec.Tuple) error {
+		info, ok := infos[t]
+		if !ok {
+			for _, ty := range t.Types() {
+				cache.Apply(ty) // names the types that are not built in
 			}
-			var err error
-			if buf, err = w.AppendSnapshotRow(buf[:0], info, row); err != nil {
-				return err
+			cache.Apply(t.Relation())
+			if info, ok = cache.Relation(t.OID); !ok {
+				return fmt.Errorf("snapshot: table %s.%s", t.Schema, t.Name)
 			}
-			s.out.Write(buf)
-			return s.out.endMessage(false) // bounded: written out past a MiB
-		})
+			infos[t] = info
+		}
+		if err := sr.snapshotRow(s.out, info, row); err != nil {
+			return err
+		}
+		return s.out.endMessage(false) // bounded: written out past a MiB
+	})
 	if err != nil {
 		return fmt.Errorf("initial snapshot: %w", err)
 	}
 	res.Conn.Close()
+	if err := sr.snapshotEnd(s.out); err != nil {
+		return fmt.Errorf("initial snapshot: %w", err)
+	}
 	rows := int64(0)
 	for _, t := range res.Tables {
 		rows += t.Rows
