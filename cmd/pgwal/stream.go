@@ -63,9 +63,10 @@ Options:
                              publication_names, binary, messages, streaming,
                              origin, two_phase) set the flags of that meaning
   -P, --plugin=PLUGIN        refused: pgwal reads pgoutput; use --format
-  -s, --status-interval=SECS send a status update to the server at least this
-                             often (default 10; 0: only pgwal's own timer,
-                             derived from wal_sender_timeout)
+  -s, --status-interval=SECS send a status update to the server this often
+                             (default 10; 0: none but the replies the server
+                             asks for). After each fsync of -f FILE the
+                             position goes out at once
   -t, --two-phase            decode prepared transactions at PREPARE: set on a
                              slot --create-slot makes, and asked of pgoutput
                              (PostgreSQL 15+). pg_recvlogical 18 spells it
@@ -279,6 +280,12 @@ func streamCmd(args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
+	// -s is wire's own status timer, as pg_recvlogical's: 0 sends no
+	// periodic updates (a keepalive that asks for a reply is answered).
+	cfg.StatusInterval = f.statusInterval
+	if f.statusInterval <= 0 {
+		cfg.StatusInterval = -1
+	}
 	s := &streamer{f: f, cfg: cfg, stdout: stdout, stderr: stderr}
 	if f.snapshot {
 		var why string
@@ -464,7 +471,7 @@ func (s *streamer) actions(ctx context.Context) error {
 		// is worth a retry (55006: the slot still held by the walsender
 		// of a pgwal that was just killed); a server that cannot be
 		// reached at all is an error, as with pg_recvlogical.
-		if f.noLoop || f.temporary || !retryable(err) || (!streamed && !wire.IsRetryable(err)) {
+		if f.noLoop || f.temporary || !retryable(err) || (!streamed && !serverRetry(err)) {
 			return err
 		}
 		if !began.IsZero() && time.Since(began) >= maxBackoff {
@@ -493,8 +500,14 @@ func retryable(err error) bool {
 		return true
 	}
 	var ne *net.OpError
-	return errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, syscall.ENOENT) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+	return errors.As(err, &ne) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// serverRetry: a retryable error the server sent (55006 and the like), the
+// only kind retried before the first stream has started.
+func serverRetry(err error) bool {
+	var se *wire.ServerError
+	return errors.As(err, &se) && wire.IsRetryable(err)
 }
 
 // session is one connection: it streams until a clean stop (nil) or an
@@ -523,27 +536,6 @@ func (s *streamer) session(ctx context.Context, began *time.Time) error {
 	*began = time.Now()
 	s.logf("streaming initiated")
 	s.fm.Reset(start)
-	if s.f.statusInterval > 0 {
-		done := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t := time.NewTicker(s.f.statusInterval)
-			defer t.Stop()
-			for {
-				select {
-				case <-done:
-					return
-				case <-t.C:
-					if st.SendStatus(context.Background(), false) != nil {
-						return
-					}
-				}
-			}
-		}()
-		defer func() { close(done); wg.Wait() }()
-	}
 	err = s.loop(ctx, st)
 	if err != errStop {
 		return err
@@ -584,7 +576,15 @@ func (s *streamer) makeDurable(st *wire.Stream) error {
 	if s.complete > s.durable {
 		s.durable = s.complete
 		if st != nil {
-			st.Ack(s.durable)
+			if s.out.syncsLater() {
+				// Just fsynced (at most once per -F): tell the server at
+				// once, so that a crash now makes it resend as little as
+				// possible. An error here is the stream's, and the next
+				// Next returns it.
+				_ = st.AckNow(context.Background(), s.durable)
+			} else {
+				st.Ack(s.durable)
+			}
 			if time.Since(s.lastReport) >= s.reportEvery() {
 				s.reportConfirmed()
 			}
