@@ -28,16 +28,7 @@ func TestPlainTransactionPassesThrough(t *testing.T) {
 		if err := a.Push(m, w.at); err != nil {
 			t.Fatal(err)
 		}
-		for {
-			ev, err := a.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ev.Kind == EventNone {
-				break
-			}
-			events = append(events, ev.Kind)
-		}
+		each(t, a, func(ev Event) { events = append(events, ev.Kind) })
 		// Pass-through: never more than the message's own events pending,
 		// and nothing buffered.
 		if a.Buffered() != 0 {
@@ -438,16 +429,9 @@ func TestFillUnchangedIsLazy(t *testing.T) {
 		if err := a.Push(m, p.at); err != nil {
 			t.Fatal(err)
 		}
-		for {
-			ev, err := a.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ev.Kind == EventNone {
-				break
-			}
+		each(t, a, func(ev Event) {
 			if ev.Kind != EventChange {
-				continue
+				return
 			}
 			col := 1
 			if ev.Change.LSN == 0x20 {
@@ -457,7 +441,7 @@ func TestFillUnchangedIsLazy(t *testing.T) {
 				v := ev.Change.New.At(col)
 				got = append(got, fmt.Sprintf("%v %s %v", v.State, v.Data, v.Filled))
 			}
-		}
+		})
 	}
 	want := []string{"present 16 1 true", "present 16 1 true", "present 16 1 true", "present 32 2 true", "present 32 2 true", "present 32 2 true"}
 	if diff := cmp.Diff(want, got); diff != "" {

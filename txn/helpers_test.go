@@ -206,3 +206,18 @@ func isErr(err, target error) bool {
 	var e *Error
 	return errors.Is(err, target) && errors.As(err, &e)
 }
+
+// each pulls a's events after a Push, handing each to fn, until EventNone.
+func each(t testing.TB, a *Assembler, fn func(Event)) {
+	t.Helper()
+	for {
+		ev, err := a.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Kind == EventNone {
+			return
+		}
+		fn(ev)
+	}
+}

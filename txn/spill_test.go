@@ -43,18 +43,11 @@ func TestSpillAllocationsDoNotGrowWithTheTransaction(t *testing.T) {
 			push(stop)
 			push(commit)
 			n := 0
-			for {
-				ev, err := a.Next()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if ev.Kind == EventNone {
-					break
-				}
+			each(t, a, func(ev Event) {
 				if ev.Kind == EventChange {
 					n++
 				}
-			}
+			})
 			if n != rows {
 				t.Fatalf("%d changes replayed, want %d", n, rows)
 			}
