@@ -46,6 +46,15 @@ Input formats (--input, detected by default):
            (type byte, Int32 length, body); CopyData payloads are decoded as
            XLogData / keepalives, XLogData payloads as pgoutput
 
+The input is read as it is decoded, one message at a time: memory holds
+the largest message (and, for pgwal and wal2json, what they hold of a
+transaction), whatever the input's size.
+
+Exit status: 0 when every input decoded; 1 at the first error in the
+data, after printing what it decoded before it, with one line naming the
+input and where in it (line, record or byte offset); 2 for a bad command
+line.
+
 Examples:
   pgwal decode session.pgwal
   pgwal decode testdata/pgoutput/pg17/v4-all.txt

@@ -16,7 +16,8 @@ import (
 )
 
 // shippedCapture is the capture the truncation and corruption tests use:
-// streamed, parallel-streamed and two-phase transactions of PostgreSQL 17.
+// streamed, parallel-streamed and two-phase transactions of PostgreSQL 17,
+// binary values, logical messages.
 const shippedCapture = "../../testdata/pgoutput/pg17/v4-all.txt"
 
 // inputForm is one capture in one of decode's input forms, with where
@@ -35,11 +36,11 @@ type formRecord struct {
 	size       int   // bytes of the pgoutput message
 }
 
-// inputForms renders the shipped capture as a v1 capture (the file
+// inputForms renders a shipped capture as a v1 capture (the file
 // itself), a v2 capture, hex lines and a raw wire stream.
-func inputForms(t *testing.T) []inputForm {
+func inputForms(t *testing.T, file string) []inputForm {
 	t.Helper()
-	raw, err := os.ReadFile(shippedCapture)
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func pickRecords(recs []formRecord) []int {
 // before the cut, exactly as it prints them from the uncut input, then
 // fails with a typed error naming the cut record's line or byte offset.
 func TestDecodeTruncatedInput(t *testing.T) {
-	for _, f := range inputForms(t) {
+	for _, f := range inputForms(t, shippedCapture) {
 		whole, err := decodeForm(f, f.data)
 		if err != nil {
 			t.Fatalf("%s: the uncut input: %v", f.name, err)
