@@ -137,10 +137,6 @@ func decodeInput(name string, stdin io.Reader, o decodeOptions, w io.Writer) err
 	return decodeStream(name, in, o, w)
 }
 
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
 func decoderOptions(o decodeOptions, header codec.Options) (codec.Options, error) {
 	opts := header
 	if o.proto != 0 {

@@ -29,20 +29,17 @@ func detectReader(br *bufio.Reader) (string, error) {
 	want := 1
 	for {
 		b, err := br.Peek(want)
-		final := err != nil || len(b) == br.Size() // EOF, or all it can hold
 		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 			return "", err
 		}
+		if n := br.Buffered(); n > len(b) {
+			b, _ = br.Peek(n) // look at all that arrived, not only want
+		}
+		final := err != nil || len(b) == br.Size() // EOF, or all it can hold
 		if format, ok := detectPrefix(b, final); ok {
 			return format, nil
 		}
-		want = len(b) + 1
-		if n := br.Buffered(); n >= want {
-			want = n + 1
-		}
-		if want > br.Size() {
-			want = br.Size()
-		}
+		want = min(len(b)+1, br.Size()) // wait for one more byte
 	}
 }
 
@@ -73,6 +70,10 @@ func detectPrefix(b []byte, final bool) (string, bool) {
 		}
 	}
 	return "hex", found || final
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // lineReader reads lines one at a time into one reused buffer.
