@@ -163,6 +163,9 @@ type emitter struct {
 	// protocol view, which alone shows the framing around them.
 	fm formatter
 	w  io.Writer
+	// rec is the record being printed, one reused: encoding a Record
+	// value would copy it to the heap for every message.
+	rec msgjson.Record
 }
 
 // record writes a protocol-view record (the framing, keepalives): only
@@ -171,7 +174,8 @@ func (e *emitter) record(r msgjson.Record) error {
 	if e.fm != nil {
 		return nil
 	}
-	return e.enc.Encode(r)
+	e.rec = r
+	return e.enc.Encode(&e.rec)
 }
 
 // pgoutput decodes and prints one pgoutput message delivered at WAL
@@ -187,11 +191,11 @@ func (e *emitter) pgoutput(payload []byte, at lsn.LSN, shown bool) error {
 		return err
 	}
 	e.cat.Apply(m)
-	r := e.cat.Message(m)
+	e.rec = e.cat.Message(m)
 	if shown {
-		r.LSN = at.String()
+		e.rec.LSN = at.String()
 	}
-	return e.enc.Encode(r)
+	return e.enc.Encode(&e.rec)
 }
 
 // decodeStream decodes one input as it reads it: memory holds one message
