@@ -87,6 +87,7 @@ testdata:
 	$(GO) run ./internal/capture -out testdata/pgoutput
 	$(GO) test ./codec -run '^TestCorpus$$' -count 1 -update
 	$(GO) test ./internal/changejson -run '^TestGolden$$' -count 1 -update
+	$(GO) test ./cmd/pgwal -run '^TestDecodeWal2JSONGolden$$' -count 1 -update
 
 ## demo: a throwaway PostgreSQL, a workload, and its live changes decoded for ~8 s
 demo:

@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -47,6 +45,15 @@ Input formats (--input, detected by default):
   wire     a raw replication stream as the server sent it: backend messages
            (type byte, Int32 length, body); CopyData payloads are decoded as
            XLogData / keepalives, XLogData payloads as pgoutput
+
+The input is read as it is decoded, one message at a time: memory holds
+the largest message (and, for pgwal and wal2json, what they hold of a
+transaction), whatever the input's size.
+
+Exit status: 0 when every input decoded; 1 at the first error in the
+data, after printing what it decoded before it, with one line naming the
+input and where in it (line, record or byte offset); 2 for a bad command
+line.
 
 Examples:
   pgwal decode session.pgwal
@@ -107,17 +114,7 @@ func decodeCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		names = []string{"-"}
 	}
 	for _, name := range names {
-		var data []byte
-		var err error
-		if name == "-" {
-			data, err = io.ReadAll(stdin)
-		} else {
-			data, err = os.ReadFile(name)
-		}
-		if err == nil {
-			err = decodeBytes(name, data, o, out)
-		}
-		if err != nil {
+		if err := decodeInput(name, stdin, o, out); err != nil {
 			out.Flush()
 			fmt.Fprintf(stderr, "pgwal decode: %v\n", err)
 			return 1
@@ -126,31 +123,18 @@ func decodeCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// detect guesses the input format from its first bytes.
-func detect(data []byte) string {
-	t := bytes.TrimLeft(data, " \t\r\n")
-	switch {
-	case bytes.HasPrefix(t, []byte("# pgwal capture v")):
-		return "capture"
-	case len(t) > 0 && t[0] == '#':
-		return "hex"
-	}
-	// Hex when the first line is all hex digits and spaces: a wire stream
-	// can start with 'd', itself a hex digit, but its length bytes are not.
-	line, _, _ := bytes.Cut(t, []byte("\n"))
-	if len(line) == 0 {
-		return "wire"
-	}
-	for _, c := range bytes.TrimRight(line, "\r") {
-		if !isHex(c) && c != ' ' && c != '\t' {
-			return "wire"
+// decodeInput decodes one named input ("-": stdin) as it reads it.
+func decodeInput(name string, stdin io.Reader, o decodeOptions, w io.Writer) error {
+	in := stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
 		}
+		defer f.Close()
+		in = f
 	}
-	return "hex"
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+	return decodeStream(name, in, o, w)
 }
 
 func decoderOptions(o decodeOptions, header codec.Options) (codec.Options, error) {
@@ -179,6 +163,9 @@ type emitter struct {
 	// protocol view, which alone shows the framing around them.
 	fm formatter
 	w  io.Writer
+	// rec is the record being printed, one reused: encoding a Record
+	// value would copy it to the heap for every message.
+	rec msgjson.Record
 }
 
 // record writes a protocol-view record (the framing, keepalives): only
@@ -187,34 +174,40 @@ func (e *emitter) record(r msgjson.Record) error {
 	if e.fm != nil {
 		return nil
 	}
-	return e.enc.Encode(r)
+	e.rec = r
+	return e.enc.Encode(&e.rec)
 }
 
-func (e *emitter) pgoutput(payload []byte, at string) error {
+// pgoutput decodes and prints one pgoutput message delivered at WAL
+// position at; shown says whether the protocol view prints the position
+// (a v1 capture line always has one, an XLogData header of 0/0 has none).
+func (e *emitter) pgoutput(payload []byte, at lsn.LSN, shown bool) error {
 	m, err := e.d.Decode(payload)
 	if err != nil {
 		return err
 	}
 	if e.fm != nil {
-		var pos lsn.LSN
-		if at != "" {
-			if pos, err = lsn.Parse(at); err != nil {
-				return err
-			}
-		}
-		_, _, err := e.fm.Write(e.w, m, pos)
+		_, _, err := e.fm.Write(e.w, m, at)
 		return err
 	}
 	e.cat.Apply(m)
-	r := e.cat.Message(m)
-	r.LSN = at
-	return e.enc.Encode(r)
+	e.rec = e.cat.Message(m)
+	if shown {
+		e.rec.LSN = at.String()
+	}
+	return e.enc.Encode(&e.rec)
 }
 
-func decodeBytes(name string, data []byte, o decodeOptions, w io.Writer) error {
+// decodeStream decodes one input as it reads it: memory holds one message
+// (and what the output format keeps), whatever the input's size.
+func decodeStream(name string, in io.Reader, o decodeOptions, w io.Writer) error {
+	br := bufio.NewReaderSize(in, decodeBufSize)
 	format := o.format
 	if format == "auto" {
-		format = detect(data)
+		var err error
+		if format, err = detectReader(br); err != nil {
+			return &decodeError{Name: name, Err: err}
+		}
 	}
 	e := &emitter{enc: json.NewEncoder(w), w: w}
 	e.enc.SetEscapeHTML(false)
@@ -230,46 +223,26 @@ func decodeBytes(name string, data []byte, o decodeOptions, w io.Writer) error {
 	}
 	switch format {
 	case "capture":
-		return e.capture(name, data, o)
-	case "hex":
+		return e.capture(name, br, o)
+	case "hex", "wire":
 		opts, err := decoderOptions(o, codec.Options{})
 		if err != nil {
 			return err
 		}
 		e.d = codec.NewDecoder(opts)
-		for i, line := range strings.Split(string(data), "\n") {
-			if j := strings.IndexByte(line, '#'); j >= 0 {
-				line = line[:j]
-			}
-			line = strings.Join(strings.Fields(line), "")
-			if line == "" {
-				continue
-			}
-			payload, err := hex.DecodeString(line)
-			if err != nil {
-				return fmt.Errorf("%s:%d: not hex: %w", name, i+1, err)
-			}
-			if err := e.pgoutput(payload, ""); err != nil {
-				return fmt.Errorf("%s:%d: %w", name, i+1, err)
-			}
+		if format == "hex" {
+			return e.hex(name, br)
 		}
-		return nil
-	case "wire":
-		opts, err := decoderOptions(o, codec.Options{})
-		if err != nil {
-			return err
-		}
-		e.d = codec.NewDecoder(opts)
-		return e.wire(name, data)
+		return e.wire(name, br)
 	}
 	return fmt.Errorf("--input %q: want auto, capture, hex or wire", format)
 }
 
 // capture decodes a capture file of either version record by record.
-func (e *emitter) capture(name string, data []byte, o decodeOptions) error {
-	r, err := capture.NewReader(bytes.NewReader(data))
+func (e *emitter) capture(name string, in io.Reader, o decodeOptions) error {
+	r, err := capture.NewReader(in)
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return &decodeError{Name: name, Err: err}
 	}
 	header, _ := r.Header().DecoderOptions() // NewReader checked it
 	opts, err := decoderOptions(o, header)
@@ -283,40 +256,62 @@ func (e *emitter) capture(name string, data []byte, o decodeOptions) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return &decodeError{Name: name, Err: err} // a *capture.Error says where
 		}
 		if r.Version() == 1 {
-			if err := e.pgoutput(rec.XLogData.Data, rec.XLogData.WALStart.String()); err != nil {
-				return fmt.Errorf("%s:%d: %w", name, rec.Line, err)
+			if err := e.pgoutput(rec.XLogData.Data, rec.XLogData.WALStart, true); err != nil {
+				return &decodeError{Name: name, Line: rec.Line, Err: err}
 			}
 			continue
 		}
 		if err := e.backend('d', rec.Payload()); err != nil {
-			return fmt.Errorf("%s: record %d at byte offset %d: %w", name, rec.Num, rec.Offset, err)
+			return &decodeError{Name: name, Record: rec.Num, Offset: rec.Offset, Err: err}
+		}
+	}
+}
+
+// hex decodes one pgoutput message per line of hex digits.
+func (e *emitter) hex(name string, br *bufio.Reader) error {
+	lr := &lineReader{br: br}
+	var payload []byte
+	for {
+		line, err := lr.next(2*int64(maxMessage) + 64<<10)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return &decodeError{Name: name, Line: lr.n + 1, Err: err}
+		}
+		digits := hexDigits(line)
+		if len(digits) == 0 {
+			continue
+		}
+		if payload, err = decodeHex(payload, digits); err != nil {
+			return &decodeError{Name: name, Line: lr.n, Err: fmt.Errorf("not hex: %w", err)}
+		}
+		if err := e.pgoutput(payload, 0, false); err != nil {
+			return &decodeError{Name: name, Line: lr.n, Err: err}
 		}
 	}
 }
 
 // wire walks backend messages: type byte, Int32 length (including itself),
-// body. The declared length is checked against the bytes present.
-func (e *emitter) wire(name string, data []byte) error {
-	for off, n := 0, 1; off < len(data); n++ {
-		if len(data)-off < 5 {
-			return fmt.Errorf("%s: byte offset %d (message %d): truncated backend message header", name, off, n)
+// body. A declared length the input does not hold is an error.
+func (e *emitter) wire(name string, br *bufio.Reader) error {
+	r := &wireReader{br: br}
+	for {
+		start := r.off
+		typ, body, err := r.next(name)
+		if err == io.EOF {
+			return nil
 		}
-		typ := data[off]
-		length := int64(binary.BigEndian.Uint32(data[off+1:]))
-		if length < 4 || length > int64(len(data)-off-1) {
-			return fmt.Errorf("%s: byte offset %d (message %d, type %q): length %d does not fit the %d bytes left",
-				name, off, n, typ, length, len(data)-off-1)
+		if err != nil {
+			return err
 		}
-		body := data[off+5 : off+1+int(length)]
 		if err := e.backend(typ, body); err != nil {
-			return fmt.Errorf("%s: byte offset %d (message %d, type %q): %w", name, off, n, typ, err)
+			return &decodeError{Name: name, Message: r.num, Offset: start, Type: typ, HasType: true, Err: err}
 		}
-		off += 1 + int(length)
 	}
-	return nil
 }
 
 func (e *emitter) backend(typ byte, body []byte) error {
@@ -327,14 +322,10 @@ func (e *emitter) backend(typ byte, body []byte) error {
 			return err
 		}
 		if x, ok := m.(*codec.XLogData); ok {
-			at := ""
-			if x.WALStart != 0 {
-				at = x.WALStart.String()
-			}
 			if len(x.Data) == 0 { // PostgreSQL 10–14 can send an empty one
 				return e.record(msgjson.CopyData(m))
 			}
-			return e.pgoutput(x.Data, at)
+			return e.pgoutput(x.Data, x.WALStart, x.WALStart != 0)
 		}
 		return e.record(msgjson.CopyData(m))
 	case 'W':

@@ -5,9 +5,12 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pgwal/pgwal/codec"
@@ -118,7 +121,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"codec error names line, field and offset", []byte("49000040064e0002\n"), nil, "-:1: codec: Insert ('I'): new tuple column count at offset 6"},
 		{"wire header cut", []byte{'d', 0, 0}, []string{"--input", "wire"}, "byte offset 0 (message 1): truncated"},
 		{"wire hostile length", backend('d', nil)[:1:1], []string{"--input", "wire"}, "byte offset 0"},
-		{"wire length beyond input", []byte{'d', 0x7f, 0xff, 0xff, 0xff, 'w'}, []string{"--input", "wire"}, "length 2147483647 does not fit"},
+		{"wire length beyond input", []byte{'d', 0, 0, 1, 0, 'w'}, []string{"--input", "wire"}, "length 256 does not fit the 5 bytes left: input ends inside a record"},
+		{"wire length beyond the limit", []byte{'d', 0x7f, 0xff, 0xff, 0xff, 'w'}, []string{"--input", "wire"}, "length 2147483647: record larger than the limit"},
 		{"wire bad CopyData", backend('d', []byte{'w', 1, 2}), nil, "XLogData ('w'): WAL start at offset 1"},
 		{"capture bad header", []byte("# pgwal capture v1\n# proto_version: 9\n"), nil, "proto_version \"9\""},
 		{"capture bad line", []byte("# pgwal capture v1\n0/0 1\n"), nil, "-: capture: line 2: malformed record: want"},
@@ -217,4 +221,88 @@ func TestDecodeFormatPgwal(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, `{"action":"B","xid":`) {
 		t.Fatalf("wal2json: exit %d: %s\n%.200s", code, stderr, out)
 	}
+}
+
+// The input format is decided from as few bytes as tell it, so a pipe is
+// decoded as it arrives; until then (ok false) more bytes are read.
+func TestDetectPrefix(t *testing.T) {
+	cases := []struct {
+		in     string
+		final  bool
+		format string
+		ok     bool
+	}{
+		{"# pgwal capture v2\n", false, "capture", true},
+		{"# pgw", false, "", false},
+		{"# pgw", true, "hex", true},
+		{"# a comment", false, "hex", true},
+		{"\n  # pgwal capture v1", false, "capture", true},
+		{"4200", false, "", false},
+		{"4200 00\r", false, "", false},
+		{"4200 00\r\n", false, "hex", true},
+		{"4200", true, "hex", true},
+		{"d\x00", false, "wire", true},
+		{"d", false, "", false},
+		{"d", true, "hex", true},
+		{"", false, "", false},
+		{" \n", true, "wire", true},
+		{"W\x00\x00\x00\x07", false, "wire", true},
+		{"42\r00\n", false, "wire", true},
+	}
+	for _, tc := range cases {
+		format, ok := detectPrefix([]byte(tc.in), tc.final)
+		if ok != tc.ok || ok && format != tc.format {
+			t.Errorf("detectPrefix(%q, %v) = %q, %v; want %q, %v", tc.in, tc.final, format, ok, tc.format, tc.ok)
+		}
+	}
+}
+
+// Standard input is decoded as it arrives: output comes out while the
+// writer is still open (decode does not wait for the end to begin).
+func TestDecodeReadsAsItArrives(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	out := &signalWriter{first: make(chan struct{})}
+	done := make(chan int)
+	var stderr bytes.Buffer
+	go func() { done <- run([]string{"decode"}, pr, out, &stderr) }()
+	const lines = 200 // more output than decode's output buffer holds
+	line := "0/1000 741 " + hex.EncodeToString(codec.AppendMessage(nil, rel)) + "\n"
+	if _, err := io.WriteString(pw, "# pgwal capture v1\n# proto_version: 1\n"+strings.Repeat(line, lines)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-out.first:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no output 10 s after the input was written, the pipe still open")
+	}
+	pw.Close()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if n := strings.Count(out.String(), `"type":"Relation"`); n != lines {
+		t.Errorf("%d Relation records, want %d", n, lines)
+	}
+}
+
+// signalWriter keeps what is written, closing first at the first write.
+type signalWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	first chan struct{}
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.buf.Len() == 0 {
+		close(w.first)
+	}
+	return w.buf.Write(p)
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
