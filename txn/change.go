@@ -20,39 +20,47 @@ func (a *Assembler) build(m codec.Message, xid uint32, at lsn.LSN, overlay *sche
 		return a.buildTruncate(m, xid, at, overlay)
 	case *codec.LogicalMessage:
 		c := a.startChange(xid, m.InStream, m.Xid, at)
-		c.Op, c.Prefix, c.Content = OpMessage, m.Prefix, m.Content
+		c.Op, c.Relation, c.Prefix, c.Content = OpMessage, nil, m.Prefix, m.Content
+		c.clearNew()
 	}
 	return nil
 }
 
 // startChange resets a.change for the next change and sets its xid (the
 // message's own when it carries one) and LSN. Only what the previous
-// change may have set is reset: zeroing the whole Change costs as much as
-// decoding a row.
+// change may have set is reset, and not New, which every builder sets or
+// clears itself: zeroing the whole Change costs as much as decoding a row.
 func (a *Assembler) startChange(xid uint32, inStream bool, msgXid uint32, at lsn.LSN) *Change {
 	c := &a.change
-	if c.Truncated != nil || c.Prefix != nil || c.Content != nil {
+	if c.Op == OpTruncate || c.Op == OpMessage { // the previous change set Truncated, or Prefix and Content
 		c.Truncated, c.TruncateOptions, c.Prefix, c.Content = nil, 0, nil, nil
 	}
 	if c.Old.sent {
 		c.Old = Row{}
 	}
-	if c.New.sent {
-		c.New = Row{}
-	}
 	if inStream {
 		xid = msgXid
 	}
-	c.Xid, c.LSN, c.Relation, c.OldKind = xid, at, nil, codec.OldNone
+	c.Xid, c.LSN, c.OldKind = xid, at, codec.OldNone
 	a.fill.reset()
 	return c
 }
 
+// clearNew empties New for a change that has no new row.
+func (c *Change) clearNew() {
+	if c.New.sent {
+		c.New = Row{}
+	}
+}
+
 func (a *Assembler) buildInsert(m *codec.Insert, xid uint32, at lsn.LSN, overlay *schema) error {
 	c := a.startChange(xid, m.InStream, m.Xid, at)
-	rel, err := a.resolve(m.RelationID, overlay, len(m.New), -1, m, at, c.Xid)
-	if err != nil {
-		return err
+	rel := a.last
+	if overlay != nil || rel == nil || rel.ID != m.RelationID || len(rel.Columns) != len(m.New) {
+		var err error
+		if rel, err = a.resolve(m.RelationID, overlay, len(m.New), -1, m, at, c.Xid); err != nil {
+			return err
+		}
 	}
 	c.Op, c.Relation = OpInsert, rel
 	// A row filter can turn an Update into an Insert with unchanged columns.
@@ -85,6 +93,7 @@ func (a *Assembler) buildDelete(m *codec.Delete, xid uint32, at lsn.LSN, overlay
 		return err
 	}
 	c.Op, c.Relation, c.OldKind = OpDelete, rel, m.OldKind
+	c.clearNew()
 	c.Old.set(m.Old, m.OldKind == codec.OldKey, rel, nil)
 	return nil
 }
@@ -100,7 +109,8 @@ func (a *Assembler) buildTruncate(m *codec.Truncate, xid uint32, at lsn.LSN, ove
 		}
 		a.truncBuf = append(a.truncBuf, rel)
 	}
-	c.Op, c.Truncated, c.TruncateOptions = OpTruncate, a.truncBuf, m.Options
+	c.Op, c.Relation, c.Truncated, c.TruncateOptions = OpTruncate, nil, a.truncBuf, m.Options
+	c.clearNew()
 	return nil
 }
 
