@@ -219,6 +219,25 @@ func decodeStream(name string, in io.Reader, o decodeOptions, w io.Writer) error
 		if c, ok := fm.(interface{ Close() error }); ok {
 			defer c.Close()
 		}
+		if w, ok := fm.(*wal2jsonFormat); ok {
+			// A two-phase capture: wal2json prints a prepared transaction
+			// at its COMMIT PREPARED, so it waits in a store until then,
+			// made at the first one. Nothing is acknowledged here, so the
+			// store need not outlive the run.
+			var dir string
+			defer func() {
+				if dir != "" {
+					os.RemoveAll(dir)
+				}
+			}()
+			w.newPrep = func() (*preparedStore, error) {
+				var err error
+				if dir, err = os.MkdirTemp("", "pgwal-decode-prepared-*"); err != nil {
+					return nil, err
+				}
+				return openPreparedStore(dir)
+			}
+		}
 		e.fm = fm
 	}
 	switch format {

@@ -16,15 +16,16 @@ var update = flag.Bool("update", false, "rewrite the golden files of pgwal decod
 // is pinned: per server version, proto 1 (with logical messages) and
 // proto 2 streaming, and on 16+ proto 4 parallel streaming; on 18 also a
 // live capture, where Relation and Begin arrive at WAL position 0/0.
-// Binary captures and two-phase ones are not among them: decode has no
-// catalog to render a user type's binary value (the enum) as text, and
-// no --two-phase state for a prepared transaction.
+// On 15+ also proto 3 two-phase, where a prepared transaction comes out
+// at its COMMIT PREPARED, as wal2json prints it, and a rolled-back one
+// never. Binary captures are not among them: decode has no catalog to
+// render a user type's binary value (the enum) as text.
 var wal2jsonGoldenCaptures = []string{
 	"pg14/v1-messages", "pg14/v2-stream",
-	"pg15/v1-messages", "pg15/v2-stream",
-	"pg16/v1-messages", "pg16/v2-stream", "pg16/v4-parallel",
-	"pg17/v1-messages", "pg17/v2-stream", "pg17/v4-parallel",
-	"pg18/v1-messages", "pg18/v2-stream", "pg18/v4-parallel", "pg18/live-v4-parallel",
+	"pg15/v1-messages", "pg15/v2-stream", "pg15/v3-twophase",
+	"pg16/v1-messages", "pg16/v2-stream", "pg16/v3-twophase", "pg16/v4-parallel",
+	"pg17/v1-messages", "pg17/v2-stream", "pg17/v3-twophase", "pg17/v4-parallel",
+	"pg18/v1-messages", "pg18/v2-stream", "pg18/v3-twophase", "pg18/v4-parallel", "pg18/live-v4-parallel",
 }
 
 // wal2jsonGoldenOptions are the -o sets each capture is rendered with,

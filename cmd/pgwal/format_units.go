@@ -174,6 +174,7 @@ type wal2jsonFormat struct {
 	// (--two-phase; nil without); storing: the changes rendered now go
 	// to it, not to the Writer.
 	prep    *preparedStore
+	newPrep func() (*preparedStore, error) // pgwal decode: makes prep at the first two-phase unit
 	storing bool
 	text    []byte
 
@@ -275,6 +276,12 @@ func (f *wal2jsonFormat) relation(info *codec.RelationInfo) *wal2json.Relation {
 // are printed, at ROLLBACK PREPARED they are dropped (see preparedStore).
 func (f *wal2jsonFormat) twoPhase(w io.Writer, ev txn.Event) error {
 	u := ev.Unit
+	if f.prep == nil && f.newPrep != nil {
+		var err error
+		if f.prep, err = f.newPrep(); err != nil {
+			return err
+		}
+	}
 	if f.prep == nil {
 		return fmt.Errorf("--format wal2json: a %v unit without --two-phase", u.Kind)
 	}
