@@ -91,7 +91,7 @@ type Assembler struct {
 	fill              filler
 	pool              chunkPool
 	truncBuf          []*codec.RelationInfo
-	last              *codec.RelationInfo // base's relation of the last change; nil when base changed
+	last, prev        *codec.RelationInfo // base's relations of the last two changes' tables; nil when base changed
 }
 
 // New returns an Assembler.
@@ -132,7 +132,7 @@ func (a *Assembler) Reset(resumeAfter lsn.LSN) error {
 	a.replaying = false
 	a.rpOverlay.clear()
 	a.base.clear()
-	a.last = nil
+	a.last, a.prev = nil, nil
 	a.resume, a.lastEnd = resumeAfter, resumeAfter
 	return err
 }
@@ -379,7 +379,7 @@ func (a *Assembler) schemaMessage(m codec.Message, inStream bool, at lsn.LSN) er
 	}
 	if a.block == nil {
 		a.base.apply(m, nil)
-		a.last = nil
+		a.last, a.prev = nil, nil
 		return nil
 	}
 	if a.opts.Immediate {
@@ -513,7 +513,7 @@ func (a *Assembler) streamEnd(k Kind, xid uint32, at, end lsn.LSN, t lsn.Timesta
 	}
 	if a.opts.Immediate {
 		s.overlay.mergeInto(&a.base)
-		a.last = nil
+		a.last, a.prev = nil, nil
 		delete(a.streams, xid)
 		if !skip {
 			a.emit(EventBegin, EventEnd)
@@ -558,7 +558,7 @@ func (a *Assembler) replayNext() (Event, error) {
 	}
 	// The transaction is over: its schema becomes the session's.
 	a.rpOverlay.mergeInto(&a.base)
-	a.last = nil
+	a.last, a.prev = nil, nil
 	err := a.endReplay(s)
 	if err != nil {
 		return Event{}, &Error{Err: ErrSpill, Xid: s.xid, Cause: err}

@@ -120,10 +120,20 @@ func (a *Assembler) buildTruncate(m *codec.Truncate, xid uint32, at lsn.LSN, ove
 func (a *Assembler) resolve(id uint32, overlay *schema, newN, oldN int, m codec.Message, at lsn.LSN, xid uint32) (*codec.RelationInfo, error) {
 	var rel *codec.RelationInfo
 	ok := false
-	if overlay == nil && a.last != nil && a.last.ID == id {
+	switch {
+	case overlay != nil:
+		rel, ok = relation(id, overlay, &a.base)
+	case a.last != nil && a.last.ID == id:
 		rel, ok = a.last, true // the common case: the table of the previous change
-	} else if rel, ok = relation(id, overlay, &a.base); ok && overlay == nil {
-		a.last = rel
+	case a.prev != nil && a.prev.ID == id:
+		// The one before: transactions often alternate between two
+		// tables (an order and its lines).
+		rel, ok = a.prev, true
+		a.last, a.prev = a.prev, a.last
+	default:
+		if rel, ok = relation(id, nil, &a.base); ok {
+			a.last, a.prev = rel, a.last
+		}
 	}
 	if !ok {
 		return nil, &Error{Err: codec.ErrUnknownRelation, Message: m.MessageType(), LSN: at, Xid: xid,
