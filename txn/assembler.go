@@ -201,13 +201,16 @@ func (a *Assembler) Push(m codec.Message, at lsn.LSN) error {
 			return a.changed(a.buildDelete(x, a.unit.Xid, at, nil))
 		}
 	}
+	// Then what frames them.
+	if x, ok := m.(*codec.Begin); ok {
+		return a.begin(KindTransaction, x.Xid, x.FinalLSN, 0, x.CommitTime, nil, codec.TypeBegin)
+	}
+	if x, ok := m.(*codec.Commit); ok {
+		return a.commit(x, at)
+	}
 	switch m := m.(type) {
-	case *codec.Begin:
-		return a.begin(KindTransaction, m.Xid, m.FinalLSN, 0, m.CommitTime, nil, codec.TypeBegin)
 	case *codec.BeginPrepare:
 		return a.begin(KindPrepared, m.Xid, m.PrepareLSN, m.EndLSN, m.PrepareTime, m.GID, codec.TypeBeginPrepare)
-	case *codec.Commit:
-		return a.commit(m, at)
 	case *codec.Prepare:
 		return a.prepare(m, at)
 	case *codec.Origin:
@@ -389,10 +392,15 @@ func (a *Assembler) schemaMessage(m codec.Message, inStream bool, at lsn.LSN) er
 	return a.buffer(a.block, m, at)
 }
 
-// changed queues a built change's event.
+// changed queues the event of a change built on Push's path for plain
+// transactions (not skipped, queue emptied).
 func (a *Assembler) changed(err error) error {
 	if err != nil {
 		return err
+	}
+	if a.headerOut { // past the first change: header's work, without its checks
+		a.queue[0], a.qn = EventChange, 1
+		return nil
 	}
 	a.header(EventChange)
 	return nil
