@@ -65,12 +65,16 @@ type errTypesChanged struct {
 	col  string
 	oid  uint32
 	loop bool // the stream reconnects by itself
+	temp bool // a temporary slot, which a reconnection would lose
 }
 
 func (e *errTypesChanged) Error() string {
 	msg := fmt.Sprintf("relation %s column %s has type OID %d, which was created after the stream started (--binary needs each user type from the catalogs)", e.rel, e.col, e.oid)
-	if e.loop {
+	switch {
+	case e.loop:
 		return msg + ": reconnecting to load it"
+	case e.temp:
+		return msg + ": a temporary slot cannot reconnect: start pgwal stream again (with a new slot) to load it"
 	}
 	return msg + ": start pgwal stream again to load it (or run without --no-loop)"
 }
@@ -178,7 +182,7 @@ func (ut *userTypes) check(m codec.Message, f *replFlags, fm formatter) error {
 		}
 		ut.extra = append(ut.extra, c.TypeOID)
 		if first == nil {
-			first = &errTypesChanged{rel: string(rel.Namespace) + "." + string(rel.Name), col: string(c.Name), oid: c.TypeOID, loop: !f.noLoop && !f.temporary}
+			first = &errTypesChanged{rel: string(rel.Namespace) + "." + string(rel.Name), col: string(c.Name), oid: c.TypeOID, loop: !f.noLoop && !f.temporary, temp: f.temporary}
 		}
 	}
 	if first != nil {
