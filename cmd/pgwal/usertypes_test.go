@@ -17,23 +17,24 @@ import (
 )
 
 // userTypesSetup: a table whose columns are user types of every kind a
-// binary session needs the catalogs for.
+// binary session needs the catalogs for (mda: a domain over an array).
 const userTypesSetup = `
 CREATE TYPE public.mood AS ENUM ('sad', 'ok', 'happy, "very"');
 CREATE DOMAIN public.mood_d AS public.mood;
 CREATE DOMAIN public.mood_dd AS public.mood_d;
 CREATE DOMAIN public.posint AS int CHECK (VALUE > 0);
+CREATE DOMAIN public.moods AS public.mood[];
 CREATE TYPE public.pair AS (m public.mood, n public.posint, note text);
 CREATE TYPE public.moodrange AS RANGE (subtype = public.mood);
 CREATE TABLE public.ut (id int PRIMARY KEY, m public.mood, ms public.mood[], md public.mood_dd,
   mds public.mood_dd[], p public.pair, ps public.pair[], pi public.posint,
-  mr public.moodrange, mmr public.moodmultirange);
+  mr public.moodrange, mmr public.moodmultirange, mda public.moods);
 CREATE PUBLICATION pub FOR ALL TABLES;`
 
 const userTypesWorkload = `
 INSERT INTO public.ut VALUES (1, 'ok', '{sad,"happy, \"very\""}', 'sad', '{ok,NULL}',
   ROW('happy, "very"', 7, 'a (b)'), ARRAY[ROW('ok', 1, NULL)::public.pair, NULL], 42,
-  '[sad,ok]', '{[sad,ok), (ok,)}');
+  '[sad,ok]', '{[sad,ok), (ok,)}', '[0:1]={ok,sad}');
 INSERT INTO public.ut (id) VALUES (2);
 INSERT INTO public.ut (id, ms, ps, mr) VALUES (3, '{}', '{}', 'empty');
 UPDATE public.ut SET m = 'happy, "very"', pi = 1, p = ROW(NULL, NULL, '') WHERE id = 1;
@@ -165,7 +166,7 @@ func TestStreamBinaryUserTypesWal2JSONPlugin(t *testing.T) {
 	s := wal2jsonServer(t)
 	f := newFixture(s, 30*time.Second)
 	f.sql(t, userTypesSetup+`
-ALTER TABLE public.ut DROP COLUMN md, DROP COLUMN pi;`)
+ALTER TABLE public.ut DROP COLUMN md, DROP COLUMN pi, DROP COLUMN mda;`)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := recvlogical.CreateSlot(ctx, s, recvlogical.Options{Slot: "w2j", Plugin: "wal2json"}); err != nil {
