@@ -102,7 +102,12 @@ type Array struct {
 // text element with escapes is unescaped into scratch; with cap(scratch) >=
 // len(src) nothing is allocated.
 func DecodeArray(oid uint32, kind codec.ColumnKind, src, scratch []byte) (Array, error) {
-	t, known := Lookup(oid)
+	return decodeArray(nil, oid, kind, src, scratch)
+}
+
+// decodeArray is DecodeArray with the types of reg (nil: the built-in ones).
+func decodeArray(reg *Registry, oid uint32, kind codec.ColumnKind, src, scratch []byte) (Array, error) {
+	t, known := reg.Lookup(oid)
 	a := Array{kind: kind, scratch: scratch[:0]}
 	switch kind {
 	case codec.ColumnBinary:
@@ -118,7 +123,7 @@ func DecodeArray(oid uint32, kind codec.ColumnKind, src, scratch []byte) (Array,
 		if !known || t.Elem == 0 {
 			return Array{}, unknown(oid, "read array text")
 		}
-		a.elem, a.delim, a.src = t.Elem, arrayDelim(t.Elem), src
+		a.elem, a.delim, a.src = t.Elem, reg.arrayDelim(t.Elem), src
 		var why string
 		a.ndim, a.dims, a.n, a.pos, why = scanArrayText(src, a.delim)
 		if why != "" {
@@ -315,6 +320,12 @@ func parseArrayHeader(src []byte) (h arrayHeader, why string) {
 
 // arrayBinaryToText is array_out over array_send's bytes.
 func arrayBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error) {
+	return appendArrayBinaryText(nil, dst, t, src)
+}
+
+// appendArrayBinaryText is arrayBinaryToText rendering the elements with
+// the types of reg (nil: the built-in ones).
+func appendArrayBinaryText(reg *Registry, dst []byte, t *Type, src []byte) ([]byte, error) {
 	h, why := parseArrayHeader(src)
 	if why != "" {
 		return dst, malformed(t, "binary to text", "%s", why)
@@ -323,7 +334,7 @@ func arrayBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error)
 		return dst, malformed(t, "binary to text", "element type %d, want %d", h.elem, t.Elem)
 	}
 	orig := len(dst) // on error dst is given back as it came
-	delim := arrayDelim(h.elem)
+	delim := reg.arrayDelim(h.elem)
 	dims := h.dims[:h.ndim]
 	dst = appendArrayDims(dst, dims)
 	var w braceWalk
@@ -341,7 +352,7 @@ func arrayBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error)
 		}
 		start := len(dst)
 		var err error
-		if dst, err = AppendText(dst, h.elem, -1, p[:l]); err != nil {
+		if dst, err = reg.AppendText(dst, h.elem, -1, p[:l]); err != nil {
 			return dst[:orig], err
 		}
 		p = p[l:]
@@ -855,7 +866,13 @@ func checkArrayArgs(elemOID uint32, dims []Dim, n int, op string) error {
 // without elements is an empty []any. Lower bounds are dropped; DecodeArray
 // has them.
 func arrayDecode(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error) {
-	a, err := DecodeArray(t.OID, kind, src, nil)
+	return decodeArrayAny(nil, t, kind, src)
+}
+
+// decodeArrayAny is arrayDecode with the types of reg (nil: the built-in
+// ones).
+func decodeArrayAny(reg *Registry, t *Type, kind codec.ColumnKind, src []byte) (any, error) {
+	a, err := decodeArray(reg, t.OID, kind, src, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -868,7 +885,7 @@ func arrayDecode(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, erro
 		if c.Kind == codec.ColumnText {
 			c.Data = bytes.Clone(c.Data) // it may sit in the reused scratch
 		}
-		v, err := Decode(a.elem, c.Kind, -1, c.Data)
+		v, err := reg.Decode(a.elem, c.Kind, -1, c.Data)
 		if err != nil {
 			return nil, err
 		}

@@ -88,5 +88,10 @@
 // say what it is: in a binary session their values render only once they
 // are registered (RegisterText, RegisterComposite), as a consumer that
 // knows its schema, or has read pg_type, does; in a text session their
-// text is a JSON string without registration.
+// text is a JSON string without registration. Arrays, ranges and
+// multiranges over user types are registered too (RegisterArray,
+// RegisterRange, RegisterMultirange); the containers a Registry holds
+// render and decode their elements, fields and bounds through it
+// (Registry.AppendText, Registry.Decode), where the package functions know
+// the built-in types only.
 package value

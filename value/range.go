@@ -254,17 +254,23 @@ func unescapeBound(s []byte, p int, scratch []byte, record bool) ([]byte, int, [
 
 // rangeBinaryToText is range_out over range_send's bytes.
 func rangeBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error) {
+	sub, _ := RangeSubtype(t.OID)
+	return appendRangeBinaryText(nil, dst, t, sub, src)
+}
+
+// appendRangeBinaryText is rangeBinaryToText for a range of subtype sub,
+// rendering the bounds with the types of reg (nil: the built-in ones).
+func appendRangeBinaryText(reg *Registry, dst []byte, t *Type, sub uint32, src []byte) ([]byte, error) {
 	r, why := parseRangeBinary(src)
 	if why != "" {
 		return dst, malformed(t, "binary to text", "%s", why)
 	}
-	sub, _ := RangeSubtype(t.OID)
-	return appendRangeText(dst, sub, r)
+	return reg.appendRangeText(dst, sub, r)
 }
 
 // appendRangeText writes range_out's text of r, rendering binary bounds
-// of type sub through AppendText.
-func appendRangeText(dst []byte, sub uint32, r RawRange) ([]byte, error) {
+// of type sub through r's AppendText (nil: the built-in types).
+func (reg *Registry) appendRangeText(dst []byte, sub uint32, r RawRange) ([]byte, error) {
 	orig := len(dst) // on error dst is given back as it came
 	if r.Flags&RangeEmpty != 0 {
 		return append(dst, "empty"...), nil
@@ -276,13 +282,13 @@ func appendRangeText(dst []byte, sub uint32, r RawRange) ([]byte, error) {
 	}
 	var err error
 	if r.Flags.HasLower() {
-		if dst, err = appendBound(dst, sub, r.Kind, r.Lower, true); err != nil {
+		if dst, err = reg.appendBound(dst, sub, r.Kind, r.Lower, true); err != nil {
 			return dst[:orig], err
 		}
 	}
 	dst = append(dst, ',')
 	if r.Flags.HasUpper() {
-		if dst, err = appendBound(dst, sub, r.Kind, r.Upper, true); err != nil {
+		if dst, err = reg.appendBound(dst, sub, r.Kind, r.Upper, true); err != nil {
 			return dst[:orig], err
 		}
 	}
@@ -293,14 +299,15 @@ func appendRangeText(dst []byte, sub uint32, r RawRange) ([]byte, error) {
 }
 
 // appendBound writes a range bound (rng) or a record field's text, quoted
-// where range_out or record_out would.
-func appendBound(dst []byte, oid uint32, kind codec.ColumnKind, b []byte, rng bool) ([]byte, error) {
+// where range_out or record_out would; a binary one is rendered with the
+// types of reg (nil: the built-in ones).
+func (reg *Registry) appendBound(dst []byte, oid uint32, kind codec.ColumnKind, b []byte, rng bool) ([]byte, error) {
 	start := len(dst)
 	if kind == codec.ColumnText {
 		dst = append(dst, b...)
 	} else {
 		var err error
-		if dst, err = AppendText(dst, oid, -1, b); err != nil {
+		if dst, err = reg.AppendText(dst, oid, -1, b); err != nil {
 			return dst[:start], err
 		}
 	}
@@ -351,7 +358,7 @@ func AppendRangeText(dst []byte, oid uint32, r RawRange) ([]byte, error) {
 	if !ok && r.Kind == codec.ColumnBinary {
 		return dst, unknown(oid, "encode range text")
 	}
-	return appendRangeText(dst, sub, r)
+	return (*Registry)(nil).appendRangeText(dst, sub, r)
 }
 
 func rangeDecode(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error) {
@@ -360,21 +367,21 @@ func rangeDecode(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, erro
 		return nil, err
 	}
 	sub, _ := RangeSubtype(t.OID)
-	return decodeRange(sub, r)
+	return (*Registry)(nil).decodeRange(sub, r)
 }
 
 // decodeRange decodes the bounds of r; text bounds are copied first, as
 // they may sit in a scratch buffer that is reused.
-func decodeRange(sub uint32, r RawRange) (Range, error) {
+func (reg *Registry) decodeRange(sub uint32, r RawRange) (Range, error) {
 	out := Range{Flags: r.Flags}
 	var err error
 	if r.Flags.HasLower() {
-		if out.Lower, err = Decode(sub, r.Kind, -1, cloneText(r.Kind, r.Lower)); err != nil {
+		if out.Lower, err = reg.Decode(sub, r.Kind, -1, cloneText(r.Kind, r.Lower)); err != nil {
 			return Range{}, err
 		}
 	}
 	if r.Flags.HasUpper() {
-		if out.Upper, err = Decode(sub, r.Kind, -1, cloneText(r.Kind, r.Upper)); err != nil {
+		if out.Upper, err = reg.Decode(sub, r.Kind, -1, cloneText(r.Kind, r.Upper)); err != nil {
 			return Range{}, err
 		}
 	}
@@ -510,11 +517,18 @@ func scanMultirangeText(s, scratch []byte) (n, first int, why string) {
 
 // multirangeBinaryToText is multirange_out over multirange_send's bytes.
 func multirangeBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error) {
+	sub, _ := RangeSubtype(t.OID)
+	return appendMultirangeBinaryText(nil, dst, t, sub, src)
+}
+
+// appendMultirangeBinaryText is multirangeBinaryToText for a multirange
+// of subtype sub, rendering the bounds with the types of reg (nil: the
+// built-in ones).
+func appendMultirangeBinaryText(reg *Registry, dst []byte, t *Type, sub uint32, src []byte) ([]byte, error) {
 	m, err := DecodeMultirange(t.OID, codec.ColumnBinary, src, nil)
 	if err != nil {
 		return dst, err
 	}
-	sub, _ := RangeSubtype(t.OID)
 	orig := len(dst)
 	dst = append(dst, '{')
 	for i := 0; ; i++ {
@@ -525,7 +539,7 @@ func multirangeBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, e
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		if dst, err = appendRangeText(dst, sub, r); err != nil {
+		if dst, err = reg.appendRangeText(dst, sub, r); err != nil {
 			return dst[:orig], err
 		}
 	}
@@ -547,18 +561,24 @@ func AppendMultirangeBinary(dst []byte, ranges []RawRange) []byte {
 
 // multirangeDecode returns a multirange as []Range.
 func multirangeDecode(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error) {
+	sub, _ := RangeSubtype(t.OID)
+	return decodeMultirangeAny(nil, t, sub, kind, src)
+}
+
+// decodeMultirangeAny is multirangeDecode for a multirange of subtype
+// sub, decoding the bounds with the types of reg (nil: the built-in ones).
+func decodeMultirangeAny(reg *Registry, t *Type, sub uint32, kind codec.ColumnKind, src []byte) (any, error) {
 	m, err := DecodeMultirange(t.OID, kind, src, nil)
 	if err != nil {
 		return nil, err
 	}
-	sub, _ := RangeSubtype(t.OID)
 	out := make([]Range, 0, m.n)
 	for {
 		r, ok := m.Next()
 		if !ok {
 			return out, nil
 		}
-		v, err := decodeRange(sub, r)
+		v, err := reg.decodeRange(sub, r)
 		if err != nil {
 			return nil, err
 		}

@@ -186,11 +186,17 @@ func recordTextField(s []byte, p int, scratch []byte) (d []byte, null bool, next
 // recordBinaryToText is record_out over record_send's bytes, for record
 // and the composites registered here; RecordBinaryToText does it for any.
 func recordBinaryToText(dst []byte, t *Type, _ int32, src []byte) ([]byte, error) {
+	return appendRecordBinaryText(nil, dst, t, src)
+}
+
+// appendRecordBinaryText is recordBinaryToText rendering the fields with
+// the types of reg (nil: the built-in ones).
+func appendRecordBinaryText(reg *Registry, dst []byte, t *Type, src []byte) ([]byte, error) {
 	n, why := scanRecordBinary(src)
 	if why != "" {
 		return dst, malformed(t, "binary to text", "%s", why)
 	}
-	return appendRecordFields(dst, Record{kind: codec.ColumnBinary, n: n, src: src, pos: 4})
+	return appendRecordFields(reg, dst, Record{kind: codec.ColumnBinary, n: n, src: src, pos: 4})
 }
 
 // RecordBinaryToText appends record_out's text for the binary form of a
@@ -202,7 +208,7 @@ func RecordBinaryToText(dst []byte, src []byte) ([]byte, error) {
 	return recordBinaryToText(dst, t, -1, src)
 }
 
-func appendRecordFields(dst []byte, r Record) ([]byte, error) {
+func appendRecordFields(reg *Registry, dst []byte, r Record) ([]byte, error) {
 	orig := len(dst) // on error dst is given back as it came
 	dst = append(dst, '(')
 	for i := 0; ; i++ {
@@ -217,7 +223,7 @@ func appendRecordFields(dst []byte, r Record) ([]byte, error) {
 			continue
 		}
 		var err error
-		if dst, err = appendBound(dst, f.OID, f.Kind, f.Data, false); err != nil {
+		if dst, err = reg.appendBound(dst, f.OID, f.Kind, f.Data, false); err != nil {
 			return dst[:orig], err
 		}
 	}
@@ -256,7 +262,7 @@ func AppendRecordText(dst []byte, fields []Field) ([]byte, error) {
 			continue
 		}
 		var err error
-		if dst, err = appendBound(dst, f.OID, f.Kind, f.Data, false); err != nil {
+		if dst, err = (*Registry)(nil).appendBound(dst, f.OID, f.Kind, f.Data, false); err != nil {
 			return dst[:orig], err
 		}
 	}
@@ -267,6 +273,12 @@ func AppendRecordText(dst []byte, fields []Field) ([]byte, error) {
 // them for their types, text fields (whose types the text does not say)
 // as strings, NULL as nil.
 func recordDecode(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error) {
+	return decodeRecordAny(nil, t, kind, src)
+}
+
+// decodeRecordAny is recordDecode with the types of reg (nil: the
+// built-in ones).
+func decodeRecordAny(reg *Registry, t *Type, kind codec.ColumnKind, src []byte) (any, error) {
 	r, err := DecodeRecord(t.OID, kind, src, nil)
 	if err != nil {
 		return nil, err
@@ -283,7 +295,7 @@ func recordDecode(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, err
 		case codec.ColumnText:
 			out = append(out, string(f.Data))
 		default:
-			v, err := Decode(f.OID, f.Kind, -1, f.Data)
+			v, err := reg.Decode(f.OID, f.Kind, -1, f.Data)
 			if err != nil {
 				return nil, err
 			}

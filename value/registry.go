@@ -3,10 +3,14 @@ package value
 import "github.com/pgwal/pgwal/codec"
 
 // Registry adds types that are not built in: domains over a known type,
-// and types whose binary form is their text (enums, and extension types
-// such as citext that send their text). Lookups fall back to the built-in
-// types. The zero Registry is ready; it is not safe for concurrent
-// registration, but lookups may run concurrently once it is filled.
+// types whose binary form is their text (enums, and extension types such
+// as citext that send their text), composites, and arrays, ranges and
+// multiranges over any of these. Lookups fall back to the built-in types.
+// The containers registered here render and decode their elements, fields
+// and bounds through the Registry, so they keep a pointer to it: register
+// into the Registry that is used, and do not copy it once filled. The zero
+// Registry is ready; it is not safe for concurrent registration, but
+// lookups may run concurrently once it is filled.
 type Registry struct {
 	types map[uint32]*Type
 	// low is set once a type is registered under a built-in OID (below
@@ -84,11 +88,91 @@ func (r *Registry) AppendText(dst []byte, oid uint32, typmod int32, src []byte) 
 	return t.BinaryToText(dst, t, typmod, src)
 }
 
+// Decode is Decode with the registry's types.
+func (r *Registry) Decode(oid uint32, kind codec.ColumnKind, typmod int32, src []byte) (any, error) {
+	switch kind {
+	case codec.ColumnNull:
+		return nil, nil
+	case codec.ColumnUnchanged:
+		return nil, &Error{OID: oid, Op: "decode", Err: ErrUnchanged}
+	}
+	t, ok := r.Lookup(oid)
+	if !ok || t.Decode == nil {
+		return nil, unknown(oid, "decode")
+	}
+	return t.Decode(t, kind, typmod, src)
+}
+
+// DecodeArray is DecodeArray with the registry's types (the text form of
+// an array needs its type to be known).
+func (r *Registry) DecodeArray(oid uint32, kind codec.ColumnKind, src, scratch []byte) (Array, error) {
+	return decodeArray(r, oid, kind, src, scratch)
+}
+
+// arrayDelim is the delimiter of arrays of elem: a domain's is its base
+// type's.
+func (r *Registry) arrayDelim(elem uint32) byte {
+	if r != nil && elem >= maxBuiltinOID {
+		if t, ok := r.Lookup(elem); ok && t.Base != 0 {
+			elem = t.Base
+		}
+	}
+	return arrayDelim(elem)
+}
+
 // RegisterComposite makes oid a composite type (a table's row type or
 // CREATE TYPE ... AS): its binary form, the record format, names each
-// field's type, so it renders and decodes like record.
+// field's type, so it renders and decodes like record, its fields with
+// the registry's types (registered before or after it).
 func (r *Registry) RegisterComposite(oid uint32, name string) {
-	r.add(&Type{OID: oid, Name: name, Category: CategoryComposite, BinaryToText: recordBinaryToText, Decode: recordDecode})
+	r.add(&Type{OID: oid, Name: name, Category: CategoryComposite,
+		BinaryToText: func(dst []byte, t *Type, _ int32, src []byte) ([]byte, error) {
+			return appendRecordBinaryText(r, dst, t, src)
+		},
+		Decode: func(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error) {
+			return decodeRecordAny(r, t, kind, src)
+		}})
+}
+
+// RegisterArray makes oid the array type over elem (pg_type.typelem), a
+// type of the registry or a built-in one, looked up when a value is
+// rendered: elem may be registered after it.
+func (r *Registry) RegisterArray(oid, elem uint32, name string) {
+	r.add(&Type{OID: oid, Name: name, Category: CategoryArray, Elem: elem,
+		BinaryToText: func(dst []byte, t *Type, _ int32, src []byte) ([]byte, error) {
+			return appendArrayBinaryText(r, dst, t, src)
+		},
+		Decode: func(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error) {
+			return decodeArrayAny(r, t, kind, src)
+		}})
+}
+
+// RegisterRange makes oid a range type whose bounds are of type sub
+// (pg_range.rngsubtype), a type of the registry or a built-in one.
+func (r *Registry) RegisterRange(oid, sub uint32, name string) {
+	r.add(&Type{OID: oid, Name: name, Category: CategoryRange,
+		BinaryToText: func(dst []byte, t *Type, _ int32, src []byte) ([]byte, error) {
+			return appendRangeBinaryText(r, dst, t, sub, src)
+		},
+		Decode: func(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error) {
+			rr, err := DecodeRange(t.OID, kind, src, nil)
+			if err != nil {
+				return nil, err
+			}
+			return r.decodeRange(sub, rr)
+		}})
+}
+
+// RegisterMultirange makes oid a multirange type whose ranges' bounds are
+// of type sub (the subtype of its range type).
+func (r *Registry) RegisterMultirange(oid, sub uint32, name string) {
+	r.add(&Type{OID: oid, Name: name, Category: CategoryRange,
+		BinaryToText: func(dst []byte, t *Type, _ int32, src []byte) ([]byte, error) {
+			return appendMultirangeBinaryText(r, dst, t, sub, src)
+		},
+		Decode: func(t *Type, kind codec.ColumnKind, _ int32, src []byte) (any, error) {
+			return decodeMultirangeAny(r, t, sub, kind, src)
+		}})
 }
 
 // ApplyType learns what a pgoutput Type message can tell: for a domain,

@@ -358,6 +358,7 @@ type streamer struct {
 	fm     formatter
 	out    *output
 	wake   waker
+	types  userTypes // a binary session's user types, loaded at each connection
 
 	complete lsn.LSN // end of the last complete unit rendered
 	durable  lsn.LSN // end of the last complete unit written (and synced): acknowledged
@@ -493,8 +494,11 @@ const maxBackoff = 30 * time.Second
 // server that cannot be reached for now (restarting).
 func retryable(err error) bool {
 	var pe *permanentError
+	var tc *errTypesChanged
 	if errors.As(err, &pe) {
 		return false
+	} else if errors.As(err, &tc) {
+		return true
 	}
 	if wire.IsRetryable(err) {
 		return true
@@ -529,6 +533,9 @@ func (s *streamer) session(ctx context.Context, began *time.Time) error {
 	start := max(s.f.startpos, s.durable)
 	// As pg_recvlogical says it (0/0: the slot's confirmed position).
 	s.logf("starting log streaming at %v (slot %s)", start, s.f.slot)
+	if err := s.types.load(ctx, conn, s.f, s.fm); err != nil {
+		return err
+	}
 	st, err := startStream(ctx, conn, s.f, s.cfg.Database, start)
 	if err != nil {
 		return err
@@ -536,6 +543,7 @@ func (s *streamer) session(ctx context.Context, began *time.Time) error {
 	*began = time.Now()
 	s.logf("streaming initiated")
 	s.fm.Reset(start)
+	s.types.register(s.fm)
 	err = s.loop(ctx, st)
 	if err != errStop {
 		return err
@@ -673,6 +681,9 @@ func (s *streamer) loop(ctx context.Context, st *wire.Stream) error {
 		if f.endpos != 0 && !s.open && at > f.endpos {
 			s.logf("end position %v reached by WAL record at %v (the next unit of work starts there)", f.endpos, at)
 			return errStop
+		}
+		if err := s.types.check(m, s.f, s.fm); err != nil {
+			return err
 		}
 		end, complete, err := s.fm.Write(s.out, m, at)
 		if err != nil {
