@@ -31,7 +31,7 @@ unit:
 # (lengths and counts from the wire must not overflow); -short leaves the
 # real-server tests to the 64-bit run.
 unit-386:
-	GOARCH=386 $(GO) test -count=1 -short ./lsn ./codec ./fuzz ./wire ./capture ./value ./txn ./snapshot ./wal2json ./internal/changejson
+	GOARCH=386 $(GO) test -count=1 -short ./lsn ./codec ./fuzz ./wire ./capture ./value ./txn ./snapshot ./wal2json ./internal/changejson ./internal/growread
 
 ## fuzz-smoke: every fuzz target for SMOKETIME executions, so a broken target fails CI
 fuzz-smoke:

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/pgwal/pgwal/codec"
+	"github.com/pgwal/pgwal/internal/growread"
 	"github.com/pgwal/pgwal/lsn"
 )
 
@@ -427,21 +428,7 @@ func (r *Reader) nextV2() (*Record, error) {
 // arrived fill it, at most doubling, so a declared length alone never
 // allocates.
 func (r *Reader) readBody(n int) ([]byte, error) {
-	b := r.buf[:0]
-	for len(b) < n {
-		if len(b) == cap(b) {
-			nb := make([]byte, len(b), min(n, max(2*cap(b), 4<<10)))
-			copy(nb, b)
-			b = nb
-		}
-		k, err := io.ReadFull(r.br, b[len(b):min(n, cap(b))])
-		b = b[:len(b)+k]
-		r.off += int64(k)
-		if err != nil {
-			r.buf = b
-			return b, err
-		}
-	}
-	r.buf = b
-	return b, nil
+	b, err := growread.ReadN(r.br, r.buf, n)
+	r.buf, r.off = b, r.off+int64(len(b))
+	return b, err
 }

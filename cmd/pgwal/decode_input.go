@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pgwal/pgwal/capture"
+	"github.com/pgwal/pgwal/internal/growread"
 )
 
 // decode reads its input through one bufio.Reader of this size; package
@@ -193,21 +194,7 @@ func (r *wireReader) next(name string) (byte, []byte, error) {
 // readBody reads n bytes into r.buf, growing it only as bytes arrive (at
 // most doubling), so a hostile length allocates nothing up front.
 func (r *wireReader) readBody(n int) ([]byte, error) {
-	b := r.buf[:0]
-	for len(b) < n {
-		if len(b) == cap(b) {
-			nb := make([]byte, len(b), min(n, max(2*cap(b), 4<<10)))
-			copy(nb, b)
-			b = nb
-		}
-		k, err := io.ReadFull(r.br, b[len(b):min(n, cap(b))])
-		b = b[:len(b)+k]
-		r.off += int64(k)
-		if err != nil {
-			r.buf = b
-			return b, err
-		}
-	}
-	r.buf = b
-	return b, nil
+	b, err := growread.ReadN(r.br, r.buf, n)
+	r.buf, r.off = b, r.off+int64(len(b))
+	return b, err
 }
