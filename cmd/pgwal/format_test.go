@@ -187,21 +187,10 @@ GRANT SELECT ON ALL TABLES IN SCHEMA public TO `+pgserver.QuoteIdent(pgserver.Re
 CREATE PUBLICATION pub FOR ALL TABLES;`)
 	out := t.TempDir() + "/out.jsonl"
 	// The workload runs before, while and after the copy.
-	work := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		for i := 0; i < 200; i++ {
-			if _, err := s.ExecDB(ctx, pgserver.Database, fmt.Sprintf(`INSERT INTO public.t VALUES (%d, 'new'); UPDATE public.t SET note = 'upd %d' WHERE id = %d;
-DELETE FROM public.t WHERE id = %d; UPDATE public.u SET n = n + 1 WHERE id = %d;`, 30000+i, i, 1+i*97, 2+i*89, 1+i%300)); err != nil {
-				work <- err
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		_, err := s.ExecDB(ctx, pgserver.Database, "SELECT pg_logical_emit_message(false, 'end', 'of workload')")
-		work <- err
-	}()
+	work := concurrentWorkload(s, time.Minute, 200, 10*time.Millisecond, func(i int) []string {
+		return []string{fmt.Sprintf(`INSERT INTO public.t VALUES (%d, 'new'); UPDATE public.t SET note = 'upd %d' WHERE id = %d;
+DELETE FROM public.t WHERE id = %d; UPDATE public.u SET n = n + 1 WHERE id = %d;`, 30000+i, i, 1+i*97, 2+i*89, 1+i%300)}
+	})
 	time.Sleep(200 * time.Millisecond)
 	_, ch := runAsync("stream", "--format", "pgwal", "--dsn", f.dsn, "-S", "snap", "--create-slot", "--start", "--snapshot", "--snapshot-jobs", "2",
 		"--publication", "pub", "--messages", "-f", out, "--for", "15s")
@@ -288,4 +277,28 @@ DELETE FROM public.t WHERE id = %d; UPDATE public.u SET n = n + 1 WHERE id = %d;
 		}
 	}
 	t.Logf("%d snapshot rows, %d streamed changes", snapRows, changes)
+}
+
+// concurrentWorkload runs steps steps of work on s's database in the
+// background, pausing between them, then a non-transactional message
+// 'end' that a stream reader can wait for; the channel gets the first
+// error, or nil at the end.
+func concurrentWorkload(s *pgserver.Server, limit time.Duration, steps int, pause time.Duration, work func(i int) []string) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), limit)
+		defer cancel()
+		for i := 0; i < steps; i++ {
+			for _, q := range work(i) {
+				if _, err := s.ExecDB(ctx, pgserver.Database, q); err != nil {
+					done <- err
+					return
+				}
+			}
+			time.Sleep(pause)
+		}
+		_, err := s.ExecDB(ctx, pgserver.Database, "SELECT pg_logical_emit_message(false, 'end', 'of workload')")
+		done <- err
+	}()
+	return done
 }

@@ -272,22 +272,7 @@ func (sr snapshotRun) run(t *testing.T, s *pgserver.Server, slot string) {
 	f.sql(t, sr.setup+`
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO `+pgserver.QuoteIdent(pgserver.ReplicationUser)+";")
 	out := t.TempDir() + "/out"
-	work := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		for i := 0; i < sr.steps; i++ {
-			for _, q := range sr.work(i) {
-				if _, err := s.ExecDB(ctx, pgserver.Database, q); err != nil {
-					work <- err
-					return
-				}
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		_, err := s.ExecDB(ctx, pgserver.Database, "SELECT pg_logical_emit_message(false, 'end', 'of workload')")
-		work <- err
-	}()
+	work := concurrentWorkload(s, 2*time.Minute, sr.steps, 5*time.Millisecond, sr.work)
 	time.Sleep(100 * time.Millisecond)
 	p := startPgwal(t, append([]string{"--dsn", f.dsn, "-S", slot, "--create-slot", "--start", "--snapshot", "--snapshot-jobs", "2",
 		"--publication", pubs, "--messages", "-f", out}, sr.args...)...)
