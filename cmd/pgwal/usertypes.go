@@ -87,7 +87,7 @@ func (ut *userTypes) load(ctx context.Context, conn *wire.Conn, f *replFlags, fm
 	if _, ok := fm.(typeRegistrar); !ok || !f.binary {
 		return nil
 	}
-	rs, err := conn.Exec(ctx, userTypesQuery(f.publications, ut.extra))
+	rs, err := conn.Exec(ctx, userTypesQuery(f.publications, ut.extra, conn.ServerVersionNum()))
 	if err != nil {
 		return fmt.Errorf("loading the user types of the published tables: %w", err)
 	}
@@ -194,10 +194,14 @@ func (ut *userTypes) check(m codec.Message, f *replFlags, fm formatter) error {
 // userTypesQuery selects the pg_type rows of the user types the columns of
 // the publications' tables use, with the types those are made of (array
 // elements, domain bases, composite fields, range subtypes), and of the
-// OIDs in extra. pg_publication_tables lists the tables (a partition's own
-// or its root's) the same on PostgreSQL 14–18; it has attnames only on 15
-// and later, so the columns come from pg_attribute.
-func userTypesQuery(pubs []string, extra []uint32) string {
+// OIDs in extra. The tables come from the publication catalogs, not
+// pg_publication_tables, which opens each table (for its column list),
+// and a table opened before START_REPLICATION stays in the walsender's
+// relcache with today's columns, which decoding older WAL then describes
+// (and fails on a type created since: "cache lookup failed for type").
+// A published partitioned table's partitions have its column types;
+// schema publications are PostgreSQL 15's (version: server_version_num).
+func userTypesQuery(pubs []string, extra []uint32, version int) string {
 	lits := make([]string, len(pubs))
 	for i, p := range pubs {
 		lits[i] = "'" + strings.ReplaceAll(p, "'", "''") + "'"
@@ -206,12 +210,22 @@ func userTypesQuery(pubs []string, extra []uint32) string {
 	for i, o := range extra {
 		oids[i] = strconv.FormatUint(uint64(o), 10)
 	}
-	return `WITH RECURSIVE used(oid) AS (
-  SELECT a.atttypid FROM pg_catalog.pg_publication_tables p
-  JOIN pg_catalog.pg_namespace n ON n.nspname = p.schemaname
-  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
-  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-  WHERE p.pubname IN (` + strings.Join(lits, ",") + `) AND a.atttypid >= ` + strconv.Itoa(firstNormalOID) + `
+	schemas := ""
+	if version >= 150000 {
+		schemas = `
+  UNION SELECT c.oid FROM pg_catalog.pg_publication_namespace pn JOIN pubs p ON p.oid = pn.pnpubid
+  JOIN pg_catalog.pg_class c ON c.relnamespace = pn.pnnspid AND c.relkind IN ('r', 'p')`
+	}
+	return `WITH RECURSIVE pubs AS (
+  SELECT oid, puballtables FROM pg_catalog.pg_publication WHERE pubname IN (` + strings.Join(lits, ",") + `)
+), rels(oid) AS (
+  SELECT pr.prrelid FROM pg_catalog.pg_publication_rel pr JOIN pubs p ON p.oid = pr.prpubid
+  UNION SELECT c.oid FROM pg_catalog.pg_class c
+  WHERE c.relkind IN ('r', 'p') AND EXISTS (SELECT FROM pubs WHERE puballtables)` + schemas + `
+), used(oid) AS (
+  SELECT a.atttypid FROM rels r
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+  WHERE a.atttypid >= ` + strconv.Itoa(firstNormalOID) + `
   UNION SELECT unnest('{` + strings.Join(oids, ",") + `}'::pg_catalog.oid[])
 ), deps(oid) AS (
   SELECT oid FROM used

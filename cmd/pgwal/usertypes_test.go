@@ -242,3 +242,43 @@ func TestRegisterUserTypes(t *testing.T) {
 		}
 	}
 }
+
+// A session started after the user types were made, on a slot whose WAL
+// predates them, decodes that WAL: loading the types must not leave the
+// walsender with today's description of a table (pg_publication_tables
+// opens each table, and decoding then failed with "cache lookup failed
+// for type" on a type the old WAL does not know).
+func TestStreamUserTypesOlderWAL(t *testing.T) {
+	s := pgserver.StartT(t, pgserver.Config{})
+	f := newFixture(s, 30*time.Second)
+	f.sql(t, `CREATE TABLE public.ut (id int PRIMARY KEY);
+CREATE PUBLICATION pub FOR ALL TABLES;`)
+	for _, slot := range []string{"old_text", "old_bin"} {
+		if r := runSync("stream", "--dsn", f.dsn, "-S", slot, "--create-slot"); r.code != 0 {
+			t.Fatalf("create slot: exit %d: %s", r.code, r.stderr)
+		}
+	}
+	f.sql(t, `INSERT INTO public.ut VALUES (1);
+CREATE TYPE public.color AS ENUM ('red', 'green');
+ALTER TABLE public.ut ADD COLUMN c public.color;
+INSERT INTO public.ut VALUES (2, 'green');`)
+	end := f.sql(t, "CHECKPOINT; SELECT pg_current_wal_insert_lsn()")
+	got := map[string]string{}
+	for _, mode := range []string{"text", "bin"} {
+		args := []string{"stream", "--dsn", f.dsn, "-S", "old_" + mode, "--start", "--publication", "pub", "-E", end, "-f", "-", "--format", "pgwal"}
+		if mode == "bin" {
+			args = append(args, "--binary")
+		}
+		r := runSync(args...)
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", mode, r.code, r.stderr)
+		}
+		got[mode] = r.stdout
+	}
+	if d := cmp.Diff(got["text"], got["bin"]); d != "" {
+		t.Errorf("--binary differs from the text session (-text +binary):\n%s", d)
+	}
+	if n := strings.Count(got["bin"], "\n"); n != 2 || !strings.Contains(got["bin"], `"green"`) {
+		t.Errorf("%d changes printed, want 2, the second green:\n%s", n, got["bin"])
+	}
+}
