@@ -123,6 +123,18 @@ type changesFormat struct {
 	buf  []byte
 }
 
+// setTypeNames names the session's domains (as other user types are
+// named: schema.name).
+func (f *changesFormat) setTypeNames(names map[uint32]typeName) {
+	f.w.TypeNames = nil
+	for oid, n := range names {
+		if f.w.TypeNames == nil {
+			f.w.TypeNames = map[uint32]string{}
+		}
+		f.w.TypeNames[oid] = n.qualified()
+	}
+}
+
 func (f *changesFormat) event(w io.Writer, ev txn.Event) error {
 	var err error
 	if f.buf, err = f.w.AppendEvent(f.buf[:0], ev); err != nil {
@@ -160,6 +172,9 @@ type wal2jsonFormat struct {
 	w    *wal2json.Writer
 	out  io.Writer // where emit writes during an event
 	rels map[*codec.RelationInfo]*wal2json.Relation
+	// names: the session's domains, which the Type messages name by
+	// their base types.
+	names map[uint32]typeName
 
 	// With include-lsn, wal2json prints a transaction's end ("nextlsn")
 	// before its changes, and a Begin … Commit transaction's end is known
@@ -258,11 +273,23 @@ func (f *wal2jsonFormat) event(w io.Writer, ev txn.Event) error {
 	return nil
 }
 
+// setTypeNames names the session's domains as wal2json does: format_type
+// of the column's type, the domain.
+func (f *wal2jsonFormat) setTypeNames(names map[uint32]typeName) {
+	f.names = names
+	clear(f.rels)
+}
+
 func (f *wal2jsonFormat) relation(info *codec.RelationInfo) *wal2json.Relation {
 	if r, ok := f.rels[info]; ok {
 		return r
 	}
 	r := wal2json.FromRelationInfo(info, nil) // user types named by txn's ColumnInfo.TypeName
+	for i := range r.Columns {
+		if n, ok := f.names[r.Columns[i].TypeOID]; ok {
+			r.Columns[i].TypeSchema, r.Columns[i].TypeName = n.schema, n.name
+		}
+	}
 	if len(f.rels) > 4096 {
 		clear(f.rels) // bounded: relations are re-sent, so few are live
 	}

@@ -31,9 +31,34 @@ import (
 // the error says to start pgwal again. Each type is asked for once: one
 // that the catalogs do not describe in a way pgwal can render (an
 // extension's base type) is left to fail when a value of it comes.
+//
+// The formats that print column types (wal2json, pgwal) load the types in
+// text sessions too, for the names of domains: pgoutput's Type message for
+// a domain names its base type (logicalrep_write_typ looks through
+// domains), where wal2json prints format_type of the column's own type.
+// Every other user type's Type message names the type itself. A text
+// session that cannot reconnect by itself (--no-loop, a temporary slot)
+// goes on with the Type message's name for a type created while streaming.
 
 // typeRegistrar is a formatter that renders values through a registry.
 type typeRegistrar interface{ typeRegistry() *value.Registry }
+
+// typeNamer is a formatter that prints column types: names overrides the
+// Type messages' names of user types (domains) for the session.
+type typeNamer interface {
+	setTypeNames(names map[uint32]typeName)
+}
+
+// typeName is a user type's name in the catalogs.
+type typeName struct{ schema, name string }
+
+// qualified is the name as codec.RelationCache spells a Type message's.
+func (n typeName) qualified() string {
+	if n.schema == "" || n.schema == "pg_catalog" {
+		return n.name
+	}
+	return n.schema + "." + n.name
+}
 
 func (u *units) typeRegistry() *value.Registry { return &u.types }
 
@@ -44,6 +69,7 @@ const firstNormalOID = 16384
 // userType is one pg_type row of the load.
 type userType struct {
 	oid      uint32
+	schema   string
 	name     string
 	typtype  byte // 'e' enum, 'c' composite, 'd' domain, 'r' range, 'm' multirange, 'b' base
 	category byte // typcategory: 'A' for an array
@@ -55,6 +81,7 @@ type userType struct {
 // userTypes is what the stream knows of the session's user types.
 type userTypes struct {
 	loaded []userType
+	binary bool            // the loaded session's values are binary
 	asked  map[uint32]bool // OIDs looked up by a load, found or not
 	extra  []uint32        // OIDs a Relation named that a load has not looked up
 }
@@ -69,7 +96,7 @@ type errTypesChanged struct {
 }
 
 func (e *errTypesChanged) Error() string {
-	msg := fmt.Sprintf("relation %s column %s has type OID %d, which was created after the stream started (--binary needs each user type from the catalogs)", e.rel, e.col, e.oid)
+	msg := fmt.Sprintf("relation %s column %s has type OID %d, which was created after the stream started (pgwal reads each user type from the catalogs)", e.rel, e.col, e.oid)
 	switch {
 	case e.loop:
 		return msg + ": reconnecting to load it"
@@ -79,15 +106,25 @@ func (e *errTypesChanged) Error() string {
 	return msg + ": start pgwal stream again to load it (or run without --no-loop)"
 }
 
+// needsTypes says whether fm needs the user types of a session: for their
+// names, or to render a binary session's values.
+func needsTypes(f *replFlags, fm formatter) bool {
+	if _, ok := fm.(typeNamer); ok {
+		return true
+	}
+	_, ok := fm.(typeRegistrar)
+	return ok && f.binary
+}
+
 // load reads the user types of the published tables' columns, and those
-// named since the last load, for a binary session whose formatter renders
-// values; otherwise it does nothing.
+// named since the last load, when fm needs them; otherwise it does
+// nothing.
 func (ut *userTypes) load(ctx context.Context, conn *wire.Conn, f *replFlags, fm formatter) error {
-	ut.loaded = nil
-	if _, ok := fm.(typeRegistrar); !ok || !f.binary {
+	ut.loaded, ut.binary = nil, f.binary
+	if !needsTypes(f, fm) {
 		return nil
 	}
-	rs, err := conn.Exec(ctx, userTypesQuery(f.publications, ut.extra))
+	rs, err := conn.Exec(ctx, userTypesQuery(f.publications, ut.extra, conn.ServerVersionNum()))
 	if err != nil {
 		return fmt.Errorf("loading the user types of the published tables: %w", err)
 	}
@@ -111,14 +148,35 @@ func (ut *userTypes) load(ctx context.Context, conn *wire.Conn, f *replFlags, fm
 	return nil
 }
 
-// register puts the loaded types into fm's registry (after its Reset,
-// which empties it).
+// register gives fm the loaded types (after its Reset, which forgets
+// them): the domains' names, and, in a binary session, the types in its
+// registry. A text session's values are rendered as before: the registry
+// would render an enum's or composite's text as its own JSON.
 func (ut *userTypes) register(fm formatter) {
+	if tn, ok := fm.(typeNamer); ok {
+		tn.setTypeNames(domainNames(ut.loaded))
+	}
 	tr, ok := fm.(typeRegistrar)
-	if !ok || len(ut.loaded) == 0 {
+	if !ok || !ut.binary || len(ut.loaded) == 0 {
 		return
 	}
 	registerUserTypes(tr.typeRegistry(), ut.loaded)
+}
+
+// domainNames maps the loaded domains' OIDs to their names: the user
+// types whose Type message names another (its base type).
+func domainNames(ts []userType) map[uint32]typeName {
+	var m map[uint32]typeName
+	for _, t := range ts {
+		if t.typtype != 'd' {
+			continue
+		}
+		if m == nil {
+			m = map[uint32]typeName{}
+		}
+		m[t.oid] = typeName{t.schema, t.name}
+	}
+	return m
 }
 
 // registerUserTypes registers ts into r. Containers look their parts up
@@ -160,29 +218,42 @@ func registerUserTypes(r *value.Registry, ts []userType) {
 	}
 }
 
-// check fails a binary session's Relation message that names a type not
-// known and not yet looked up, to reconnect and load it (see above).
+// check fails a Relation message that names a user type not yet looked
+// up, to reconnect and load it (see above): in a binary session, one the
+// registry cannot render; in a session whose format prints type names,
+// any (it may be a domain), if the session reconnects by itself.
 func (ut *userTypes) check(m codec.Message, f *replFlags, fm formatter) error {
 	rel, ok := m.(*codec.Relation)
-	if !ok || !f.binary {
+	if !ok || !needsTypes(f, fm) {
 		return nil
 	}
-	tr, ok := fm.(typeRegistrar)
-	if !ok {
-		return nil
+	_, names := fm.(typeNamer)
+	var r *value.Registry
+	if tr, ok := fm.(typeRegistrar); ok && f.binary {
+		r = tr.typeRegistry()
 	}
-	r := tr.typeRegistry()
+	loop := !f.noLoop && !f.temporary
 	var first *errTypesChanged
 	for _, c := range rel.Columns {
 		if c.TypeOID < firstNormalOID || ut.asked[c.TypeOID] {
 			continue
 		}
-		if _, ok := r.Lookup(c.TypeOID); ok {
-			continue // a domain over a built-in type, learnt from its Type message
+		known := false
+		if r != nil {
+			_, known = r.Lookup(c.TypeOID) // a domain over a built-in type, learnt from its Type message
+		}
+		if (r == nil || known) && (!names || !loop) {
+			// Only its name is missing, and it would take a restart:
+			// the Type message's name it is.
+			if ut.asked == nil {
+				ut.asked = map[uint32]bool{}
+			}
+			ut.asked[c.TypeOID] = true
+			continue
 		}
 		ut.extra = append(ut.extra, c.TypeOID)
 		if first == nil {
-			first = &errTypesChanged{rel: string(rel.Namespace) + "." + string(rel.Name), col: string(c.Name), oid: c.TypeOID, loop: !f.noLoop && !f.temporary, temp: f.temporary}
+			first = &errTypesChanged{rel: string(rel.Namespace) + "." + string(rel.Name), col: string(c.Name), oid: c.TypeOID, loop: loop, temp: f.temporary}
 		}
 	}
 	if first != nil {
@@ -194,10 +265,14 @@ func (ut *userTypes) check(m codec.Message, f *replFlags, fm formatter) error {
 // userTypesQuery selects the pg_type rows of the user types the columns of
 // the publications' tables use, with the types those are made of (array
 // elements, domain bases, composite fields, range subtypes), and of the
-// OIDs in extra. pg_publication_tables lists the tables (a partition's own
-// or its root's) the same on PostgreSQL 14–18; it has attnames only on 15
-// and later, so the columns come from pg_attribute.
-func userTypesQuery(pubs []string, extra []uint32) string {
+// OIDs in extra. The tables come from the publication catalogs, not
+// pg_publication_tables, which opens each table (for its column list),
+// and a table opened before START_REPLICATION stays in the walsender's
+// relcache with today's columns, which decoding older WAL then describes
+// (and fails on a type created since: "cache lookup failed for type").
+// A published partitioned table's partitions have its column types;
+// schema publications are PostgreSQL 15's (version: server_version_num).
+func userTypesQuery(pubs []string, extra []uint32, version int) string {
 	lits := make([]string, len(pubs))
 	for i, p := range pubs {
 		lits[i] = "'" + strings.ReplaceAll(p, "'", "''") + "'"
@@ -206,12 +281,22 @@ func userTypesQuery(pubs []string, extra []uint32) string {
 	for i, o := range extra {
 		oids[i] = strconv.FormatUint(uint64(o), 10)
 	}
-	return `WITH RECURSIVE used(oid) AS (
-  SELECT a.atttypid FROM pg_catalog.pg_publication_tables p
-  JOIN pg_catalog.pg_namespace n ON n.nspname = p.schemaname
-  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
-  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-  WHERE p.pubname IN (` + strings.Join(lits, ",") + `) AND a.atttypid >= ` + strconv.Itoa(firstNormalOID) + `
+	schemas := ""
+	if version >= 150000 {
+		schemas = `
+  UNION SELECT c.oid FROM pg_catalog.pg_publication_namespace pn JOIN pubs p ON p.oid = pn.pnpubid
+  JOIN pg_catalog.pg_class c ON c.relnamespace = pn.pnnspid AND c.relkind IN ('r', 'p')`
+	}
+	return `WITH RECURSIVE pubs AS (
+  SELECT oid, puballtables FROM pg_catalog.pg_publication WHERE pubname IN (` + strings.Join(lits, ",") + `)
+), rels(oid) AS (
+  SELECT pr.prrelid FROM pg_catalog.pg_publication_rel pr JOIN pubs p ON p.oid = pr.prpubid
+  UNION SELECT c.oid FROM pg_catalog.pg_class c
+  WHERE c.relkind IN ('r', 'p') AND EXISTS (SELECT FROM pubs WHERE puballtables)` + schemas + `
+), used(oid) AS (
+  SELECT a.atttypid FROM rels r
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+  WHERE a.atttypid >= ` + strconv.Itoa(firstNormalOID) + `
   UNION SELECT unnest('{` + strings.Join(oids, ",") + `}'::pg_catalog.oid[])
 ), deps(oid) AS (
   SELECT oid FROM used
@@ -223,15 +308,16 @@ func userTypesQuery(pubs []string, extra []uint32) string {
       WHERE fa.attrelid = t.typrelid AND fa.attnum > 0 AND NOT fa.attisdropped) x(oid)
   WHERE x.oid >= ` + strconv.Itoa(firstNormalOID) + `
 )
-SELECT t.oid, t.typname, t.typtype, t.typcategory, t.typelem, t.typbasetype, COALESCE(r.rngsubtype, 0)
+SELECT t.oid, t.typname, t.typtype, t.typcategory, t.typelem, t.typbasetype, COALESCE(r.rngsubtype, 0), n.nspname
 FROM deps d JOIN pg_catalog.pg_type t ON t.oid = d.oid
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 LEFT JOIN pg_catalog.pg_range r ON r.rngtypid = t.oid OR r.rngmultitypid = t.oid`
 }
 
 var errBadTypeRow = errors.New("unexpected pg_type row")
 
 func parseUserType(row []sql.NullString) (userType, error) {
-	if len(row) != 7 {
+	if len(row) != 8 {
 		return userType{}, fmt.Errorf("%w: %d columns", errBadTypeRow, len(row))
 	}
 	var nums [4]uint32
@@ -245,6 +331,6 @@ func parseUserType(row []sql.NullString) (userType, error) {
 	if len(row[2].String) != 1 || len(row[3].String) != 1 {
 		return userType{}, fmt.Errorf("%w: typtype %q, typcategory %q", errBadTypeRow, row[2].String, row[3].String)
 	}
-	return userType{oid: nums[0], name: row[1].String, typtype: row[2].String[0], category: row[3].String[0],
+	return userType{oid: nums[0], schema: row[7].String, name: row[1].String, typtype: row[2].String[0], category: row[3].String[0],
 		elem: nums[1], base: nums[2], sub: nums[3]}, nil
 }

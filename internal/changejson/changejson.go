@@ -39,6 +39,9 @@ type Writer struct {
 	// Types renders user types (domains learnt with ApplyType, enums,
 	// composites) besides the built-in ones.
 	Types *value.Registry
+	// TypeNames names user types by OID, over the Type messages' names
+	// (ColumnInfo.TypeName): pgoutput names a domain by its base type.
+	TypeNames map[uint32]string
 
 	r       value.Renderer
 	changes int                // changes of the open unit written (Transactions)
@@ -80,8 +83,8 @@ func (w *Writer) relation(rel *codec.RelationInfo) *relJSON {
 type typeKey struct {
 	oid uint32
 	mod int32
-	// name is the Type message's name for a user type: a later Type
-	// message for the same OID may rename it.
+	// name is a user type's name (TypeNames' or its Type message's): a
+	// later Type message for the same OID may rename it.
 	name string
 }
 
@@ -405,17 +408,21 @@ func (w *Writer) appendColumns(dst []byte, rel *codec.RelationInfo, rj *relJSON,
 
 // appendTypeName appends the column's type as SQL spells it (format_type:
 // "numeric(10,2)", "character varying(60)", "integer[]"), or a user
-// type's name from its Type message.
+// type's name from TypeNames or its Type message.
 func (w *Writer) appendTypeName(dst []byte, col *codec.ColumnInfo) []byte {
-	k := typeKey{col.TypeOID, col.TypeMod, col.TypeName}
+	name := col.TypeName
+	if n, ok := w.TypeNames[col.TypeOID]; ok {
+		name = n
+	}
+	k := typeKey{col.TypeOID, col.TypeMod, name}
 	if b, ok := w.types[k]; ok {
 		return append(dst, b...)
 	}
 	var b []byte
-	if name, ok := value.FormatType(col.TypeOID, col.TypeMod); ok {
+	if sql, ok := value.FormatType(col.TypeOID, col.TypeMod); ok {
+		b = value.AppendJSONString(nil, []byte(sql))
+	} else if name != "" {
 		b = value.AppendJSONString(nil, []byte(name))
-	} else if col.TypeName != "" {
-		b = value.AppendJSONString(nil, []byte(col.TypeName))
 	} else {
 		b = strconv.AppendUint(append(b, `"oid:`...), uint64(col.TypeOID), 10)
 		b = append(b, '"')

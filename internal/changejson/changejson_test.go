@@ -231,6 +231,56 @@ func TestColumnStates(t *testing.T) {
 	}
 }
 
+// TypeNames names a column's type over its Type message (pgoutput names
+// a domain by its base type); types it does not list keep the Type
+// message's name, and built-in types format_type's.
+// (Without a registry the domain's value is a string.)
+func TestTypeNames(t *testing.T) {
+	msgs := []codec.Message{
+		&codec.Type{TypeOID: 16500, Namespace: []byte("pg_catalog"), Name: []byte("int4")},
+		&codec.Type{TypeOID: 16501, Namespace: []byte("app"), Name: []byte("mood")},
+		&codec.Relation{RelationID: 1, Namespace: []byte("public"), Name: []byte("t"), ReplicaIdentity: 'd',
+			Columns: []codec.RelationColumn{{Flags: 1, Name: []byte("id"), TypeOID: 23, TypeMod: -1},
+				{Name: []byte("qty"), TypeOID: 16500, TypeMod: -1}, {Name: []byte("m"), TypeOID: 16501, TypeMod: -1}}},
+		&codec.Begin{FinalLSN: 0x100, Xid: 7},
+		&codec.Insert{RelationID: 1, New: codec.Tuple{{Kind: codec.ColumnText, Data: []byte("1")},
+			{Kind: codec.ColumnText, Data: []byte("5")}, {Kind: codec.ColumnText, Data: []byte("ok")}}},
+		&codec.Commit{CommitLSN: 0x100, EndLSN: 0x180},
+	}
+	for _, tc := range []struct {
+		names map[uint32]string
+		want  string
+	}{
+		{nil, `{"op":"insert","schema":"public","table":"t","xid":7,"commit_lsn":"0/100","key":["id"],"new":[{"name":"id","type":"integer","value":1},{"name":"qty","type":"int4","value":"5"},{"name":"m","type":"app.mood","value":"ok"}]}`},
+		{map[uint32]string{16500: "app.qty"}, `{"op":"insert","schema":"public","table":"t","xid":7,"commit_lsn":"0/100","key":["id"],"new":[{"name":"id","type":"integer","value":1},{"name":"qty","type":"app.qty","value":"5"},{"name":"m","type":"app.mood","value":"ok"}]}`},
+	} {
+		a := txn.New(txn.Options{SpillDir: t.TempDir()})
+		w := Writer{TypeNames: tc.names}
+		var out []byte
+		for _, m := range msgs {
+			if err := a.Push(m, 0); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				ev, err := a.Next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ev.Kind == txn.EventNone {
+					break
+				}
+				if out, err = w.AppendEvent(out, ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		a.Close()
+		if d := cmp.Diff(tc.want, strings.TrimSuffix(string(out), "\n")); d != "" {
+			t.Errorf("TypeNames %v (-want +got):\n%s", tc.names, d)
+		}
+	}
+}
+
 // BenchmarkWriter renders the changes of a captured session (decode,
 // assemble and render, as pgwal decode --format pgwal does) and reports
 // changes per second; the bar for the command is 1,000,000 a second.
