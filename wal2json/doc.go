@@ -71,8 +71,10 @@
 //     one that changed only unpublished tables) as {"change":[]} or a B
 //     and C pair; pgoutput (PostgreSQL 15+) does not send them.
 //   - A domain column's type: pgoutput names the domain's base type, so
-//     the type printed is the base type's (integer), where wal2json prints
-//     the domain's (public.posint). Its values are printed as wal2json
+//     from pgoutput alone the type printed is the base type's (integer),
+//     where wal2json prints the domain's (public.posint); a caller that
+//     sets the Relation's Column.TypeSchema and TypeName from the catalogs
+//     gets the domain's, as pgwal stream does. Its values are printed as wal2json
 //     prints a domain's (as strings), its type OID is the domain's.
 //   - wal2json 2.5's format 1 prints a comma before a non-transactional
 //     message's object after a transaction that printed two or more

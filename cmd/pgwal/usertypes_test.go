@@ -46,13 +46,13 @@ UPDATE public.ut SET m = 'happy, "very"', pi = 1, p = ROW(NULL, NULL, ''), qd = 
 DELETE FROM public.ut WHERE id = 2;`
 
 // userTypesDomainNames: how --format pgwal names the domain columns of
-// public.ut (schema.name, as it names other user types), where pgoutput's
+// public.ut (as format_type spells them, as it names other user types), where pgoutput's
 // Type messages name their base types.
 var userTypesDomainNames = []string{
 	`{"name":"md","type":"public.mood_dd"`,
 	`{"name":"pi","type":"public.posint"`,
 	`{"name":"mda","type":"public.moods"`,
-	`{"name":"qd","type":"Odd.Pos Int"`,
+	`{"name":"qd","type":"\"Odd\".\"Pos Int\""`,
 	`{"name":"vc","type":"public.vc"`,
 }
 

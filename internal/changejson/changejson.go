@@ -21,6 +21,7 @@ package changejson
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/pgwal/pgwal/codec"
@@ -422,7 +423,14 @@ func (w *Writer) appendTypeName(dst []byte, col *codec.ColumnInfo) []byte {
 	if sql, ok := value.FormatType(col.TypeOID, col.TypeMod); ok {
 		b = value.AppendJSONString(nil, []byte(sql))
 	} else if name != "" {
-		b = value.AppendJSONString(nil, []byte(name))
+		// "schema.name", or a bare name in pg_catalog (a domain's base, as
+		// pgoutput names it): spelt as format_type spells it, quoted as
+		// needed, "_x" as x[] and a built-in base by its SQL name.
+		schema, typ, qualified := strings.Cut(name, ".")
+		if !qualified {
+			schema, typ = "", name
+		}
+		b = value.AppendJSONString(nil, value.AppendFormatTypeName(nil, schema, typ, col.TypeMod))
 	} else {
 		b = strconv.AppendUint(append(b, `"oid:`...), uint64(col.TypeOID), 10)
 		b = append(b, '"')

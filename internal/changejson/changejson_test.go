@@ -251,7 +251,7 @@ func TestTypeNames(t *testing.T) {
 		names map[uint32]string
 		want  string
 	}{
-		{nil, `{"op":"insert","schema":"public","table":"t","xid":7,"commit_lsn":"0/100","key":["id"],"new":[{"name":"id","type":"integer","value":1},{"name":"qty","type":"int4","value":"5"},{"name":"m","type":"app.mood","value":"ok"}]}`},
+		{nil, `{"op":"insert","schema":"public","table":"t","xid":7,"commit_lsn":"0/100","key":["id"],"new":[{"name":"id","type":"integer","value":1},{"name":"qty","type":"integer","value":"5"},{"name":"m","type":"app.mood","value":"ok"}]}`},
 		{map[uint32]string{16500: "app.qty"}, `{"op":"insert","schema":"public","table":"t","xid":7,"commit_lsn":"0/100","key":["id"],"new":[{"name":"id","type":"integer","value":1},{"name":"qty","type":"app.qty","value":"5"},{"name":"m","type":"app.mood","value":"ok"}]}`},
 	} {
 		a := txn.New(txn.Options{SpillDir: t.TempDir()})
