@@ -70,6 +70,11 @@ type batchConn struct {
 	busy     bool
 	winStart time.Time
 	winBytes int
+	// holdFrom is when the wait for the current batch began. It outlives
+	// a read cut short (Wake, a context's end): the next read waits only
+	// for the rest of the delay, so interruptions more frequent than the
+	// delay cannot keep a few queued bytes from ever being read.
+	holdFrom time.Time
 
 	// The callbacks for raw and their arguments and results, made once so
 	// that a read allocates nothing.

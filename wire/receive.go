@@ -55,14 +55,17 @@ func (c *Conn) receive(ctx context.Context, o readOpts) (byte, []byte, error) {
 // deadline only. A message already buffered costs no system call and no
 // allocation.
 func (c *Conn) read(ctx context.Context, o readOpts) (byte, []byte, error) {
+	b := c.batch
 	if c.rd.HasMessage() {
 		typ, body, err := c.rd.ReadMessage()
 		if err != nil {
 			return 0, nil, c.readErr(err)
 		}
+		if b != nil && !b.holdFrom.IsZero() {
+			b.holdFrom = time.Time{} // the interrupted wait got its batch
+		}
 		return typ, body, nil
 	}
-	b := c.batch
 	batched := o.batch && b != nil && b.streaming
 	if !batched {
 		b.stop() // only a running stream batches its reads
@@ -84,13 +87,19 @@ func (c *Conn) read(ctx context.Context, o readOpts) (byte, []byte, error) {
 		holding := batched && b.hold() && !waited
 		if holding {
 			b.start()
-			rdl = earliest(rdl, time.Now().Add(b.delay))
+			if b.holdFrom.IsZero() {
+				b.holdFrom = time.Now()
+			}
+			rdl = earliest(rdl, b.holdFrom.Add(b.delay))
 		} else if batched {
 			b.stop()
 		}
 		arrived := c.rd.n
 		typ, body, err := c.readUntil(ctx, rdl)
 		if err == nil {
+			if batched {
+				b.holdFrom = time.Time{}
+			}
 			c.lastRecv.Store(time.Now().UnixNano())
 			return typ, body, nil
 		}
@@ -116,6 +125,7 @@ func (c *Conn) read(ctx context.Context, o readOpts) (byte, []byte, error) {
 			// Fewer than MinBytes within the delay: take what has arrived,
 			// or wait for the next byte; the stream is not busy now.
 			b.quiet()
+			b.holdFrom = time.Time{}
 			waited = true
 		}
 		// Otherwise a stale deadline (an interruption already handled):
