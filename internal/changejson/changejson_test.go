@@ -199,27 +199,7 @@ func TestColumnStates(t *testing.T) {
 			New: codec.Tuple{{Kind: codec.ColumnText, Data: []byte("2")}, {Kind: codec.ColumnUnchanged}}},
 		&codec.Commit{CommitLSN: 0x100, EndLSN: 0x180},
 	}
-	a := txn.New(txn.Options{SpillDir: t.TempDir()})
-	defer a.Close()
-	var w Writer
-	var out []byte
-	for _, m := range msgs {
-		if err := a.Push(m, 0); err != nil {
-			t.Fatal(err)
-		}
-		for {
-			ev, err := a.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ev.Kind == txn.EventNone {
-				break
-			}
-			if out, err = w.AppendEvent(out, ev); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	out := renderMessages(t, &Writer{}, msgs)
 	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
 	want := []string{
 		`{"op":"update","schema":"public","table":"t","xid":7,"commit_lsn":"0/100","key":["id"],"new":[{"name":"id","type":"integer","value":1},{"name":"body","type":"text","unchanged":true}]}`,
@@ -254,27 +234,7 @@ func TestTypeNames(t *testing.T) {
 		{nil, `{"op":"insert","schema":"public","table":"t","xid":7,"commit_lsn":"0/100","key":["id"],"new":[{"name":"id","type":"integer","value":1},{"name":"qty","type":"integer","value":"5"},{"name":"m","type":"app.mood","value":"ok"}]}`},
 		{map[uint32]string{16500: "app.qty"}, `{"op":"insert","schema":"public","table":"t","xid":7,"commit_lsn":"0/100","key":["id"],"new":[{"name":"id","type":"integer","value":1},{"name":"qty","type":"app.qty","value":"5"},{"name":"m","type":"app.mood","value":"ok"}]}`},
 	} {
-		a := txn.New(txn.Options{SpillDir: t.TempDir()})
-		w := Writer{TypeNames: tc.names}
-		var out []byte
-		for _, m := range msgs {
-			if err := a.Push(m, 0); err != nil {
-				t.Fatal(err)
-			}
-			for {
-				ev, err := a.Next()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if ev.Kind == txn.EventNone {
-					break
-				}
-				if out, err = w.AppendEvent(out, ev); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		a.Close()
+		out := renderMessages(t, &Writer{TypeNames: tc.names}, msgs)
 		if d := cmp.Diff(tc.want, strings.TrimSuffix(string(out), "\n")); d != "" {
 			t.Errorf("TypeNames %v (-want +got):\n%s", tc.names, d)
 		}
@@ -331,4 +291,31 @@ func BenchmarkWriter(b *testing.B) {
 		a.Close()
 	}
 	b.ReportMetric(float64(changes)/b.Elapsed().Seconds(), "changes/s")
+}
+
+// renderMessages assembles decoded messages (all at WAL position 0) and renders
+// every event with w.
+func renderMessages(t *testing.T, w *Writer, msgs []codec.Message) []byte {
+	t.Helper()
+	a := txn.New(txn.Options{SpillDir: t.TempDir()})
+	defer a.Close()
+	var out []byte
+	for _, m := range msgs {
+		if err := a.Push(m, 0); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			ev, err := a.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.Kind == txn.EventNone {
+				break
+			}
+			if out, err = w.AppendEvent(out, ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return out
 }
