@@ -631,7 +631,8 @@ const idleSync = 100 * time.Millisecond
 // loop reads, renders and acknowledges until an error or errStop.
 func (s *streamer) loop(ctx context.Context, st *wire.Stream) error {
 	f := s.f
-	callCtx := s.wake.context(ctx)
+	s.wake.attach(st)
+	defer s.wake.attach(nil)
 	idle := time.AfterFunc(time.Hour, func() { s.wake.fire(wakeIdle) })
 	idle.Stop()
 	defer idle.Stop()
@@ -641,7 +642,7 @@ func (s *streamer) loop(ctx context.Context, st *wire.Stream) error {
 		if armed {
 			idle.Reset(idleSync)
 		}
-		m, err := st.Next(callCtx)
+		m, err := st.Next(ctx)
 		if armed {
 			idle.Stop()
 		}
@@ -649,11 +650,10 @@ func (s *streamer) loop(ctx context.Context, st *wire.Stream) error {
 			if ctx.Err() != nil {
 				return errStop
 			}
-			if callCtx.Err() == nil {
+			if !errors.Is(err, wire.ErrWoken) {
 				return err
 			}
 			flags := s.wake.take()
-			callCtx = s.wake.context(ctx)
 			if err := s.makeDurable(st); err != nil {
 				return err
 			}
@@ -717,19 +717,20 @@ const (
 	wakeHUP
 )
 
-// waker interrupts a blocked Next: it cancels the context the loop reads
-// with; the loop sees why in the flags and reads on with a new context.
+// waker interrupts a blocked Next (wire's Stream.Wake) from the idle
+// timer and the SIGHUP handler; the loop sees why in the flags and reads
+// on. A wake while no stream runs is kept for the next one.
 type waker struct {
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	flags  uint32
+	mu    sync.Mutex
+	st    *wire.Stream
+	flags uint32
 }
 
 func (w *waker) fire(flag uint32) {
 	w.mu.Lock()
 	w.flags |= flag
-	if w.cancel != nil {
-		w.cancel()
+	if w.st != nil {
+		w.st.Wake()
 	}
 	w.mu.Unlock()
 }
@@ -742,18 +743,14 @@ func (w *waker) take() uint32 {
 	return f
 }
 
-func (w *waker) context(parent context.Context) context.Context {
-	ctx, cancel := context.WithCancel(parent)
+// attach makes st the stream to wake (nil: none runs).
+func (w *waker) attach(st *wire.Stream) {
 	w.mu.Lock()
-	if w.cancel != nil {
-		w.cancel()
-	}
-	w.cancel = cancel
-	if w.flags != 0 {
-		cancel()
+	w.st = st
+	if st != nil && w.flags != 0 {
+		st.Wake()
 	}
 	w.mu.Unlock()
-	return ctx
 }
 
 // copySnapshot creates the slot with an exported snapshot and writes every
