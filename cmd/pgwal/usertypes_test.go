@@ -116,20 +116,7 @@ func compareBinaryUserTypes(t *testing.T, f *fixture, work string, lines int) (m
 	for _, ft := range userTypeFormats {
 		t.Run(ft.name, func(t *testing.T) {
 			got := map[string]string{}
-			for _, mode := range []string{"text", "binary"} {
-				args := append([]string{"stream", "--dsn", f.dsn, "-S", ft.name + "_" + mode, "--start", "--publication", "pub", "-E", end, "-f", "-"}, ft.args...)
-				if mode == "binary" {
-					args = append(args, "--binary")
-				}
-				r := runSync(args...)
-				if r.code != 0 {
-					t.Fatalf("%s: exit %d: %s", mode, r.code, r.stderr)
-				}
-				got[mode] = r.stdout
-			}
-			if d := cmp.Diff(got["text"], got["binary"]); d != "" {
-				t.Errorf("--binary differs from the text session (-text +binary):\n%s", d)
-			}
+			got["text"], got["binary"] = textAndBinary(t, f, ft.name, end, ft.args...)
 			if ft.name == "pgwal" {
 				if n := strings.Count(got["text"], "\n"); n != lines {
 					t.Errorf("%d changes printed, want %d:\n%s", n, lines, got["text"])
@@ -318,7 +305,7 @@ func TestStreamUserTypesOlderWAL(t *testing.T) {
 	f := newFixture(s, 30*time.Second)
 	f.sql(t, `CREATE TABLE public.ut (id int PRIMARY KEY);
 CREATE PUBLICATION pub FOR ALL TABLES;`)
-	for _, slot := range []string{"old_text", "old_bin"} {
+	for _, slot := range []string{"old_text", "old_binary"} {
 		if r := runSync("stream", "--dsn", f.dsn, "-S", slot, "--create-slot"); r.code != 0 {
 			t.Fatalf("create slot: exit %d: %s", r.code, r.stderr)
 		}
@@ -329,21 +316,30 @@ ALTER TABLE public.ut ADD COLUMN c public.color;
 INSERT INTO public.ut VALUES (2, 'green');`)
 	end := f.sql(t, "CHECKPOINT; SELECT pg_current_wal_insert_lsn()")
 	got := map[string]string{}
-	for _, mode := range []string{"text", "bin"} {
-		args := []string{"stream", "--dsn", f.dsn, "-S", "old_" + mode, "--start", "--publication", "pub", "-E", end, "-f", "-", "--format", "pgwal"}
-		if mode == "bin" {
-			args = append(args, "--binary")
-		}
-		r := runSync(args...)
-		if r.code != 0 {
-			t.Fatalf("%s: exit %d: %s", mode, r.code, r.stderr)
-		}
-		got[mode] = r.stdout
-	}
-	if d := cmp.Diff(got["text"], got["bin"]); d != "" {
-		t.Errorf("--binary differs from the text session (-text +binary):\n%s", d)
-	}
+	got["text"], got["bin"] = textAndBinary(t, f, "old", end, "--format", "pgwal")
 	if n := strings.Count(got["bin"], "\n"); n != 2 || !strings.Contains(got["bin"], `"green"`) {
 		t.Errorf("%d changes printed, want 2, the second green:\n%s", n, got["bin"])
 	}
+}
+
+// textAndBinary streams slots prefix_text and prefix_binary up to end, the
+// second with --binary, and reports where their outputs differ.
+func textAndBinary(t *testing.T, f *fixture, prefix, end string, args ...string) (text, binary string) {
+	t.Helper()
+	var out [2]string
+	for i, mode := range []string{"text", "binary"} {
+		a := append([]string{"stream", "--dsn", f.dsn, "-S", prefix + "_" + mode, "--start", "--publication", "pub", "-E", end, "-f", "-"}, args...)
+		if mode == "binary" {
+			a = append(a, "--binary")
+		}
+		r := runSync(a...)
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", mode, r.code, r.stderr)
+		}
+		out[i] = r.stdout
+	}
+	if d := cmp.Diff(out[0], out[1]); d != "" {
+		t.Errorf("--binary differs from the text session (-text +binary):\n%s", d)
+	}
+	return out[0], out[1]
 }
